@@ -1,0 +1,95 @@
+//! The error-code catalogue. A code is a stable snake_case identifier that clients match on;
+//! the message beside it is for people and may change. New codes are added here, with their
+//! meaning, and nowhere else; the server maps each to an HTTP status in `confab::error`.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+macro_rules! catalogue {
+    ($($(#[$meta:meta])* $variant:ident => $code:literal, $meaning:literal;)*) => {
+        /// Every error code Confab answers with.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ErrorCode {
+            $($(#[$meta])* #[doc = $meaning] $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in catalogue order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The code as it appears on the wire.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// What the code means, for the API documentation.
+            pub const fn meaning(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $meaning,)* }
+            }
+
+            /// The code for a wire string, if it is one of ours.
+            pub fn from_code(code: &str) -> Option<Self> {
+                match code { $($code => Some(ErrorCode::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+catalogue! {
+    BadRequest => "bad_request", "The request is malformed: a path or query parameter does not parse.";
+    InvalidJson => "invalid_json", "The body is not well-formed JSON (syntax, encoding or nesting depth).";
+    ValidationFailed => "validation_failed", "The body parsed but a field is missing, of the wrong type or out of bounds; `field` names it when known.";
+    UnsupportedMediaType => "unsupported_media_type", "The Content-Type is not one this endpoint accepts.";
+    PayloadTooLarge => "payload_too_large", "The body is larger than this endpoint's limit.";
+    NotFound => "not_found", "No such route or resource (or you may not know it exists).";
+    MethodNotAllowed => "method_not_allowed", "The route exists but not with this HTTP method.";
+    RequestTimeout => "request_timeout", "The request took longer than the server's request timeout.";
+    Unauthorized => "unauthorized", "No valid credentials were presented.";
+    Forbidden => "forbidden", "The credentials are valid but do not allow this.";
+    Conflict => "conflict", "The request conflicts with the current state.";
+    RateLimited => "rate_limited", "Too many requests; retry after the `Retry-After` header's seconds.";
+    ServiceUnavailable => "service_unavailable", "A backend (database, Redis, object store) is unreachable; retry later.";
+    Internal => "internal", "An unexpected server error; the server logged it with the request id.";
+}
+
+/// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"error": {"code": "validation_failed", "message": "username: must be 3 to 32 characters", "field": "username"}}))]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorInfo,
+}
+
+/// One error: a stable code, a human message, and the offending field when there is one.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorInfo {
+    /// Stable identifier to match on.
+    pub code: ErrorCode,
+    /// Human-readable explanation; never contains secrets or internal details.
+    pub message: String,
+    /// The input field at fault, for validation errors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_strings_match_serde_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(code).unwrap();
+            assert_eq!(json, format!("\"{}\"", code.as_str()));
+            assert_eq!(ErrorCode::from_code(code.as_str()), Some(*code));
+            assert!(
+                seen.insert(code.as_str()),
+                "duplicate code {}",
+                code.as_str()
+            );
+            assert!(!code.meaning().is_empty());
+        }
+    }
+}

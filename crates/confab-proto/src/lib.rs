@@ -1,0 +1,15 @@
+//! Confab's wire types: everything a client and the server exchange, and nothing that does IO.
+//!
+//! # Layout
+//! - [`ids`]: typed 64-bit snowflake ids, carried as decimal strings in JSON.
+//! - [`error`]: the error-code catalogue (one table: code, meaning) and the error body.
+//! - [`health`]: the `/healthz` and `/readyz` bodies.
+//!
+//! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
+//! (`confab::error`); clients match on the code, never on the message text.
+
+pub mod error;
+pub mod health;
+pub mod ids;
+
+pub use error::{ErrorBody, ErrorCode, ErrorInfo};

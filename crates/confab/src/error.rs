@@ -1,0 +1,191 @@
+//! The one place an error code becomes an HTTP status, and the one error type handlers
+//! return. The body is always `{"error": {"code", "message", "field"?}}`.
+//!
+//! Unexpected errors become an opaque 500 (`internal`); their cause is attached to the
+//! response's extensions and logged once, with the request id, by the request-log middleware
+//! — never sent to the client.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use confab_proto::{ErrorBody, ErrorCode, ErrorInfo};
+
+use crate::infra::blob::BlobError;
+use crate::infra::bus::BusError;
+use crate::infra::cache::CacheError;
+use crate::infra::store::StoreError;
+
+/// The HTTP status for each code. The only place this mapping exists.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::BadRequest | ErrorCode::InvalidJson => StatusCode::BAD_REQUEST,
+        ErrorCode::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+        ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::Conflict => StatusCode::CONFLICT,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The code a bare status stands for, for responses made outside our handlers (the router's
+/// 405, a timeout's 408) so they get the same body shape.
+pub fn code_for_status(status: StatusCode) -> ErrorCode {
+    match status {
+        StatusCode::NOT_FOUND => ErrorCode::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+        StatusCode::REQUEST_TIMEOUT => ErrorCode::RequestTimeout,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+        StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+        StatusCode::CONFLICT => ErrorCode::Conflict,
+        StatusCode::UNPROCESSABLE_ENTITY => ErrorCode::ValidationFailed,
+        StatusCode::TOO_MANY_REQUESTS => ErrorCode::RateLimited,
+        StatusCode::SERVICE_UNAVAILABLE => ErrorCode::ServiceUnavailable,
+        s if s.is_client_error() => ErrorCode::BadRequest,
+        _ => ErrorCode::Internal,
+    }
+}
+
+/// The cause of an unexpected error, carried to the logging middleware.
+#[derive(Clone, Debug)]
+pub struct ErrorCause(pub Arc<str>);
+
+/// An error answered to a client.
+#[derive(Debug)]
+pub struct ApiError {
+    code: ErrorCode,
+    message: Cow<'static, str>,
+    field: Option<Cow<'static, str>>,
+    retry_after_secs: Option<u64>,
+    cause: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    /// An error with a code and a message for people.
+    pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+            retry_after_secs: None,
+            cause: None,
+        }
+    }
+
+    /// A `validation_failed` error naming the field.
+    pub fn invalid(
+        field: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Self::new(ErrorCode::ValidationFailed, message).with_field(field)
+    }
+
+    /// An unexpected failure: an opaque 500 to the client, the cause to the log.
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        let mut e = Self::new(ErrorCode::Internal, "internal server error");
+        e.cause = Some(cause.into());
+        e
+    }
+
+    /// A backend is down: 503, the cause to the log.
+    pub fn unavailable(what: &'static str, cause: impl Into<anyhow::Error>) -> Self {
+        let mut e = Self::new(
+            ErrorCode::ServiceUnavailable,
+            format!("{what} unavailable; retry later"),
+        );
+        e.cause = Some(cause.into());
+        e.retry_after_secs = Some(1);
+        e
+    }
+
+    /// Names the input field at fault.
+    pub fn with_field(mut self, field: impl Into<Cow<'static, str>>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// Adds a `Retry-After` header.
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
+    /// The code.
+    pub fn code(&self) -> ErrorCode {
+        self.code
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        status_of(self.code)
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorInfo {
+                code: self.code,
+                message: self.message.into_owned(),
+                field: self.field.map(Cow::into_owned),
+            },
+        };
+        let mut resp = (status_of(self.code), Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let Some(cause) = self.cause {
+            resp.extensions_mut()
+                .insert(ErrorCause(Arc::from(format!("{cause:#}"))));
+        }
+        resp
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => ApiError::unavailable("database", e),
+            StoreError::Db(_) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<CacheError> for ApiError {
+    fn from(e: CacheError) -> Self {
+        ApiError::unavailable("cache", e)
+    }
+}
+
+impl From<BusError> for ApiError {
+    fn from(e: BusError) -> Self {
+        ApiError::unavailable("event bus", e)
+    }
+}
+
+impl From<BlobError> for ApiError {
+    fn from(e: BlobError) -> Self {
+        ApiError::unavailable("file store", e)
+    }
+}
+
+/// A result whose error is answered to the client.
+pub type ApiResult<T> = Result<T, ApiError>;

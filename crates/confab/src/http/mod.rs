@@ -1,0 +1,297 @@
+//! The HTTP layer: router assembly, middleware, extractors, the OpenAPI document and the
+//! docs page. Feature routes are added here as feature modules land.
+
+pub mod extract;
+pub mod health;
+pub mod middleware;
+pub mod openapi;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect};
+use confab_proto::ErrorCode;
+use tower::ServiceBuilder;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::HttpConfig;
+use crate::error::ApiError;
+use crate::state::AppState;
+use middleware::BodyLimit;
+
+/// Every documented route, and the OpenAPI document describing them.
+fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let v1: OpenApiRouter<AppState> = OpenApiRouter::new();
+    let (router, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(health::get_healthz))
+        .routes(routes!(health::get_readyz))
+        .routes(routes!(health::get_metrics))
+        .nest("/api/v1", v1)
+        .split_for_parts();
+    (router, openapi::finish(doc))
+}
+
+/// The OpenAPI document as served and committed (pretty JSON, trailing newline).
+pub fn openapi_json() -> String {
+    let doc = documented().1;
+    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned());
+    s.push('\n');
+    s
+}
+
+/// The whole application router for `state`.
+pub fn router(state: AppState) -> Router {
+    let (api, doc) = documented();
+    let api = with_body_limits(api, &state.config.http)
+        .route(
+            "/",
+            axum::routing::get(|| async { Redirect::temporary("/docs") }),
+        )
+        .merge(SwaggerUi::new("/docs").url("/api/v1/openapi.json", doc));
+    let cfg = state.config.http.clone();
+    with_outer_layers(api.with_state(state), &cfg)
+}
+
+/// Size limits and the request timeout, for routes that read request bodies. (The
+/// WebSocket route sits outside the timeout.)
+fn with_body_limits<S: Clone + Send + Sync + 'static>(
+    router: Router<S>,
+    cfg: &HttpConfig,
+) -> Router<S> {
+    router.layer(
+        ServiceBuilder::new()
+            .layer(TimeoutLayer::with_status_code(
+                StatusCode::REQUEST_TIMEOUT,
+                Duration::from_secs(cfg.request_timeout_secs),
+            ))
+            .layer(DefaultBodyLimit::max(cfg.body_limit_bytes)),
+    )
+}
+
+/// Fallbacks, CORS, the early body-size check, the JSON error shape, request ids and the
+/// request log: for every request, before routing.
+fn with_outer_layers(router: Router, cfg: &HttpConfig) -> Router {
+    let mut app = router
+        .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                "this route does not accept that method",
+            )
+            .into_response()
+        });
+    if let Some(cors) = cors_layer(&cfg.cors_allowed_origins) {
+        app = app.layer(cors);
+    }
+    app.layer(
+        ServiceBuilder::new()
+            .layer(axum::middleware::from_fn(middleware::request_log))
+            .layer(axum::middleware::from_fn(middleware::json_errors))
+            // Before routing, so even a route that reads no body never waits for one.
+            .layer(axum::middleware::from_fn_with_state(
+                BodyLimit(cfg.body_limit_bytes),
+                middleware::early_body_limit,
+            )),
+    )
+}
+
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()))
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static("x-request-id"),
+            ])
+            .expose_headers([HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
+            .max_age(Duration::from_secs(3600)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    //! The shipped extractors and layers, on a router with a JSON endpoint of its own (the
+    //! feature endpoints get the same stack through `router`).
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::post;
+    use tower::ServiceExt;
+
+    use crate::http::extract::AppJson;
+
+    #[derive(serde::Deserialize, serde::Serialize)]
+    struct In {
+        name: String,
+        count: u8,
+    }
+
+    fn app(cfg: &HttpConfig) -> Router {
+        let r: Router = Router::new().route(
+            "/echo",
+            post(|AppJson(v): AppJson<In>| async move { AppJson(v) }),
+        );
+        with_outer_layers(with_body_limits(r, cfg), cfg)
+    }
+
+    async fn send(
+        cfg: &HttpConfig,
+        ct: Option<&str>,
+        body: impl Into<Body>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = Request::post("/echo");
+        if let Some(ct) = ct {
+            req = req.header("content-type", ct);
+        }
+        let resp = app(cfg)
+            .oneshot(req.body(body.into()).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    fn code(v: &serde_json::Value) -> &str {
+        v["error"]["code"].as_str().unwrap_or("<no error body>")
+    }
+
+    #[tokio::test]
+    async fn good_json_passes() {
+        let (s, v) = send(
+            &HttpConfig::default(),
+            Some("application/json"),
+            r#"{"name":"a","count":2}"#,
+        )
+        .await;
+        assert_eq!((s, v["count"].as_u64()), (200, Some(2)));
+    }
+
+    #[tokio::test]
+    async fn malformed_json_is_400_invalid_json() {
+        let cfg = HttpConfig::default();
+        for body in [
+            &b"{"[..],
+            b"{\"name\":\"a\",}",
+            b"{\"name\":\"\xff\xfe\",\"count\":1}",
+            b"{\"name\":\"\\ud800\",\"count\":1}",
+        ] {
+            let (s, v) = send(&cfg, Some("application/json"), body.to_vec()).await;
+            assert_eq!(
+                (s, code(&v)),
+                (400, "invalid_json"),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn deep_nesting_is_400_not_a_stack_overflow() {
+        // Inside a field, so the parser must descend (serde_json stops at depth 128).
+        let body = format!(r#"{{"count":1,"name":{}"#, "[".repeat(100_000));
+        let (s, v) = send(&HttpConfig::default(), Some("application/json"), body).await;
+        assert!(
+            matches!(code(&v), "invalid_json" | "validation_failed"),
+            "{s} {v}"
+        );
+        assert!(s == 400 || s == 422);
+    }
+
+    #[tokio::test]
+    async fn wrong_shape_is_422_naming_the_field() {
+        let cfg = HttpConfig::default();
+        let (s, v) = send(
+            &cfg,
+            Some("application/json"),
+            r#"{"name":"a","count":"x"}"#,
+        )
+        .await;
+        assert_eq!((s, code(&v)), (422, "validation_failed"));
+        assert_eq!(v["error"]["field"], "count");
+        let (s, v) = send(
+            &cfg,
+            Some("application/json"),
+            r#"{"name":"a","count":1e999999}"#,
+        )
+        .await;
+        assert!(s == 400 || s == 422, "{s} {v}");
+        let (s, v) = send(
+            &cfg,
+            Some("application/json"),
+            r#"{"name":"a","count":18446744073709551616}"#,
+        )
+        .await;
+        assert_eq!((s, code(&v)), (422, "validation_failed"));
+        let (s, v) = send(&cfg, Some("application/json"), r#"{"name":"a"}"#).await;
+        assert_eq!((s, code(&v)), (422, "validation_failed"));
+        assert!(v["error"]["message"].as_str().unwrap().contains("count"));
+    }
+
+    #[tokio::test]
+    async fn long_inputs_are_not_echoed_back_whole() {
+        let big = format!(r#"{{"name":"a","count":"{}"}}"#, "x".repeat(500_000));
+        let (s, v) = send(&HttpConfig::default(), Some("application/json"), big).await;
+        assert_eq!(s, 422);
+        assert!(v["error"]["message"].as_str().unwrap().len() < 400);
+    }
+
+    #[tokio::test]
+    async fn wrong_content_type_is_415() {
+        let (s, v) = send(
+            &HttpConfig::default(),
+            Some("text/plain"),
+            r#"{"name":"a","count":1}"#,
+        )
+        .await;
+        assert_eq!((s, code(&v)), (415, "unsupported_media_type"));
+        let (s, v) = send(&HttpConfig::default(), None, r#"{"name":"a","count":1}"#).await;
+        assert_eq!((s, code(&v)), (415, "unsupported_media_type"));
+    }
+
+    #[tokio::test]
+    async fn oversized_body_is_413_declared_or_streamed() {
+        let cfg = HttpConfig {
+            body_limit_bytes: 2048,
+            ..HttpConfig::default()
+        };
+        let big = format!(r#"{{"name":"{}","count":1}}"#, "x".repeat(4096));
+        // Declared length over the limit.
+        let (s, v) = send(&cfg, Some("application/json"), big.clone()).await;
+        assert_eq!((s, code(&v)), (413, "payload_too_large"));
+        // No declared length (chunked): the extractor stops reading at the limit.
+        let stream = futures::stream::iter(
+            (0..1000).map(|_| Ok::<_, std::io::Error>(bytes::Bytes::from_static(&[b' '; 1024]))),
+        );
+        let (s, v) = send(&cfg, Some("application/json"), Body::from_stream(stream)).await;
+        assert_eq!((s, code(&v)), (413, "payload_too_large"));
+    }
+}

@@ -1,0 +1,44 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations, with the error-code
+//! catalogue written into its description. Served at `/api/v1/openapi.json`, browsable at
+//! `/docs` (Swagger UI, compiled into the binary), and committed as `docs/openapi.json`.
+
+use confab_proto::{ErrorBody, ErrorCode, ErrorInfo};
+use utoipa::OpenApi;
+
+use crate::error::status_of;
+
+/// The document's fixed parts; paths are added by the routers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Confab",
+        description = "Self-hosted instant messaging.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    components(schemas(ErrorBody, ErrorInfo, ErrorCode)),
+    tags(
+        (name = "ops", description = "Health, readiness and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds what annotations cannot say: the error-code table.
+pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut text = String::from(
+        "Self-hosted instant messaging: accounts, friends, groups, real-time chat.\n\n\
+         Every error is answered with an HTTP status and the body \
+         `{\"error\": {\"code\": \"…\", \"message\": \"…\"}}`. Match on `code`; the message is \
+         for people and may change.\n\n| code | status | meaning |\n|---|---|---|\n",
+    );
+    for code in ErrorCode::ALL {
+        text.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            code.as_str(),
+            status_of(*code).as_u16(),
+            code.meaning()
+        ));
+    }
+    doc.info.description = Some(text);
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc
+}

@@ -1,0 +1,34 @@
+//! One versioned migration set for every database. An applied migration is never edited;
+//! a change is a new migration. Table options (utf8mb4, binary collation) are added on MySQL
+//! by [`create_table`], so each migration states its schema once.
+
+mod m0001_users;
+
+use sea_orm::DatabaseBackend;
+use sea_orm_migration::prelude::*;
+
+/// Every migration, in order.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_users::Migration)]
+    }
+}
+
+/// Creates a table with the options every Confab table gets on MySQL: utf8mb4 with a binary
+/// collation, so strings compare byte for byte as they do on SQLite (case-insensitive
+/// uniqueness uses a normalised column instead).
+pub(crate) async fn create_table(
+    manager: &SchemaManager<'_>,
+    mut table: TableCreateStatement,
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() == DatabaseBackend::MySql {
+        table
+            .engine("InnoDB")
+            .character_set("utf8mb4")
+            .collate("utf8mb4_bin");
+    }
+    manager.create_table(table).await
+}

@@ -1,0 +1,187 @@
+//! The relational store: SQLite (embedded default) or MySQL / MariaDB, through sea-orm.
+//!
+//! On SQLite, writes go through ONE connection (SQLite has one writer anyway; a single
+//! connection turns lock contention into a queue instead of `SQLITE_BUSY` retries) and reads
+//! through a separate read-only pool; the file is in WAL mode so readers never block the
+//! writer. On MySQL both handles are the same pool. Times are stored as BIGINT Unix
+//! milliseconds (UTC) on every backend — see docs/decisions/0002-times-as-unix-millis.md.
+
+pub mod migrations;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sea_orm::{DatabaseBackend, DatabaseConnection, DbErr, RuntimeErr};
+use sea_orm_migration::MigratorTrait;
+use sqlx::ConnectOptions;
+use sqlx::mysql::{MySqlConnectOptions, MySqlPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous as Sync,
+};
+
+use crate::config::{Config, SqliteSynchronous};
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached right now (answered as 503).
+    #[error("database unavailable")]
+    Unavailable(#[source] DbErr),
+    /// Anything else the database reported (answered as an opaque 500).
+    #[error("database error")]
+    Db(#[source] DbErr),
+}
+
+impl From<DbErr> for StoreError {
+    fn from(e: DbErr) -> Self {
+        if is_unavailable(&e) {
+            StoreError::Unavailable(e)
+        } else {
+            StoreError::Db(e)
+        }
+    }
+}
+
+/// Whether an error means "the database is not there" rather than "this query is wrong".
+fn is_unavailable(e: &DbErr) -> bool {
+    let sqlx_unavailable = |e: &sqlx::Error| {
+        matches!(
+            e,
+            sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Tls(_)
+        )
+    };
+    match e {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(s))
+        | DbErr::Exec(RuntimeErr::SqlxError(s))
+        | DbErr::Query(RuntimeErr::SqlxError(s)) => sqlx_unavailable(s),
+        DbErr::Conn(_) => true,
+        _ => false,
+    }
+}
+
+/// The store handles.
+#[derive(Clone)]
+pub struct Store {
+    write: DatabaseConnection,
+    read: DatabaseConnection,
+    backend: DatabaseBackend,
+}
+
+impl Store {
+    /// Opens the configured database: `database.url`, or `confab.db` in the data dir.
+    pub async fn connect(config: &Config) -> Result<Self, StoreError> {
+        let url = config.database.url.expose();
+        let acquire = Duration::from_secs(config.database.acquire_timeout_secs);
+        if url.is_empty() || url.starts_with("sqlite:") {
+            let opts = if url.is_empty() {
+                SqliteConnectOptions::new().filename(config.default_sqlite_path())
+            } else {
+                SqliteConnectOptions::from_str(url).map_err(sqlx_err)?
+            };
+            let opts = opts
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(match config.database.sqlite_synchronous {
+                    SqliteSynchronous::Normal => Sync::Normal,
+                    SqliteSynchronous::Full => Sync::Full,
+                })
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .log_statements(tracing::log::LevelFilter::Off)
+                .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .acquire_timeout(acquire)
+                .connect_with(opts.clone())
+                .await
+                .map_err(sqlx_err)?;
+            let reader = SqlitePoolOptions::new()
+                .max_connections(config.database.max_connections)
+                .acquire_timeout(acquire)
+                .connect_with(opts.read_only(true))
+                .await
+                .map_err(sqlx_err)?;
+            Ok(Self {
+                write: sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(writer),
+                read: sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(reader),
+                backend: DatabaseBackend::Sqlite,
+            })
+        } else {
+            let url = match url.strip_prefix("mariadb:") {
+                Some(rest) => format!("mysql:{rest}"),
+                None => url.to_owned(),
+            };
+            let opts = MySqlConnectOptions::from_str(&url)
+                .map_err(sqlx_err)?
+                .charset("utf8mb4")
+                .collation("utf8mb4_bin")
+                .timezone(Some("+00:00".into()))
+                .log_statements(tracing::log::LevelFilter::Off)
+                .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+            let pool = MySqlPoolOptions::new()
+                .max_connections(config.database.max_connections)
+                .acquire_timeout(acquire)
+                .connect_with(opts)
+                .await
+                .map_err(sqlx_err)?;
+            let conn = sea_orm::SqlxMySqlConnector::from_sqlx_mysql_pool(pool);
+            Ok(Self {
+                write: conn.clone(),
+                read: conn,
+                backend: DatabaseBackend::MySql,
+            })
+        }
+    }
+
+    /// Applies every pending migration (idempotent).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migrations::Migrator::up(&self.write, None)
+            .await
+            .map_err(StoreError::from)
+    }
+
+    /// The connection for statements that write.
+    pub fn writer(&self) -> &DatabaseConnection {
+        &self.write
+    }
+
+    /// The connection for statements that only read.
+    pub fn reader(&self) -> &DatabaseConnection {
+        &self.read
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> DatabaseBackend {
+        self.backend
+    }
+
+    /// `sqlite` or `mysql`.
+    pub fn kind(&self) -> &'static str {
+        match self.backend {
+            DatabaseBackend::Sqlite => "sqlite",
+            DatabaseBackend::MySql => "mysql",
+            _ => "other",
+        }
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.write.ping().await.map_err(StoreError::from)
+    }
+
+    /// Closes every connection (shutdown; a SQLite WAL checkpoint happens on close).
+    pub async fn close(self) {
+        let _ = self.read.close().await;
+        let _ = self.write.close().await;
+    }
+}
+
+fn sqlx_err(e: sqlx::Error) -> StoreError {
+    StoreError::from(DbErr::Conn(RuntimeErr::SqlxError(e.into())))
+}

@@ -1,0 +1,142 @@
+//! Confab: a self-hosted instant-messaging server.
+//!
+//! One binary, two ways to run: embedded (SQLite file, in-process bus and cache, local
+//! files) with zero set-up, or as many stateless nodes sharing MySQL + Redis (+ S3). The
+//! choice is made once at start-up from config; business code never branches on it.
+//!
+//! # Layout
+//! - [`config`]: the typed configuration (defaults → `confab.toml` → `CONFAB_*` env).
+//! - [`error`]: the one error type handlers return and the code → HTTP status mapping.
+//! - [`http`]: router assembly, middleware, extractors, OpenAPI and the docs page.
+//! - [`infra`]: the ports (store, bus, cache, blobs, clock, ids) and their adapters.
+//! - [`state`]: the shared handles every handler can reach.
+//! - [`tasks`]: named background tasks, cancelled and awaited at shutdown.
+//! - [`telemetry`]: logging and metrics set-up.
+//!
+//! Data flows one way: request → feature service → store → event → bus → gateway → sockets.
+//!
+//! Entry points: [`Application::build`] then [`Application::run_until_stopped`] (what
+//! `main` and the integration tests both use), or [`serve`] with a state of your own.
+
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod infra;
+pub mod state;
+pub mod tasks;
+pub mod telemetry;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::infra::Infra;
+use crate::infra::clock::{Clock, SystemClock};
+use crate::state::AppState;
+use crate::tasks::Tasks;
+
+/// How long in-flight requests get to finish once shutdown begins.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// A node, built and bound, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects every backend, applies migrations and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Like [`Application::build`], with the time source of the caller's choosing (tests).
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let tasks = Tasks::new();
+        let infra = Infra::connect(&config, &tasks).await?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let state = AppState {
+            config: Arc::new(config),
+            store: infra.store,
+            bus: infra.bus,
+            cache: infra.cache,
+            blobs: infra.blobs,
+            clock,
+            ids: infra.ids,
+            metrics: telemetry::metrics_handle(),
+            shutdown: CancellationToken::new(),
+            tasks,
+        };
+        Ok(Self { listener, state })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The shared state (tests use it to reach the store directly).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `stop` resolves, then shuts down gracefully: stop accepting, close
+    /// sockets with 1001, let in-flight requests finish (up to a grace period), stop
+    /// background tasks, close the store.
+    pub async fn run_until_stopped(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self { listener, state } = self;
+        let token = state.shutdown.clone();
+        tokio::spawn({
+            let token = token.clone();
+            async move {
+                tokio::select! {
+                    _ = stop => token.cancel(),
+                    _ = token.cancelled() => {}
+                }
+            }
+        });
+        serve(listener, state.clone(), token).await?;
+        state.tasks.shutdown(Duration::from_secs(5)).await;
+        state.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Serves HTTP and WebSocket on `listener` until `shutdown` is cancelled, then drains.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let app = http::router(state);
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "listening");
+    }
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    tokio::select! {
+        r = server => r,
+        _ = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => {
+            tracing::warn!("connections still open after the shutdown grace period; closing them");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The `confab` command: `serve` (default), `migrate`, `config`, `openapi`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use confab::Application;
+use confab::config::{Config, Mode};
+
+#[derive(Parser)]
+#[command(
+    name = "confab",
+    version,
+    about = "Self-hosted instant-messaging server"
+)]
+struct Cli {
+    /// Config file. Default: ./confab.toml when it exists.
+    #[arg(long, global = true, env = "CONFAB_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve HTTP and WebSocket (the default).
+    Serve(Overrides),
+    /// Apply pending database migrations, then exit.
+    Migrate(Overrides),
+    /// Print the effective configuration (secrets hidden).
+    Config(Overrides),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+#[derive(Args, Default)]
+struct Overrides {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "CONFAB_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Data directory for the embedded store and files [default: ./data].
+    #[arg(long, env = "CONFAB_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+fn load(cli_config: Option<&PathBuf>, o: &Overrides) -> Result<Config, String> {
+    let mut config = Config::load(cli_config.map(PathBuf::as_path)).map_err(|e| e.to_string())?;
+    if let Some(listen) = o.listen {
+        config.listen = listen;
+    }
+    if let Some(dir) = &o.data_dir {
+        config.data_dir = dir.clone();
+    }
+    config.validate().map_err(|e| e.to_string())?;
+    Ok(config)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve(Overrides::default()));
+    let overrides = match &command {
+        Command::Serve(o) | Command::Migrate(o) | Command::Config(o) => Some(o),
+        Command::Openapi => None,
+    };
+    if matches!(command, Command::Openapi) {
+        print!("{}", confab::http::openapi_json());
+        return ExitCode::SUCCESS;
+    }
+    let config = match load(
+        cli.config.as_ref(),
+        overrides.unwrap_or(&Overrides::default()),
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("confab: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if matches!(command, Command::Config(_)) {
+        return match config.to_toml() {
+            Ok(s) => {
+                print!("{s}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("confab: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    confab::telemetry::init_logging(&config.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("confab: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match command {
+            Command::Migrate(_) => {
+                std::fs::create_dir_all(&config.data_dir)?;
+                let store = confab::infra::store::Store::connect(&config).await?;
+                store.migrate().await?;
+                tracing::info!(backend = store.kind(), "migrations applied");
+                store.close().await;
+                Ok(())
+            }
+            _ => serve(config).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("confab: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    if config.mode == Mode::Dev {
+        tracing::warn!(
+            "running in dev mode: dev-only conveniences are allowed; set mode = \"production\" for a deployment"
+        );
+        for (key, why) in config.dev_only_settings() {
+            tracing::warn!(key, "dev-only setting in use: {why}");
+        }
+    }
+    let app = Application::build(config).await?;
+    app.run_until_stopped(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,196 @@
+//! The `confab` binary itself: config errors stop start-up with one line naming the key,
+//! `confab config` hides secrets, and SIGTERM shuts a serving node down cleanly.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_confab");
+
+fn confab(args: &[&str], env: &[(&str, &str)], dir: &std::path::Path) -> std::process::Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).current_dir(dir).env_remove("RUST_LOG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn assert_one_line_naming(out: &std::process::Output, key: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "exit code; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<_> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one line, got: {stderr}");
+    assert!(lines[0].contains(key), "{key} not named in: {stderr}");
+}
+
+#[test]
+fn bad_env_value_stops_startup_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = confab(&["serve"], &[("CONFAB_NODE_ID", "abc")], dir.path());
+    assert_one_line_naming(&out, "node_id");
+    let out = confab(
+        &["serve"],
+        &[("CONFAB_DATABASE__URL", "postgres://x/y")],
+        dir.path(),
+    );
+    assert_one_line_naming(&out, "database.url");
+    let out = confab(
+        &["serve"],
+        &[("CONFAB_HTTP__REQUEST_TIMEOUT_SECS", "0")],
+        dir.path(),
+    );
+    assert_one_line_naming(&out, "http.request_timeout_secs");
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing is created when config is bad"
+    );
+}
+
+#[test]
+fn bad_file_value_and_unknown_key_stop_startup() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("confab.toml"),
+        "listen = \"not an address\"\n",
+    )
+    .unwrap();
+    let out = confab(&["serve"], &[], dir.path());
+    assert_one_line_naming(&out, "listen");
+    std::fs::write(
+        dir.path().join("confab.toml"),
+        "[database]\nurll = \"typo\"\n",
+    )
+    .unwrap();
+    let out = confab(&["serve"], &[], dir.path());
+    assert_one_line_naming(&out, "urll");
+    std::fs::write(
+        dir.path().join("confab.toml"),
+        "mode = \"production\"\n[http]\ncors_allowed_origins = [\"*\"]\n",
+    )
+    .unwrap();
+    let out = confab(&["serve"], &[], dir.path());
+    assert_one_line_naming(&out, "http.cors_allowed_origins");
+}
+
+#[test]
+fn config_prints_the_effective_config_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = confab(
+        &["config", "--listen", "127.0.0.1:9999"],
+        &[
+            ("CONFAB_REDIS__URL", "redis://:hunter2@127.0.0.1:6379/0"),
+            ("CONFAB_BLOB__S3__SECRET_ACCESS_KEY", "AKIAsecret"),
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("listen = \"127.0.0.1:9999\""), "{text}");
+    assert!(
+        text.contains("redis://:********@127.0.0.1:6379/0"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("hunter2") && !text.contains("AKIAsecret"),
+        "{text}"
+    );
+    // It is valid TOML that reads back.
+    let parsed: toml::Value = toml::from_str(&text).unwrap();
+    assert_eq!(parsed["mode"].as_str(), Some("dev"));
+}
+
+#[test]
+fn migrate_creates_the_embedded_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = confab(&["migrate", "--data-dir", "d"], &[], dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("d/confab.db").is_file());
+}
+
+#[test]
+fn sigterm_stops_a_serving_node_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir", "data"])
+        .current_dir(dir.path())
+        .env("CONFAB_LOG__FORMAT", "json")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut log = Vec::new();
+    let addr = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the node logs its address");
+        log.push(line.clone());
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(&line)
+            && v["message"] == "listening"
+        {
+            break v["addr"].as_str().unwrap().to_owned();
+        }
+    };
+    // Dev mode announces itself.
+    assert!(log.iter().any(|l| l.contains("dev mode")), "{log:?}");
+    let health = reqwest::blocking_get(&format!("http://{addr}/healthz"));
+    assert_eq!(health, 200);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the node did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
+    let rest: Vec<String> = rx.try_iter().collect();
+    assert!(
+        rest.iter().any(|l| l.contains("\"stopped\"")),
+        "no clean stop logged: {rest:?}"
+    );
+}
+
+mod reqwest {
+    /// A tiny blocking GET over a raw socket (the async client would need a runtime here).
+    pub fn blocking_get(url: &str) -> u16 {
+        use std::io::{Read, Write};
+        let rest = url.strip_prefix("http://").unwrap();
+        let (host, path) = rest.split_once('/').unwrap();
+        let mut s = std::net::TcpStream::connect(host).unwrap();
+        write!(
+            s,
+            "GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut buf = String::new();
+        s.read_to_string(&mut buf).unwrap();
+        buf[9..12].parse().unwrap()
+    }
+}

@@ -1,0 +1,18 @@
+//! Confab's integration tests: one binary, a module per feature. Every test starts the real
+//! server on 127.0.0.1:0 and talks to it through `confab-client` (or raw HTTP for bad
+//! input). Tests written with `backend_tests!` run on SQLite always and again on MariaDB +
+//! Redis when `CONFAB_TEST_MYSQL_URL` / `CONFAB_TEST_REDIS_URL` are set; with `CI=true` and
+//! either unset, those variants fail instead of skipping.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+// Helpers are shared by every feature's tests; not every run uses each one.
+#[macro_use]
+#[allow(dead_code)]
+mod harness;
+
+mod cli;
+mod http_errors;
+mod ops;
+mod ports;
+mod redis_outage;
+mod schema;
