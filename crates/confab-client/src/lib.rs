@@ -10,7 +10,12 @@
 //! ```
 
 use confab_proto::ErrorCode;
+use confab_proto::accounts::{
+    DeleteMeIn, LoginIn, MeOut, MePatch, Page, PasswordChangeIn, RefreshIn, RegisterIn, SessionOut,
+    TokenOut, UserOut,
+};
 use confab_proto::health::{HealthOut, ReadyOut};
+use confab_proto::ids::{SessionId, UserId};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -164,6 +169,143 @@ impl Client {
     pub async fn openapi(&self) -> Result<serde_json::Value> {
         self.call(Method::GET, "/api/v1/openapi.json", None::<&()>)
             .await
+    }
+
+    /// The access token this client sends, if signed in.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// `POST /api/v1/auth/register`.
+    pub async fn register(&self, input: &RegisterIn) -> Result<TokenOut> {
+        self.call(Method::POST, "/api/v1/auth/register", Some(input))
+            .await
+    }
+
+    /// Registers `username` with `password` and no email or phone; a shortcut for tests and
+    /// tools.
+    pub async fn register_simple(&self, username: &str, password: &str) -> Result<TokenOut> {
+        self.register(&RegisterIn {
+            username: username.into(),
+            password: password.into(),
+            nickname: None,
+            email: None,
+            email_code: None,
+            phone: None,
+            phone_code: None,
+            device: None,
+        })
+        .await
+    }
+
+    /// `POST /api/v1/auth/login` with a username, email or phone.
+    pub async fn login(&self, login: &str, password: &str) -> Result<TokenOut> {
+        let body = LoginIn {
+            login: login.into(),
+            password: password.into(),
+            device: None,
+        };
+        self.call(Method::POST, "/api/v1/auth/login", Some(&body))
+            .await
+    }
+
+    /// `POST /api/v1/auth/refresh`.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenOut> {
+        let body = RefreshIn {
+            refresh_token: refresh_token.into(),
+        };
+        self.call(Method::POST, "/api/v1/auth/refresh", Some(&body))
+            .await
+    }
+
+    /// A client signed in with these tokens.
+    pub fn signed_in(&self, tokens: &TokenOut) -> Self {
+        self.with_token(tokens.access_token.clone())
+    }
+
+    /// `POST /api/v1/auth/logout`.
+    pub async fn logout(&self) -> Result<()> {
+        self.call::<(), ()>(Method::POST, "/api/v1/auth/logout", None)
+            .await
+    }
+
+    /// `POST /api/v1/auth/logout-all`.
+    pub async fn logout_all(&self) -> Result<()> {
+        self.call::<(), ()>(Method::POST, "/api/v1/auth/logout-all", None)
+            .await
+    }
+
+    /// `GET /api/v1/me`.
+    pub async fn me(&self) -> Result<MeOut> {
+        self.call::<(), _>(Method::GET, "/api/v1/me", None).await
+    }
+
+    /// `PATCH /api/v1/me`.
+    pub async fn update_me(&self, patch: &MePatch) -> Result<MeOut> {
+        self.call(Method::PATCH, "/api/v1/me", Some(patch)).await
+    }
+
+    /// `DELETE /api/v1/me`.
+    pub async fn delete_me(&self, password: Option<&str>) -> Result<()> {
+        let body = DeleteMeIn {
+            password: password.map(str::to_owned),
+        };
+        self.call(Method::DELETE, "/api/v1/me", Some(&body)).await
+    }
+
+    /// `PUT /api/v1/me/password` with the old password.
+    pub async fn change_password(&self, old: &str, new: &str) -> Result<()> {
+        let body = PasswordChangeIn {
+            old_password: Some(old.into()),
+            code_channel: None,
+            code: None,
+            new_password: new.into(),
+        };
+        self.call(Method::PUT, "/api/v1/me/password", Some(&body))
+            .await
+    }
+
+    /// `GET /api/v1/me/sessions`.
+    pub async fn sessions(&self) -> Result<Vec<SessionOut>> {
+        self.call::<(), _>(Method::GET, "/api/v1/me/sessions", None)
+            .await
+    }
+
+    /// `DELETE /api/v1/me/sessions/{id}`.
+    pub async fn revoke_session(&self, id: SessionId) -> Result<()> {
+        self.call::<(), ()>(Method::DELETE, &format!("/api/v1/me/sessions/{id}"), None)
+            .await
+    }
+
+    /// `GET /api/v1/users/{id}`.
+    pub async fn user(&self, id: UserId) -> Result<UserOut> {
+        self.call::<(), _>(Method::GET, &format!("/api/v1/users/{id}"), None)
+            .await
+    }
+
+    /// `GET /api/v1/users?q=`.
+    pub async fn search_users(
+        &self,
+        q: &str,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<Page<UserOut>> {
+        let mut url = self.url("/api/v1/users")?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair("q", q);
+            if let Some(c) = cursor {
+                pairs.append_pair("cursor", c);
+            }
+            if let Some(l) = limit {
+                pairs.append_pair("limit", &l.to_string());
+            }
+        }
+        let mut req = self.http.get(url);
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        decode(req.send().await?).await
     }
 
     /// Sends a JSON request and decodes a JSON answer, turning error bodies into

@@ -51,6 +51,29 @@ catalogue! {
     RateLimited => "rate_limited", "Too many requests; retry after the `Retry-After` header's seconds.";
     ServiceUnavailable => "service_unavailable", "A backend (database, Redis, object store) is unreachable; retry later.";
     Internal => "internal", "An unexpected server error; the server logged it with the request id.";
+    InvalidCredentials => "invalid_credentials", "Wrong username/email/phone or password (the two are never told apart).";
+    AccountDisabled => "account_disabled", "The account is disabled by an administrator.";
+    TooManyAttempts => "too_many_attempts", "Too many failed sign-in attempts for this account; retry after `Retry-After` seconds.";
+    TokenExpired => "token_expired", "The access token has expired; refresh it.";
+    SessionRevoked => "session_revoked", "The session was signed out (logout, password change, or an administrator).";
+    RefreshTokenInvalid => "refresh_token_invalid", "The refresh token is unknown, expired, or was already used (reuse signs the whole session out).";
+    UsernameTaken => "username_taken", "Another account has this username.";
+    EmailTaken => "email_taken", "Another account has this email address.";
+    PhoneTaken => "phone_taken", "Another account has this phone number.";
+    WeakPassword => "weak_password", "The password is too short, too long, too common, or too close to the username.";
+    VerificationRequired => "verification_required", "A verification code for the email or phone is required.";
+    CodeInvalid => "code_invalid", "The verification code is wrong, expired, used, or for another purpose or target.";
+    CodeTooSoon => "code_too_soon", "A code was sent to this target less than a minute ago; retry after `Retry-After` seconds.";
+    CodeDailyLimit => "code_daily_limit", "The daily number of codes for this target or IP address is used up.";
+    CaptchaRequired => "captcha_required", "Solve the captcha from `GET /auth/captcha` first.";
+    CaptchaInvalid => "captcha_invalid", "The captcha answer is wrong or expired.";
+    OauthProviderUnknown => "oauth_provider_unknown", "No such sign-in provider is configured.";
+    OauthStateInvalid => "oauth_state_invalid", "The OAuth `state` is missing, unknown, expired or already used.";
+    OauthFailed => "oauth_failed", "The provider refused the sign-in or answered something unusable.";
+    IdentityLinked => "identity_linked", "This provider account is already linked to another user.";
+    LastSignInMethod => "last_sign_in_method", "Removing this would leave the account with no way to sign in.";
+    UnsupportedFileType => "unsupported_file_type", "The file's content (by its bytes, not its name) is not an allowed type here.";
+    ImageTooLarge => "image_too_large", "The image's width or height is over the limit.";
 }
 
 /// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.

@@ -4,10 +4,12 @@
 //! - [`ids`]: typed 64-bit snowflake ids, carried as decimal strings in JSON.
 //! - [`error`]: the error-code catalogue (one table: code, meaning) and the error body.
 //! - [`health`]: the `/healthz` and `/readyz` bodies.
+//! - [`accounts`]: sign-up, sign-in, tokens, sessions, profiles.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
 //! (`confab::error`); clients match on the code, never on the message text.
 
+pub mod accounts;
 pub mod error;
 pub mod health;
 pub mod ids;

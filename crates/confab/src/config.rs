@@ -70,6 +70,16 @@ pub struct Config {
     pub http: HttpConfig,
     /// Logging.
     pub log: LogConfig,
+    /// Sign-in, tokens and passwords.
+    pub auth: AuthConfig,
+    /// Verification codes (email / SMS).
+    pub codes: CodesConfig,
+    /// Outgoing email.
+    pub mail: MailConfig,
+    /// Outgoing SMS.
+    pub sms: SmsConfig,
+    /// Third-party sign-in.
+    pub oauth: OauthConfig,
 }
 
 impl Default for Config {
@@ -84,6 +94,11 @@ impl Default for Config {
             blob: BlobConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
+            auth: AuthConfig::default(),
+            codes: CodesConfig::default(),
+            mail: MailConfig::default(),
+            sms: SmsConfig::default(),
+            oauth: OauthConfig::default(),
         }
     }
 }
@@ -206,6 +221,8 @@ pub struct HttpConfig {
     pub request_timeout_secs: u64,
     /// Origins allowed by CORS. Empty: no cross-origin access. `["*"]`: any (dev only).
     pub cors_allowed_origins: Vec<String>,
+    /// Take the client IP from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for HttpConfig {
@@ -214,8 +231,241 @@ impl Default for HttpConfig {
             body_limit_bytes: 1024 * 1024,
             request_timeout_secs: 30,
             cors_allowed_origins: Vec::new(),
+            trust_forwarded_for: false,
         }
     }
+}
+
+/// `[auth]`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// HMAC key for access tokens (at least 32 bytes). Empty: generated on first start and
+    /// kept in `data_dir/jwt.secret` — allowed only on the embedded store (every node of a
+    /// cluster must share one key).
+    pub jwt_secret: Secret,
+    /// Access-token lifetime in seconds.
+    pub access_ttl_secs: u64,
+    /// Refresh-token (session) lifetime in days; each refresh renews it.
+    pub refresh_ttl_days: u64,
+    /// What sign-up requires: `none`, `email`, `phone` or `email_or_phone` (a verified one,
+    /// through a code).
+    pub require_verified: RequireVerified,
+    /// Failed password attempts per account per hour before sign-in is refused until the hour
+    /// ends (a soft lock; never permanent).
+    pub max_failed_logins_per_hour: u32,
+    /// Sign-in and sign-up attempts per client IP per minute.
+    pub attempts_per_ip_per_minute: u32,
+    /// argon2id memory in KiB (OWASP minimum 19456).
+    pub argon2_memory_kib: u32,
+    /// argon2id iterations (OWASP minimum 2 at 19 MiB).
+    pub argon2_iterations: u32,
+    /// How many password hashes may run at once (the rest queue); 0 = number of CPUs.
+    pub hash_concurrency: usize,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            jwt_secret: Secret::default(),
+            access_ttl_secs: 900,
+            refresh_ttl_days: 30,
+            require_verified: RequireVerified::None,
+            max_failed_logins_per_hour: 10,
+            attempts_per_ip_per_minute: 30,
+            argon2_memory_kib: 19_456,
+            argon2_iterations: 2,
+            hash_concurrency: 0,
+        }
+    }
+}
+
+/// What a new account must have verified.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RequireVerified {
+    /// Nothing: username + password is enough.
+    #[default]
+    None,
+    /// A verified email.
+    Email,
+    /// A verified phone number.
+    Phone,
+    /// A verified email or phone number.
+    EmailOrPhone,
+}
+
+/// `[codes]`: one-time verification codes sent by email or SMS.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CodesConfig {
+    /// How long a code stays valid, in seconds.
+    pub ttl_secs: u64,
+    /// Minimum seconds between two codes to the same target.
+    pub resend_secs: u64,
+    /// Wrong guesses before a code is void.
+    pub max_attempts: u32,
+    /// Codes per target (address or number) per day.
+    pub daily_per_target: u32,
+    /// Codes per client IP per day.
+    pub daily_per_ip: u32,
+    /// Require a solved image captcha (`GET /auth/captcha`) before sending a code.
+    pub captcha_required: bool,
+}
+
+impl Default for CodesConfig {
+    fn default() -> Self {
+        Self {
+            ttl_secs: 300,
+            resend_secs: 60,
+            max_attempts: 5,
+            daily_per_target: 10,
+            daily_per_ip: 50,
+            captcha_required: false,
+        }
+    }
+}
+
+/// `[mail]`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// `log` (dev only: the mail is written to the log), `smtp`, or `disabled`.
+    pub provider: MailProvider,
+    /// SMTP server host.
+    pub smtp_host: String,
+    /// SMTP port (587 for STARTTLS, 465 for TLS, 25 or a sink's port for none).
+    pub smtp_port: u16,
+    /// `starttls`, `tls`, or `none` (a local relay or test sink only).
+    pub smtp_tls: SmtpTls,
+    /// SMTP user name (empty: no authentication).
+    pub smtp_username: String,
+    /// SMTP password.
+    pub smtp_password: Secret,
+    /// The From address, e.g. `Confab <no-reply@example.com>`.
+    pub from: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            provider: MailProvider::Log,
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_tls: SmtpTls::Starttls,
+            smtp_username: String::new(),
+            smtp_password: Secret::default(),
+            from: "Confab <no-reply@localhost>".into(),
+        }
+    }
+}
+
+/// How mail leaves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailProvider {
+    /// Written to the log (dev only).
+    #[default]
+    Log,
+    /// Sent over SMTP.
+    Smtp,
+    /// Not sent: email codes are unavailable.
+    Disabled,
+}
+
+/// SMTP transport security.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    /// Upgrade with STARTTLS (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// Plain text (a local relay or a test sink).
+    None,
+}
+
+/// `[sms]`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmsConfig {
+    /// `log` (dev only), `http` (a JSON POST to `http_url`), or `disabled`.
+    pub provider: SmsProvider,
+    /// The provider's endpoint; receives `{"to": "+86…", "text": "…"}`.
+    pub http_url: String,
+    /// Sent as the `Authorization` header value, if set.
+    pub http_authorization: Secret,
+    /// The message; `{code}` is replaced by the code.
+    pub template: String,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            provider: SmsProvider::Log,
+            http_url: String::new(),
+            http_authorization: Secret::default(),
+            template: "Your Confab code is {code}. It expires in 5 minutes.".into(),
+        }
+    }
+}
+
+/// How SMS leave.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmsProvider {
+    /// Written to the log (dev only).
+    #[default]
+    Log,
+    /// A generic HTTP provider.
+    Http,
+    /// Not sent: SMS codes are unavailable.
+    Disabled,
+}
+
+/// `[oauth]`
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OauthConfig {
+    /// This server's public base URL, e.g. `https://chat.example.com`; callback URLs are
+    /// `{public_url}/api/v1/auth/oauth/{name}/callback`. Empty: `http://{listen}`.
+    pub public_url: String,
+    /// Where the client may ask to be sent after sign-in (exact origins or URL prefixes).
+    pub redirect_allowlist: Vec<String>,
+    /// The providers.
+    pub providers: Vec<OauthProviderConfig>,
+}
+
+/// `[[oauth.providers]]`
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OauthProviderConfig {
+    /// URL-safe name used in paths, e.g. `github`, `google`, `corp`.
+    pub name: String,
+    /// `oidc` (OpenID Connect with discovery) or `github`.
+    pub kind: OauthKind,
+    /// For `oidc`: the issuer URL (its `/.well-known/openid-configuration` is read).
+    #[serde(default)]
+    pub issuer_url: String,
+    /// Client id.
+    pub client_id: String,
+    /// Client secret.
+    #[serde(default)]
+    pub client_secret: Secret,
+    /// Extra scopes beyond the provider's defaults.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+}
+
+/// Provider protocol.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OauthKind {
+    /// Generic OpenID Connect.
+    Oidc,
+    /// GitHub's OAuth2 apps.
+    Github,
 }
 
 /// `[log]`
@@ -366,6 +616,102 @@ impl Config {
                 ));
             }
         }
+        let auth = &self.auth;
+        if !auth.jwt_secret.is_empty() && auth.jwt_secret.expose().len() < 32 {
+            return Err(invalid("auth.jwt_secret", "must be at least 32 bytes"));
+        }
+        if auth.jwt_secret.is_empty() && !self.redis.url.is_empty() {
+            return Err(invalid(
+                "auth.jwt_secret",
+                "is required with redis.url: every node of a cluster must share one key",
+            ));
+        }
+        if !(60..=86_400).contains(&auth.access_ttl_secs) {
+            return Err(invalid("auth.access_ttl_secs", "must be 60..=86400"));
+        }
+        if !(1..=365).contains(&auth.refresh_ttl_days) {
+            return Err(invalid("auth.refresh_ttl_days", "must be 1..=365"));
+        }
+        if !(1..=1000).contains(&auth.max_failed_logins_per_hour) {
+            return Err(invalid(
+                "auth.max_failed_logins_per_hour",
+                "must be 1..=1000",
+            ));
+        }
+        if !(1..=100_000).contains(&auth.attempts_per_ip_per_minute) {
+            return Err(invalid(
+                "auth.attempts_per_ip_per_minute",
+                "must be 1..=100000",
+            ));
+        }
+        if !(8..=1_048_576).contains(&auth.argon2_memory_kib) {
+            return Err(invalid("auth.argon2_memory_kib", "must be 8..=1048576"));
+        }
+        if !(1..=100).contains(&auth.argon2_iterations) {
+            return Err(invalid("auth.argon2_iterations", "must be 1..=100"));
+        }
+        let codes = &self.codes;
+        if !(60..=3600).contains(&codes.ttl_secs) {
+            return Err(invalid("codes.ttl_secs", "must be 60..=3600"));
+        }
+        if !(10..=3600).contains(&codes.resend_secs) {
+            return Err(invalid("codes.resend_secs", "must be 10..=3600"));
+        }
+        if !(1..=10).contains(&codes.max_attempts) {
+            return Err(invalid("codes.max_attempts", "must be 1..=10"));
+        }
+        if !(1..=1000).contains(&codes.daily_per_target) {
+            return Err(invalid("codes.daily_per_target", "must be 1..=1000"));
+        }
+        if !(1..=100_000).contains(&codes.daily_per_ip) {
+            return Err(invalid("codes.daily_per_ip", "must be 1..=100000"));
+        }
+        if self.mail.provider == MailProvider::Smtp && self.mail.smtp_host.is_empty() {
+            return Err(invalid(
+                "mail.smtp_host",
+                "is required with mail.provider = \"smtp\"",
+            ));
+        }
+        if self.sms.provider == SmsProvider::Http && url::Url::parse(&self.sms.http_url).is_err() {
+            return Err(invalid(
+                "sms.http_url",
+                "must be a URL with sms.provider = \"http\"",
+            ));
+        }
+        if !self.sms.template.contains("{code}") {
+            return Err(invalid("sms.template", "must contain {code}"));
+        }
+        if !self.oauth.public_url.is_empty() && url::Url::parse(&self.oauth.public_url).is_err() {
+            return Err(invalid("oauth.public_url", "is not a valid URL"));
+        }
+        let mut names = std::collections::HashSet::new();
+        for p in &self.oauth.providers {
+            if p.name.is_empty()
+                || p.name.len() > 32
+                || !p
+                    .name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                || !names.insert(p.name.as_str())
+            {
+                return Err(invalid(
+                    "oauth.providers",
+                    format!("name {:?} must be unique, 1-32 of [a-z0-9-]", p.name),
+                ));
+            }
+            if p.kind == OauthKind::Oidc && url::Url::parse(&p.issuer_url).is_err() {
+                return Err(invalid(
+                    "oauth.providers",
+                    format!("{}: issuer_url is required for kind = \"oidc\"", p.name),
+                ));
+            }
+            if p.client_id.is_empty() {
+                return Err(invalid(
+                    "oauth.providers",
+                    format!("{}: client_id is required", p.name),
+                ));
+            }
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(invalid("log.level", "is not a valid tracing filter"));
         }
@@ -384,6 +730,30 @@ impl Config {
     /// config; printed as a warning at start in dev mode.
     pub fn dev_only_settings(&self) -> Vec<(&'static str, &'static str)> {
         let mut out = Vec::new();
+        if self.auth.argon2_memory_kib < 19_456 || self.auth.argon2_iterations < 2 {
+            out.push((
+                "auth.argon2_memory_kib",
+                "argon2id below OWASP's minimum (19456 KiB, 2 iterations)",
+            ));
+        }
+        if self.mail.provider == MailProvider::Log {
+            out.push((
+                "mail.provider",
+                "\"log\" writes mails (and their codes) to the log",
+            ));
+        }
+        if self.sms.provider == SmsProvider::Log {
+            out.push((
+                "sms.provider",
+                "\"log\" writes SMS (and their codes) to the log",
+            ));
+        }
+        if self.mail.provider == MailProvider::Smtp && self.mail.smtp_tls == SmtpTls::None {
+            out.push((
+                "mail.smtp_tls",
+                "\"none\" sends mail and SMTP passwords in clear text",
+            ));
+        }
         if self.http.cors_allowed_origins.iter().any(|o| o == "*") {
             out.push((
                 "http.cors_allowed_origins",
@@ -553,6 +923,9 @@ mod tests {
             mode: Mode::Production,
             ..Config::default()
         };
+        c.mail.provider = MailProvider::Disabled;
+        c.sms.provider = SmsProvider::Disabled;
+        c.validate().unwrap();
         c.http.cors_allowed_origins = vec!["*".into()];
         let e = c.validate().unwrap_err().to_string();
         assert!(

@@ -34,6 +34,28 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::InvalidCredentials
+        | ErrorCode::TokenExpired
+        | ErrorCode::SessionRevoked
+        | ErrorCode::RefreshTokenInvalid => StatusCode::UNAUTHORIZED,
+        ErrorCode::AccountDisabled => StatusCode::FORBIDDEN,
+        ErrorCode::TooManyAttempts | ErrorCode::CodeTooSoon | ErrorCode::CodeDailyLimit => {
+            StatusCode::TOO_MANY_REQUESTS
+        }
+        ErrorCode::UsernameTaken
+        | ErrorCode::EmailTaken
+        | ErrorCode::PhoneTaken
+        | ErrorCode::IdentityLinked
+        | ErrorCode::LastSignInMethod => StatusCode::CONFLICT,
+        ErrorCode::WeakPassword
+        | ErrorCode::VerificationRequired
+        | ErrorCode::CodeInvalid
+        | ErrorCode::CaptchaRequired
+        | ErrorCode::CaptchaInvalid
+        | ErrorCode::ImageTooLarge => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::UnsupportedFileType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::OauthProviderUnknown => StatusCode::NOT_FOUND,
+        ErrorCode::OauthStateInvalid | ErrorCode::OauthFailed => StatusCode::BAD_REQUEST,
     }
 }
 

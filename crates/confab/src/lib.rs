@@ -5,10 +5,14 @@
 //! choice is made once at start-up from config; business code never branches on it.
 //!
 //! # Layout
+//! - [`accounts`]: sign-up, sign-in, tokens, sessions, profiles, verification codes.
 //! - [`config`]: the typed configuration (defaults → `confab.toml` → `CONFAB_*` env).
 //! - [`error`]: the one error type handlers return and the code → HTTP status mapping.
+//! - [`events`]: node-to-node control messages (session revocation) over the bus.
 //! - [`http`]: router assembly, middleware, extractors, OpenAPI and the docs page.
 //! - [`infra`]: the ports (store, bus, cache, blobs, clock, ids) and their adapters.
+//! - [`media`]: uploaded files and their authorised download.
+//! - [`ratelimit`]: cluster-wide fixed-window limits and the client IP.
 //! - [`state`]: the shared handles every handler can reach.
 //! - [`tasks`]: named background tasks, cancelled and awaited at shutdown.
 //! - [`telemetry`]: logging and metrics set-up.
@@ -18,10 +22,14 @@
 //! Entry points: [`Application::build`] then [`Application::run_until_stopped`] (what
 //! `main` and the integration tests both use), or [`serve`] with a state of your own.
 
+pub mod accounts;
 pub mod config;
 pub mod error;
+pub mod events;
 pub mod http;
 pub mod infra;
+pub mod media;
+pub mod ratelimit;
 pub mod state;
 pub mod tasks;
 pub mod telemetry;
@@ -60,6 +68,7 @@ impl Application {
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let tasks = Tasks::new();
         let infra = Infra::connect(&config, &tasks).await?;
+        let auth = accounts::auth::AuthContext::new(&config)?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -74,7 +83,10 @@ impl Application {
             metrics: telemetry::metrics_handle(),
             shutdown: CancellationToken::new(),
             tasks,
+            auth,
+            control: tokio::sync::broadcast::channel(1024).0,
         };
+        events::spawn_listener(state.clone());
         Ok(Self { listener, state })
     }
 

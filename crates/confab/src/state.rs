@@ -37,4 +37,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Background tasks.
     pub tasks: Tasks,
+    /// Tokens, passwords and session checks.
+    pub auth: Arc<crate::accounts::auth::AuthContext>,
+    /// Control messages applied on this node (the gateway listens to close revoked sessions).
+    pub control: tokio::sync::broadcast::Sender<crate::events::Control>,
 }

@@ -28,7 +28,7 @@ use middleware::BodyLimit;
 
 /// Every documented route, and the OpenAPI document describing them.
 fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let v1: OpenApiRouter<AppState> = OpenApiRouter::new();
+    let v1: OpenApiRouter<AppState> = OpenApiRouter::new().merge(crate::accounts::api::routes());
     let (router, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::get_healthz))
         .routes(routes!(health::get_readyz))

@@ -16,11 +16,35 @@ use crate::error::status_of;
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     components(schemas(ErrorBody, ErrorInfo, ErrorCode)),
+    modifiers(&BearerAuth),
     tags(
+        (name = "auth", description = "Sign-up, sign-in, tokens"),
+        (name = "me", description = "My account, devices and bindings"),
+        (name = "users", description = "Profiles and user search"),
         (name = "ops", description = "Health, readiness and metrics"),
     )
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme the authenticated endpoints name.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("The `access_token` from sign-in or refresh."))
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// Adds what annotations cannot say: the error-code table.
 pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {

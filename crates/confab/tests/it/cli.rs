@@ -71,7 +71,8 @@ fn bad_file_value_and_unknown_key_stop_startup() {
     assert_one_line_naming(&out, "urll");
     std::fs::write(
         dir.path().join("confab.toml"),
-        "mode = \"production\"\n[http]\ncors_allowed_origins = [\"*\"]\n",
+        "mode = \"production\"\n[mail]\nprovider = \"disabled\"\n[sms]\nprovider = \"disabled\"\n\
+         [http]\ncors_allowed_origins = [\"*\"]\n",
     )
     .unwrap();
     let out = confab(&["serve"], &[], dir.path());
@@ -86,6 +87,10 @@ fn config_prints_the_effective_config_without_secrets() {
         &[
             ("CONFAB_REDIS__URL", "redis://:hunter2@127.0.0.1:6379/0"),
             ("CONFAB_BLOB__S3__SECRET_ACCESS_KEY", "AKIAsecret"),
+            (
+                "CONFAB_AUTH__JWT_SECRET",
+                "jwt-secret-jwt-secret-jwt-secret-xyz",
+            ),
         ],
         dir.path(),
     );

@@ -210,6 +210,9 @@ impl TestApp {
                 let db = TempDatabase::create(mysql).await;
                 config.database.url = Dsn::new(db.url.clone());
                 config.redis.url = Dsn::new(redis.clone());
+                // Every node of a cluster shares one signing key.
+                config.auth.jwt_secret =
+                    confab::config::Secret::new(unique("jwt-secret-for-tests-").repeat(2));
                 Some(Arc::new(db))
             }
         };
@@ -268,6 +271,21 @@ impl TestApp {
         self.config.data_dir.clone()
     }
 
+    /// A registered, signed-in user.
+    pub async fn user(&self, name: &str) -> TestUser {
+        let username = unique(&format!("{name}_"));
+        let tokens = self
+            .client
+            .register_simple(&username, PASSWORD)
+            .await
+            .unwrap();
+        TestUser {
+            client: self.client.signed_in(&tokens),
+            username,
+            tokens,
+        }
+    }
+
     /// Shuts the node down gracefully and waits for it.
     pub async fn stop(mut self) {
         self.stop.cancel();
@@ -302,5 +320,25 @@ where
             "timed out after {within:?} waiting for {what}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The password every `TestApp::user` gets.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A signed-in user of a `TestApp`.
+pub struct TestUser {
+    /// A client sending this user's access token.
+    pub client: Client,
+    /// The username.
+    pub username: String,
+    /// The tokens from sign-up.
+    pub tokens: confab_proto::accounts::TokenOut,
+}
+
+impl TestUser {
+    /// The user's id.
+    pub fn id(&self) -> confab_proto::ids::UserId {
+        self.tokens.user.id
     }
 }

@@ -10,6 +10,7 @@
 #[allow(dead_code)]
 mod harness;
 
+mod accounts;
 mod cli;
 mod http_errors;
 mod ops;

@@ -182,6 +182,39 @@ impl Store {
     }
 }
 
+/// A time as stored: Unix milliseconds, UTC.
+pub fn to_ms(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// A stored time back as a `DateTime` (out-of-range values clamp to the epoch).
+pub fn from_ms(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// Which unique index a write collided with, if the error is a unique-key violation.
+/// The returned text is the database's message; callers look for their index or column
+/// name in it (SQLite names `table.column`, MySQL names the index).
+pub fn unique_violation(e: &DbErr) -> Option<String> {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(msg)) => Some(msg),
+        _ => None,
+    }
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern, so user input matches
+/// literally.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn sqlx_err(e: sqlx::Error) -> StoreError {
     StoreError::from(DbErr::Conn(RuntimeErr::SqlxError(e.into())))
 }

@@ -3,6 +3,8 @@
 //! by [`create_table`], so each migration states its schema once.
 
 mod m0001_users;
+mod m0002_sessions;
+mod m0003_uploads;
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -13,7 +15,11 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_users::Migration)]
+        vec![
+            Box::new(m0001_users::Migration),
+            Box::new(m0002_sessions::Migration),
+            Box::new(m0003_uploads::Migration),
+        ]
     }
 }
 

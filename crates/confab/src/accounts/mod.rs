@@ -1,0 +1,24 @@
+//! Accounts: sign-up, sign-in (password; codes and OAuth in their own modules), tokens,
+//! sessions, profiles and user search.
+//!
+//! Invariants:
+//! - Passwords are argon2id hashes, computed on a bounded blocking pool ([`password`]).
+//! - A session is one device's sign-in: one refresh-token family. Each refresh rotates the
+//!   token; presenting a rotated token again revokes the whole session ([`service::refresh`]).
+//! - Access tokens are short-lived JWTs naming the session; every request checks that the
+//!   session is still live through a small cache invalidated across nodes by the bus
+//!   ([`auth::SessionCheck`]), so a revoked session fails on its next request.
+//! - Unknown user and wrong password are answered identically, with a dummy hash verified
+//!   for unknown users so the timing matches.
+//!
+//! Calls: accounts uses infra only. Other features use [`auth::AuthUser`] and
+//! [`service::public_user`].
+
+pub mod api;
+pub mod auth;
+pub mod codes;
+pub mod model;
+pub mod password;
+pub mod service;
+pub mod store;
+pub mod tokens;

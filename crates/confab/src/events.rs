@@ -1,0 +1,73 @@
+//! Node-to-node control messages on the bus's `Control` topic (never sent to sockets), and
+//! the listener that applies them on every node.
+
+use bytes::Bytes;
+use confab_proto::ids::{SessionId, UserId};
+use serde::{Deserialize, Serialize};
+
+use crate::infra::bus::{BusEvent, Topic};
+use crate::state::AppState;
+
+/// A control message.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Control {
+    /// These sessions were revoked: forget cached checks, close their sockets.
+    SessionsRevoked {
+        /// Their user.
+        user_id: UserId,
+        /// The sessions.
+        session_ids: Vec<SessionId>,
+    },
+}
+
+/// Publishes a control message to every node (this one included). The local node also
+/// applies it at once, so a revocation holds here even while the bus is down.
+pub async fn publish(state: &AppState, msg: Control) {
+    apply(state, &msg).await;
+    match serde_json::to_vec(&msg) {
+        Ok(bytes) => {
+            if let Err(e) = state.bus.publish(Topic::Control, Bytes::from(bytes)).await {
+                tracing::warn!(error = %e, "control message not published; other nodes catch up within the session-check TTL");
+            }
+        }
+        Err(e) => tracing::error!(error = %e, "cannot encode control message"),
+    }
+}
+
+async fn apply(state: &AppState, msg: &Control) {
+    match msg {
+        Control::SessionsRevoked { session_ids, .. } => {
+            state.auth.sessions.forget(session_ids).await;
+            // Local consumers (the gateway closes the sessions' sockets); none is fine.
+            let _ = state.control.send(msg.clone());
+        }
+    }
+}
+
+/// Applies control messages from other nodes until shutdown. On a bus gap, every cached
+/// session check is dropped (a revocation may have been missed).
+pub fn spawn_listener(state: AppState) {
+    let cancel = state.tasks.token();
+    let mut rx = state.bus.subscribe();
+    let st = state.clone();
+    state.tasks.spawn("control-listener", async move {
+        loop {
+            let ev = tokio::select! {
+                _ = cancel.cancelled() => return,
+                ev = rx.recv() => ev,
+            };
+            match ev {
+                None => return,
+                Some(BusEvent::Gap) => st.auth.sessions.forget_all(),
+                Some(BusEvent::Message(m)) if m.topic == Topic::Control => {
+                    match serde_json::from_slice::<Control>(&m.payload) {
+                        Ok(msg) => apply(&st, &msg).await,
+                        Err(e) => tracing::warn!(error = %e, "unreadable control message"),
+                    }
+                }
+                Some(BusEvent::Message(_)) => {}
+            }
+        }
+    });
+}
