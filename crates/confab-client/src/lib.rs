@@ -9,6 +9,9 @@
 //! # Ok(()) }
 //! ```
 
+mod media;
+pub use media::Download;
+
 use confab_proto::ErrorCode;
 use confab_proto::accounts::{
     DeleteMeIn, LoginIn, MeOut, MePatch, Page, PasswordChangeIn, RefreshIn, RegisterIn, SessionOut,

@@ -13,5 +13,6 @@ pub mod accounts;
 pub mod error;
 pub mod health;
 pub mod ids;
+pub mod media;
 
 pub use error::{ErrorBody, ErrorCode, ErrorInfo};

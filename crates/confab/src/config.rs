@@ -80,6 +80,8 @@ pub struct Config {
     pub sms: SmsConfig,
     /// Third-party sign-in.
     pub oauth: OauthConfig,
+    /// Uploaded files.
+    pub media: MediaConfig,
 }
 
 impl Default for Config {
@@ -99,6 +101,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             sms: SmsConfig::default(),
             oauth: OauthConfig::default(),
+            media: MediaConfig::default(),
         }
     }
 }
@@ -468,6 +471,42 @@ pub enum OauthKind {
     Github,
 }
 
+/// `[media]`: uploads.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MediaConfig {
+    /// Largest image upload, in bytes.
+    pub max_image_bytes: usize,
+    /// Largest image width or height, in pixels (checked from the header, before decoding).
+    pub max_image_side: u32,
+    /// Largest image area, in pixels (decompression bombs).
+    pub max_image_pixels: u64,
+    /// Longest side of generated thumbnails, in pixels.
+    pub thumbnail_side: u32,
+    /// An upload that takes longer is answered 408.
+    pub upload_timeout_secs: u64,
+}
+
+impl Default for MediaConfig {
+    fn default() -> Self {
+        Self {
+            max_image_bytes: 10 * 1024 * 1024,
+            max_image_side: 12_000,
+            max_image_pixels: 50_000_000,
+            thumbnail_side: 320,
+            upload_timeout_secs: 300,
+        }
+    }
+}
+
+impl MediaConfig {
+    /// The largest body any upload route accepts (the biggest per-kind cap plus multipart
+    /// framing).
+    pub fn max_upload_body(&self) -> usize {
+        self.max_image_bytes + 64 * 1024
+    }
+}
+
 /// `[log]`
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -521,10 +560,11 @@ impl Config {
         }
         figment = figment.merge(
             Env::prefixed("CONFAB_")
-                // CONFAB_CONFIG names the file; CONFAB_TEST_* belong to the test suite.
+                // CONFAB_CONFIG names the file, CONFAB_ADMIN_PASSWORD feeds `confab admin
+                // create-admin`, CONFAB_TEST_* belong to the test suite.
                 .filter(|k| {
                     let k = k.as_str().to_ascii_lowercase();
-                    k != "config" && !k.starts_with("test_")
+                    k != "config" && k != "admin_password" && !k.starts_with("test_")
                 })
                 .split("__"),
         );
@@ -711,6 +751,28 @@ impl Config {
                     format!("{}: client_id is required", p.name),
                 ));
             }
+        }
+        let m = &self.media;
+        if !(1024..=1024 * 1024 * 1024).contains(&m.max_image_bytes) {
+            return Err(invalid(
+                "media.max_image_bytes",
+                "must be 1024..=1073741824",
+            ));
+        }
+        if !(16..=65_535).contains(&m.max_image_side) {
+            return Err(invalid("media.max_image_side", "must be 16..=65535"));
+        }
+        if !(256..=1_000_000_000).contains(&m.max_image_pixels) {
+            return Err(invalid(
+                "media.max_image_pixels",
+                "must be 256..=1000000000",
+            ));
+        }
+        if !(16..=2048).contains(&m.thumbnail_side) {
+            return Err(invalid("media.thumbnail_side", "must be 16..=2048"));
+        }
+        if !(1..=3600).contains(&m.upload_timeout_secs) {
+            return Err(invalid("media.upload_timeout_secs", "must be 1..=3600"));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(invalid("log.level", "is not a valid tracing filter"));

@@ -32,15 +32,42 @@ enum Command {
     Config(Overrides),
     /// Print the OpenAPI document.
     Openapi,
+    /// Administration: create admins, disable or enable users.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Create a system administrator (or promote an existing user). The password is read
+    /// from the first line of standard input, or from CONFAB_ADMIN_PASSWORD.
+    CreateAdmin {
+        /// Username of the administrator.
+        username: String,
+    },
+    /// Disable a user (by id or username) and sign out all their sessions.
+    DisableUser {
+        /// User id or username.
+        user: String,
+    },
+    /// Re-enable a disabled user (by id or username).
+    EnableUser {
+        /// User id or username.
+        user: String,
+    },
 }
 
 #[derive(Args, Default)]
 struct Overrides {
     /// Address to listen on [default: 127.0.0.1:8080].
-    #[arg(long, env = "CONFAB_LISTEN")]
+    #[arg(long, env = "CONFAB_LISTEN", global = true)]
     listen: Option<SocketAddr>,
     /// Data directory for the embedded store and files [default: ./data].
-    #[arg(long, env = "CONFAB_DATA_DIR")]
+    #[arg(long, env = "CONFAB_DATA_DIR", global = true)]
     data_dir: Option<PathBuf>,
 }
 
@@ -61,6 +88,7 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Serve(Overrides::default()));
     let overrides = match &command {
         Command::Serve(o) | Command::Migrate(o) | Command::Config(o) => Some(o),
+        Command::Admin { overrides, .. } => Some(overrides),
         Command::Openapi => None,
     };
     if matches!(command, Command::Openapi) {
@@ -110,6 +138,7 @@ fn main() -> ExitCode {
                 store.close().await;
                 Ok(())
             }
+            Command::Admin { action, .. } => admin(config, action).await,
             _ => serve(config).await,
         }
     });
@@ -134,6 +163,69 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let app = Application::build(config).await?;
     app.run_until_stopped(shutdown_signal()).await
+}
+
+async fn admin(mut config: Config, action: AdminAction) -> anyhow::Result<()> {
+    use confab::accounts::{service, store};
+    // The same machinery as a node (so revocations reach running nodes over Redis), on a
+    // throwaway loopback port.
+    config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    let app = Application::build(config).await?;
+    let state = app.state().clone();
+    let find = |who: String| {
+        let state = state.clone();
+        async move {
+            let user = match who.parse::<confab_proto::ids::UserId>() {
+                Ok(id) => store::find_user(state.store.reader(), id).await?,
+                Err(_) => {
+                    let name = confab::accounts::model::normalize_username(&who)
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    store::find_user_by(state.store.reader(), store::Taken::Username, &name).await?
+                }
+            };
+            user.map(|u| u.id)
+                .ok_or_else(|| anyhow::anyhow!("no user {who:?}"))
+        }
+    };
+    let result = match action {
+        AdminAction::CreateAdmin { username } => {
+            let password = match std::env::var("CONFAB_ADMIN_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let id = service::create_admin(&state, &username, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("administrator {username} ({id}) ready");
+            Ok(())
+        }
+        AdminAction::DisableUser { user } => {
+            let id = find(user.clone()).await?;
+            service::disable_user(&state, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("user {user} ({id}) disabled; their sessions are signed out");
+            Ok(())
+        }
+        AdminAction::EnableUser { user } => {
+            let id = find(user.clone()).await?;
+            service::enable_user(&state, id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("user {user} ({id}) enabled");
+            Ok(())
+        }
+    };
+    state
+        .tasks
+        .shutdown(std::time::Duration::from_secs(5))
+        .await;
+    state.store.close().await;
+    result
 }
 
 async fn shutdown_signal() {

@@ -14,6 +14,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use confab_proto::ErrorCode;
 use tower::ServiceBuilder;
+use tower::layer::util::{Identity, Stack};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
@@ -21,26 +22,40 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::config::HttpConfig;
+use crate::config::Config;
 use crate::error::ApiError;
 use crate::state::AppState;
 use middleware::BodyLimit;
 
-/// Every documented route, and the OpenAPI document describing them.
-fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let v1: OpenApiRouter<AppState> = OpenApiRouter::new().merge(crate::accounts::api::routes());
-    let (router, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+/// Every documented route, and the OpenAPI document describing them. JSON routes get the
+/// JSON body limit and the request timeout; upload routes get the upload limit and timeout.
+fn documented(config: &Config) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let json = OpenApiRouter::new()
+        .merge(crate::accounts::api::routes())
+        .merge(crate::media::api::routes())
+        .layer(limits(
+            config.http.body_limit_bytes,
+            config.http.request_timeout_secs,
+        ));
+    let uploads = crate::media::api::upload_routes().layer(limits(
+        config.media.max_upload_body(),
+        config.media.upload_timeout_secs,
+    ));
+    let ops = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::get_healthz))
         .routes(routes!(health::get_readyz))
         .routes(routes!(health::get_metrics))
-        .nest("/api/v1", v1)
-        .split_for_parts();
+        .layer(limits(
+            config.http.body_limit_bytes,
+            config.http.request_timeout_secs,
+        ));
+    let (router, doc) = ops.nest("/api/v1", json.merge(uploads)).split_for_parts();
     (router, openapi::finish(doc))
 }
 
 /// The OpenAPI document as served and committed (pretty JSON, trailing newline).
 pub fn openapi_json() -> String {
-    let doc = documented().1;
+    let doc = documented(&Config::default()).1;
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned());
     s.push('\n');
     s
@@ -48,36 +63,35 @@ pub fn openapi_json() -> String {
 
 /// The whole application router for `state`.
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = documented();
-    let api = with_body_limits(api, &state.config.http)
+    let (api, doc) = documented(&state.config);
+    let api = api
         .route(
             "/",
             axum::routing::get(|| async { Redirect::temporary("/docs") }),
         )
         .merge(SwaggerUi::new("/docs").url("/api/v1/openapi.json", doc));
-    let cfg = state.config.http.clone();
+    let cfg = state.config.clone();
     with_outer_layers(api.with_state(state), &cfg)
 }
 
-/// Size limits and the request timeout, for routes that read request bodies. (The
+/// A body-size limit and a request timeout, for routes that read request bodies. (The
 /// WebSocket route sits outside the timeout.)
-fn with_body_limits<S: Clone + Send + Sync + 'static>(
-    router: Router<S>,
-    cfg: &HttpConfig,
-) -> Router<S> {
-    router.layer(
-        ServiceBuilder::new()
-            .layer(TimeoutLayer::with_status_code(
-                StatusCode::REQUEST_TIMEOUT,
-                Duration::from_secs(cfg.request_timeout_secs),
-            ))
-            .layer(DefaultBodyLimit::max(cfg.body_limit_bytes)),
-    )
+fn limits(
+    body_limit: usize,
+    timeout_secs: u64,
+) -> ServiceBuilder<Stack<DefaultBodyLimit, Stack<TimeoutLayer, Identity>>> {
+    ServiceBuilder::new()
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(timeout_secs),
+        ))
+        .layer(DefaultBodyLimit::max(body_limit))
 }
 
 /// Fallbacks, CORS, the early body-size check, the JSON error shape, request ids and the
 /// request log: for every request, before routing.
-fn with_outer_layers(router: Router, cfg: &HttpConfig) -> Router {
+fn with_outer_layers(router: Router, config: &Config) -> Router {
+    let cfg = &config.http;
     let mut app = router
         .fallback(|| async { ApiError::new(ErrorCode::NotFound, "no such route") })
         .method_not_allowed_fallback(|| async {
@@ -96,7 +110,7 @@ fn with_outer_layers(router: Router, cfg: &HttpConfig) -> Router {
             .layer(axum::middleware::from_fn(middleware::json_errors))
             // Before routing, so even a route that reads no body never waits for one.
             .layer(axum::middleware::from_fn_with_state(
-                BodyLimit(cfg.body_limit_bytes),
+                BodyLimit(cfg.body_limit_bytes.max(config.media.max_upload_body())),
                 middleware::early_body_limit,
             )),
     )
@@ -141,6 +155,7 @@ mod tests {
     use axum::routing::post;
     use tower::ServiceExt;
 
+    use crate::config::HttpConfig;
     use crate::http::extract::AppJson;
 
     #[derive(serde::Deserialize, serde::Serialize)]
@@ -150,11 +165,21 @@ mod tests {
     }
 
     fn app(cfg: &HttpConfig) -> Router {
-        let r: Router = Router::new().route(
-            "/echo",
-            post(|AppJson(v): AppJson<In>| async move { AppJson(v) }),
-        );
-        with_outer_layers(with_body_limits(r, cfg), cfg)
+        let r: Router = Router::new()
+            .route(
+                "/echo",
+                post(|AppJson(v): AppJson<In>| async move { AppJson(v) }),
+            )
+            .layer(limits(cfg.body_limit_bytes, cfg.request_timeout_secs));
+        let config = Config {
+            http: cfg.clone(),
+            media: crate::config::MediaConfig {
+                max_image_bytes: 1024,
+                ..Default::default()
+            },
+            ..Config::default()
+        };
+        with_outer_layers(r, &config)
     }
 
     async fn send(

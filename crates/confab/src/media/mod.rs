@@ -6,5 +6,6 @@
 //!
 //! Calls: media uses infra only; accounts and messaging ask it whether a file may be used.
 
+pub mod api;
 pub mod service;
 pub mod store;

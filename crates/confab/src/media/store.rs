@@ -105,6 +105,17 @@ pub async fn create_upload(db: &impl ConnectionTrait, u: &Upload) -> Result<(), 
     Ok(())
 }
 
+/// Whether the file is some active user's avatar (avatars are visible to everyone signed in).
+pub async fn is_avatar(db: &impl ConnectionTrait, id: FileId) -> Result<bool, StoreError> {
+    use sea_orm::Statement;
+    let stmt = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "SELECT 1 AS x FROM users WHERE avatar = ? AND status = 'active' LIMIT 1",
+        [id.0.into()],
+    );
+    Ok(db.query_one_raw(stmt).await?.is_some())
+}
+
 /// A file by id.
 pub async fn find_upload(
     db: &impl ConnectionTrait,

@@ -199,3 +199,79 @@ mod reqwest {
         buf[9..12].parse().unwrap()
     }
 }
+
+#[tokio::test]
+async fn admin_commands_create_disable_and_enable() {
+    use confab::accounts::model::{Role, Status};
+    use confab::accounts::store::{Taken, find_user_by};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let run = |args: &[&str], env: &[(&str, &str)]| confab(args, env, dir.path());
+    let out = run(
+        &["admin", "create-admin", "root_admin", "--data-dir", data_s],
+        &[("CONFAB_ADMIN_PASSWORD", "a long admin passphrase")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let weak = run(
+        &["admin", "create-admin", "root_two", "--data-dir", data_s],
+        &[("CONFAB_ADMIN_PASSWORD", "password")],
+    );
+    assert!(
+        !weak.status.success(),
+        "a weak admin password must be refused"
+    );
+    let out = run(
+        &["admin", "disable-user", "root_admin", "--data-dir", data_s],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let missing = run(
+        &["admin", "disable-user", "nobody_here", "--data-dir", data_s],
+        &[],
+    );
+    assert!(!missing.status.success());
+
+    let config = confab::config::Config {
+        data_dir: data.clone(),
+        ..Default::default()
+    };
+    let store = confab::infra::store::Store::connect(&config).await.unwrap();
+    let u = find_user_by(store.reader(), Taken::Username, "root_admin")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((u.role, u.status), (Role::Admin, Status::Disabled));
+    store.close().await;
+
+    let out = run(
+        &[
+            "admin",
+            "enable-user",
+            &u.id.to_string(),
+            "--data-dir",
+            data_s,
+        ],
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = confab::infra::store::Store::connect(&config).await.unwrap();
+    let u = find_user_by(store.reader(), Taken::Username, "root_admin")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(u.status, Status::Active);
+    store.close().await;
+}
