@@ -10,6 +10,7 @@
 //! ```
 
 mod media;
+mod messaging;
 pub use media::Download;
 
 use confab_proto::ErrorCode;

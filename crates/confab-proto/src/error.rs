@@ -74,6 +74,9 @@ catalogue! {
     LastSignInMethod => "last_sign_in_method", "Removing this would leave the account with no way to sign in.";
     UnsupportedFileType => "unsupported_file_type", "The file's content (by its bytes, not its name) is not an allowed type here.";
     ImageTooLarge => "image_too_large", "The image's width or height is over the limit.";
+    NotMember => "not_member", "You are not a member of this conversation (or no longer are).";
+    DuplicateClientMsgId => "duplicate_client_msg_id", "This client_msg_id was already used for a different message.";
+    InvalidMessage => "invalid_message", "The message's kind or body is not valid; `field` names what.";
 }
 
 /// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.

@@ -14,5 +14,6 @@ pub mod error;
 pub mod health;
 pub mod ids;
 pub mod media;
+pub mod messaging;
 
 pub use error::{ErrorBody, ErrorCode, ErrorInfo};

@@ -56,6 +56,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::UnsupportedFileType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorCode::OauthProviderUnknown => StatusCode::NOT_FOUND,
         ErrorCode::OauthStateInvalid | ErrorCode::OauthFailed => StatusCode::BAD_REQUEST,
+        ErrorCode::NotMember => StatusCode::FORBIDDEN,
+        ErrorCode::DuplicateClientMsgId => StatusCode::CONFLICT,
+        ErrorCode::InvalidMessage => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

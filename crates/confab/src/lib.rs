@@ -12,6 +12,7 @@
 //! - [`http`]: router assembly, middleware, extractors, OpenAPI and the docs page.
 //! - [`infra`]: the ports (store, bus, cache, blobs, clock, ids) and their adapters.
 //! - [`media`]: uploaded files and their authorised download.
+//! - [`messaging`]: conversations, the group-commit writer, history, sync, receipts.
 //! - [`ratelimit`]: cluster-wide fixed-window limits and the client IP.
 //! - [`state`]: the shared handles every handler can reach.
 //! - [`tasks`]: named background tasks, cancelled and awaited at shutdown.
@@ -29,6 +30,7 @@ pub mod events;
 pub mod http;
 pub mod infra;
 pub mod media;
+pub mod messaging;
 pub mod ratelimit;
 pub mod state;
 pub mod tasks;
@@ -72,6 +74,12 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let writer = messaging::writer::Writer::start(
+            infra.store.clone(),
+            infra.ids.clone(),
+            clock.clone(),
+            &tasks,
+        );
         let state = AppState {
             config: Arc::new(config),
             store: infra.store,
@@ -85,6 +93,7 @@ impl Application {
             tasks,
             auth,
             control: tokio::sync::broadcast::channel(1024).0,
+            writer,
         };
         events::spawn_listener(state.clone());
         Ok(Self { listener, state })

@@ -39,6 +39,8 @@ pub struct AppState {
     pub tasks: Tasks,
     /// Tokens, passwords and session checks.
     pub auth: Arc<crate::accounts::auth::AuthContext>,
+    /// The message writer (the only code that allocates seqs).
+    pub writer: crate::messaging::writer::Writer,
     /// Control messages applied on this node (the gateway listens to close revoked sessions).
     pub control: tokio::sync::broadcast::Sender<crate::events::Control>,
 }

@@ -33,6 +33,7 @@ fn documented(config: &Config) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let json = OpenApiRouter::new()
         .merge(crate::accounts::api::routes())
         .merge(crate::media::api::routes())
+        .merge(crate::messaging::api::routes())
         .layer(limits(
             config.http.body_limit_bytes,
             config.http.request_timeout_secs,

@@ -14,6 +14,7 @@ mod accounts;
 mod cli;
 mod http_errors;
 mod media;
+mod messaging;
 mod ops;
 mod ports;
 mod redis_outage;

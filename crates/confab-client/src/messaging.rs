@@ -1,0 +1,151 @@
+//! Conversations and messages over REST.
+
+use confab_proto::ids::{ConversationId, UserId};
+use confab_proto::messaging::{
+    ConversationOut, ConversationPatch, DirectIn, HistoryOut, MarkIn, MarksOut, MessageIn, SendAck,
+    SyncOut,
+};
+use reqwest::Method;
+
+use crate::{Client, Result, decode};
+
+impl Client {
+    /// `POST /api/v1/conversations/direct`.
+    pub async fn open_direct(&self, user: UserId) -> Result<ConversationOut> {
+        self.call(
+            Method::POST,
+            "/api/v1/conversations/direct",
+            Some(&DirectIn { user_id: user }),
+        )
+        .await
+    }
+
+    /// `GET /api/v1/conversations`.
+    pub async fn conversations(&self) -> Result<Vec<ConversationOut>> {
+        self.call::<(), _>(Method::GET, "/api/v1/conversations", None)
+            .await
+    }
+
+    /// `GET /api/v1/conversations/{id}`.
+    pub async fn conversation(&self, id: ConversationId) -> Result<ConversationOut> {
+        self.call::<(), _>(Method::GET, &format!("/api/v1/conversations/{id}"), None)
+            .await
+    }
+
+    /// `PATCH /api/v1/conversations/{id}`.
+    pub async fn update_conversation(
+        &self,
+        id: ConversationId,
+        patch: &ConversationPatch,
+    ) -> Result<ConversationOut> {
+        self.call(
+            Method::PATCH,
+            &format!("/api/v1/conversations/{id}"),
+            Some(patch),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/conversations/{id}/clear`.
+    pub async fn clear_conversation(&self, id: ConversationId) -> Result<ConversationOut> {
+        self.call::<(), _>(
+            Method::POST,
+            &format!("/api/v1/conversations/{id}/clear"),
+            None,
+        )
+        .await
+    }
+
+    /// `POST /api/v1/conversations/{id}/messages`.
+    pub async fn send(&self, id: ConversationId, msg: &MessageIn) -> Result<SendAck> {
+        self.call(
+            Method::POST,
+            &format!("/api/v1/conversations/{id}/messages"),
+            Some(msg),
+        )
+        .await
+    }
+
+    /// Sends a text message with a fresh client id.
+    pub async fn send_text(&self, id: ConversationId, text: &str) -> Result<SendAck> {
+        let cmid = format!(
+            "t{}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        );
+        self.send(
+            id,
+            &MessageIn {
+                client_msg_id: cmid,
+                kind: "text".into(),
+                body: serde_json::json!({ "text": text }),
+                reply_to: None,
+                mentions: None,
+            },
+        )
+        .await
+    }
+
+    /// `GET /api/v1/conversations/{id}/messages`.
+    pub async fn history(
+        &self,
+        id: ConversationId,
+        before_seq: Option<i64>,
+        after_seq: Option<i64>,
+        limit: Option<u32>,
+    ) -> Result<HistoryOut> {
+        let mut url = self.url(&format!("/api/v1/conversations/{id}/messages"))?;
+        {
+            let mut q = url.query_pairs_mut();
+            if let Some(b) = before_seq {
+                q.append_pair("before_seq", &b.to_string());
+            }
+            if let Some(a) = after_seq {
+                q.append_pair("after_seq", &a.to_string());
+            }
+            if let Some(l) = limit {
+                q.append_pair("limit", &l.to_string());
+            }
+        }
+        self.get_url(url).await
+    }
+
+    /// `GET /api/v1/sync`.
+    pub async fn sync(&self, cursor: Option<&str>) -> Result<SyncOut> {
+        let mut url = self.url("/api/v1/sync")?;
+        if let Some(c) = cursor {
+            url.query_pairs_mut().append_pair("cursor", c);
+        }
+        self.get_url(url).await
+    }
+
+    /// `POST /api/v1/conversations/{id}/read`.
+    pub async fn mark_read(&self, id: ConversationId, seq: i64) -> Result<MarksOut> {
+        self.call(
+            Method::POST,
+            &format!("/api/v1/conversations/{id}/read"),
+            Some(&MarkIn { seq }),
+        )
+        .await
+    }
+
+    /// `POST /api/v1/conversations/{id}/recv`.
+    pub async fn mark_recv(&self, id: ConversationId, seq: i64) -> Result<MarksOut> {
+        self.call(
+            Method::POST,
+            &format!("/api/v1/conversations/{id}/recv"),
+            Some(&MarkIn { seq }),
+        )
+        .await
+    }
+
+    async fn get_url<T: serde::de::DeserializeOwned>(&self, url: url::Url) -> Result<T> {
+        let mut req = self.http().get(url);
+        if let Some(t) = self.token() {
+            req = req.bearer_auth(t);
+        }
+        decode(req.send().await?).await
+    }
+}

@@ -1,0 +1,225 @@
+//! Message kinds and body validation (no IO).
+
+use confab_proto::ids::FileId;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::ApiError;
+use confab_proto::ErrorCode;
+
+/// The longest text message, in characters.
+pub const MAX_TEXT_CHARS: usize = 4000;
+/// The largest custom body, in bytes of JSON.
+pub const MAX_CUSTOM_BYTES: usize = 8 * 1024;
+
+fn invalid(field: &'static str, msg: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidMessage, msg.into()).with_field(field)
+}
+
+/// A validated body: the canonical JSON to store, and the file it references, if any.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    /// Canonical JSON.
+    pub json: Value,
+    /// An attachment that must exist and belong to the sender, with the upload kind it needs.
+    pub file: Option<(FileId, &'static str)>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Text {
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Attachment {
+    file_id: FileId,
+    #[serde(default)]
+    caption: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Location {
+    lat: f64,
+    lng: f64,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Sticker {
+    sticker_id: String,
+}
+
+fn no_controls(s: &str) -> bool {
+    !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+}
+
+/// Checks a client id: 1–64 characters of `[A-Za-z0-9_-]`.
+pub fn client_msg_id(s: &str) -> Result<(), ApiError> {
+    if s.is_empty()
+        || s.len() > 64
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(ApiError::invalid(
+            "client_msg_id",
+            "client_msg_id: 1 to 64 characters of A-Z, a-z, 0-9, `-` and `_`",
+        ));
+    }
+    Ok(())
+}
+
+fn parse<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, serde_json::Error> {
+    T::deserialize(v)
+}
+
+/// Validates a body against its kind.
+pub fn validate(kind: &str, body: &Value) -> Result<Body, ApiError> {
+    match kind {
+        "text" => {
+            let t: Text = parse(body).map_err(|e| invalid("body", format!("text body: {e}")))?;
+            let n = t.text.chars().count();
+            if t.text.trim().is_empty() || n > MAX_TEXT_CHARS || !no_controls(&t.text) {
+                return Err(invalid(
+                    "body.text",
+                    format!("text: 1 to {MAX_TEXT_CHARS} characters, no control characters"),
+                ));
+            }
+            Ok(Body {
+                json: serde_json::json!({ "text": t.text }),
+                file: None,
+            })
+        }
+        "image" | "video" | "audio" | "file" => {
+            let a: Attachment =
+                parse(body).map_err(|e| invalid("body", format!("{kind} body: {e}")))?;
+            if let Some(c) = &a.caption
+                && (c.chars().count() > 1000 || !no_controls(c))
+            {
+                return Err(invalid("body.caption", "caption: at most 1000 characters"));
+            }
+            let upload_kind: &'static str = match kind {
+                "image" => "image",
+                "video" => "video",
+                "audio" => "audio",
+                _ => "file",
+            };
+            let mut json = serde_json::json!({ "file_id": a.file_id });
+            if let Some(c) = a.caption {
+                json["caption"] = Value::String(c);
+            }
+            Ok(Body {
+                json,
+                file: Some((a.file_id, upload_kind)),
+            })
+        }
+        "location" => {
+            let l: Location =
+                parse(body).map_err(|e| invalid("body", format!("location body: {e}")))?;
+            if !(-90.0..=90.0).contains(&l.lat) || !(-180.0..=180.0).contains(&l.lng) {
+                return Err(invalid(
+                    "body",
+                    "location: lat in -90..90, lng in -180..180",
+                ));
+            }
+            if let Some(n) = &l.name
+                && (n.chars().count() > 200 || !no_controls(n))
+            {
+                return Err(invalid("body.name", "name: at most 200 characters"));
+            }
+            let mut json = serde_json::json!({ "lat": l.lat, "lng": l.lng });
+            if let Some(n) = l.name {
+                json["name"] = Value::String(n);
+            }
+            Ok(Body { json, file: None })
+        }
+        "sticker" => {
+            let s: Sticker =
+                parse(body).map_err(|e| invalid("body", format!("sticker body: {e}")))?;
+            if s.sticker_id.is_empty()
+                || s.sticker_id.len() > 64
+                || !s
+                    .sticker_id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+            {
+                return Err(invalid(
+                    "body.sticker_id",
+                    "sticker_id: 1 to 64 of [A-Za-z0-9-_.:]",
+                ));
+            }
+            Ok(Body {
+                json: serde_json::json!({ "sticker_id": s.sticker_id }),
+                file: None,
+            })
+        }
+        "custom" => {
+            if !body.is_object() {
+                return Err(invalid("body", "custom: a JSON object"));
+            }
+            let size = serde_json::to_vec(body)
+                .map(|v| v.len())
+                .unwrap_or(usize::MAX);
+            if size > MAX_CUSTOM_BYTES {
+                return Err(invalid(
+                    "body",
+                    format!("custom: at most {MAX_CUSTOM_BYTES} bytes"),
+                ));
+            }
+            Ok(Body {
+                json: body.clone(),
+                file: None,
+            })
+        }
+        _ => Err(invalid(
+            "kind",
+            "kind: text, image, video, audio, file, location, sticker or custom",
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn bodies_are_checked_per_kind() {
+        assert!(validate("text", &json!({"text": "hi"})).is_ok());
+        for bad in [
+            json!({"text": ""}),
+            json!({"text": "   "}),
+            json!({"text": "a\u{0}b"}),
+            json!({"text": "x".repeat(MAX_TEXT_CHARS + 1)}),
+            json!({"text": 5}),
+            json!({"text": "hi", "extra": 1}),
+            json!("hi"),
+        ] {
+            assert!(validate("text", &bad).is_err(), "{bad}");
+        }
+        assert!(validate("text", &json!({"text": "x".repeat(MAX_TEXT_CHARS)})).is_ok());
+        let img = validate("image", &json!({"file_id": "42"})).unwrap();
+        assert_eq!(img.file, Some((FileId(42), "image")));
+        assert!(validate("image", &json!({"file_id": 42})).is_err());
+        assert!(validate("location", &json!({"lat": 91.0, "lng": 0.0})).is_err());
+        assert!(validate("location", &json!({"lat": 1.5, "lng": -2.5, "name": "x"})).is_ok());
+        assert!(validate("sticker", &json!({"sticker_id": "pack:wave"})).is_ok());
+        assert!(validate("sticker", &json!({"sticker_id": "../x"})).is_err());
+        assert!(validate("custom", &json!({"a": "x".repeat(MAX_CUSTOM_BYTES)})).is_err());
+        assert!(validate("custom", &json!([1])).is_err());
+        assert!(validate("gif", &json!({})).is_err());
+    }
+
+    #[test]
+    fn client_ids() {
+        assert!(client_msg_id("3f1c9e2a-0d5b_x").is_ok());
+        for bad in ["", "has space", "a/b", "é", &"x".repeat(65)] {
+            assert!(client_msg_id(bad).is_err(), "{bad}");
+        }
+    }
+}

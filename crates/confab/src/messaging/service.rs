@@ -1,0 +1,459 @@
+//! Messaging rules: opening direct chats, sending, history, sync, marks and flags.
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use confab_proto::ErrorCode;
+use confab_proto::ids::{ConversationId, UserId};
+use confab_proto::messaging::{
+    ConversationOut, ConversationPatch, HistoryOut, HistoryQuery, MarksOut, MessageIn, MessageOut,
+    SendAck, SyncOut,
+};
+use serde::Serialize;
+
+use super::model;
+use super::store::{self, Conversation, Mark, Member, Message};
+use super::writer::{NewMessage, Outcome, WriteError};
+use crate::error::ApiError;
+use crate::infra::bus::Topic;
+use crate::state::AppState;
+
+/// How far a sync cursor reaches back: a message whose transaction committed up to this
+/// long after it was stamped is still picked up by the next sync.
+const SYNC_OVERLAP_MS: i64 = 10_000;
+
+impl From<WriteError> for ApiError {
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Store(e) => e.into(),
+            WriteError::Stopped => ApiError::new(
+                ErrorCode::ServiceUnavailable,
+                "the server is shutting down; retry",
+            )
+            .with_retry_after(1),
+        }
+    }
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such conversation")
+}
+
+/// The conversation and my row in it; 404 if I never was a member.
+pub async fn membership(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+) -> Result<(Conversation, Member), ApiError> {
+    let db = state.store.reader();
+    let member = store::find_member(db, conv, me)
+        .await?
+        .ok_or_else(not_found)?;
+    let c = store::find_conversation(db, conv)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok((c, member))
+}
+
+/// The wire form of a stored message.
+pub fn message_out(m: &Message) -> MessageOut {
+    MessageOut {
+        id: m.id,
+        conversation_id: m.conversation_id,
+        seq: m.seq,
+        sender_id: m.sender_id,
+        client_msg_id: m.client_msg_id.clone(),
+        kind: m.kind.clone(),
+        body: serde_json::from_str(&m.body).unwrap_or(serde_json::Value::Null),
+        reply_to: m.reply_to,
+        mentions: m
+            .mentions
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default(),
+        edited_at: m.edited_at,
+        recalled_at: m.recalled_at,
+        created_at: m.created_at,
+    }
+}
+
+/// One member's view of a conversation.
+pub async fn conversation_out(
+    state: &AppState,
+    c: &Conversation,
+    m: &Member,
+) -> Result<ConversationOut, ApiError> {
+    let floor = m.floor();
+    let ceiling = m.ceiling(c.last_seq);
+    let last = if ceiling > floor {
+        store::list_messages(state.store.reader(), c.id, floor, ceiling, false, 1)
+            .await?
+            .pop()
+    } else {
+        None
+    };
+    let peer = if c.kind == "direct" {
+        let others = store::list_members(state.store.reader(), c.id, true).await?;
+        match others.iter().find(|o| o.user_id != m.user_id) {
+            Some(o) => crate::accounts::service::public_user(state, o.user_id)
+                .await
+                .ok(),
+            None => crate::accounts::service::public_user(state, m.user_id)
+                .await
+                .ok(),
+        }
+    } else {
+        None
+    };
+    Ok(ConversationOut {
+        id: c.id,
+        kind: c.kind.clone(),
+        last_seq: ceiling,
+        read_seq: m.read_seq.min(ceiling),
+        recv_seq: m.recv_seq.min(ceiling),
+        unread: unread(m, c.last_seq),
+        last_message: last.as_ref().map(message_out),
+        last_message_at: last.as_ref().map(|l| l.created_at),
+        pinned: m.pinned,
+        muted: m.muted,
+        hidden: m.hidden,
+        peer,
+    })
+}
+
+/// Unread for a member: the visible seqs above its read mark (never negative).
+pub fn unread(m: &Member, last_seq: i64) -> i64 {
+    (m.ceiling(last_seq) - m.read_seq.max(m.floor())).max(0)
+}
+
+/// Opens (or finds) my direct chat with `peer`.
+pub async fn open_direct(
+    state: &AppState,
+    me: UserId,
+    peer: UserId,
+) -> Result<ConversationOut, ApiError> {
+    let other = crate::accounts::service::get_user(state, peer).await?;
+    if other.status != crate::accounts::model::Status::Active {
+        return Err(ApiError::new(ErrorCode::NotFound, "no such user"));
+    }
+    let id = store::create_or_find_direct(
+        state.store.writer(),
+        ConversationId(state.ids.next_id()),
+        me,
+        peer,
+        state.clock.now(),
+    )
+    .await?;
+    let (c, m) = membership(state, me, id).await?;
+    conversation_out(state, &c, &m).await
+}
+
+/// Sends a message (HTTP and WebSocket share this): authorise, validate, store through the
+/// writer, acknowledge after commit, then publish `message.new`.
+pub async fn send(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    input: MessageIn,
+) -> Result<SendAck, ApiError> {
+    model::client_msg_id(&input.client_msg_id)?;
+    let body = model::validate(&input.kind, &input.body)?;
+    let (c, member) = membership(state, me, conv).await?;
+    if !member.active() {
+        return Err(ApiError::new(
+            ErrorCode::NotMember,
+            "you are no longer in this conversation",
+        ));
+    }
+    if let Some((file, kind)) = body.file {
+        match crate::media::store::find_upload(state.store.reader(), file).await? {
+            Some(u) if u.owner == me && (u.kind == kind || kind == "file") => {}
+            Some(u) if u.owner == me => {
+                return Err(ApiError::new(
+                    ErrorCode::InvalidMessage,
+                    format!("that file is not a {kind}"),
+                )
+                .with_field("body.file_id"));
+            }
+            _ => {
+                return Err(
+                    ApiError::new(ErrorCode::InvalidMessage, "no such file of yours")
+                        .with_field("body.file_id"),
+                );
+            }
+        }
+    }
+    if let Some(r) = input.reply_to {
+        let visible = r > member.floor() && r <= member.ceiling(c.last_seq);
+        if !visible
+            || store::find_message(state.store.reader(), conv, r)
+                .await?
+                .is_none()
+        {
+            return Err(
+                ApiError::new(ErrorCode::InvalidMessage, "reply_to: no such message here")
+                    .with_field("reply_to"),
+            );
+        }
+    }
+    let mentions = match &input.mentions {
+        Some(list) if list.len() > 50 => {
+            return Err(
+                ApiError::new(ErrorCode::InvalidMessage, "mentions: at most 50")
+                    .with_field("mentions"),
+            );
+        }
+        Some(list) if !list.is_empty() => {
+            Some(serde_json::to_string(list).map_err(ApiError::internal)?)
+        }
+        _ => None,
+    };
+    let outcome = state
+        .writer
+        .write(NewMessage {
+            conversation_id: conv,
+            sender_id: me,
+            client_msg_id: input.client_msg_id.clone(),
+            kind: input.kind.clone(),
+            body: body.json.to_string(),
+            reply_to: input.reply_to,
+            mentions,
+        })
+        .await?;
+    let stored = match outcome {
+        Outcome::Stored(m) => {
+            publish(
+                state,
+                Topic::Conversation(conv),
+                "message.new",
+                &message_out(&m),
+            )
+            .await;
+            metrics::counter!("confab_messages_sent_total").increment(1);
+            m
+        }
+        Outcome::Duplicate(m) => m,
+        Outcome::Conflict => {
+            return Err(ApiError::new(
+                ErrorCode::DuplicateClientMsgId,
+                "this client_msg_id was already used for a different message",
+            )
+            .with_field("client_msg_id"));
+        }
+        Outcome::NotMember => {
+            return Err(ApiError::new(
+                ErrorCode::NotMember,
+                "you are no longer in this conversation",
+            ));
+        }
+    };
+    Ok(SendAck {
+        id: stored.id,
+        conversation_id: conv,
+        seq: stored.seq,
+        client_msg_id: stored.client_msg_id,
+        created_at: stored.created_at,
+    })
+}
+
+/// Publishes an event `{"type", "data"}` on the bus, encoded once. Push is best-effort:
+/// a failure is logged, never returned (the store already holds the truth).
+pub async fn publish<T: Serialize>(state: &AppState, topic: Topic, kind: &str, data: &T) {
+    #[derive(Serialize)]
+    struct Event<'a, T> {
+        #[serde(rename = "type")]
+        kind: &'a str,
+        data: &'a T,
+    }
+    match serde_json::to_vec(&Event { kind, data }) {
+        Ok(bytes) => {
+            if let Err(e) = state.bus.publish(topic, Bytes::from(bytes)).await {
+                tracing::warn!(error = %e, kind, "event not pushed; clients catch up by sync");
+            }
+        }
+        Err(e) => tracing::error!(error = %e, kind, "cannot encode event"),
+    }
+}
+
+/// A page of history inside my window.
+pub async fn history(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    q: HistoryQuery,
+) -> Result<HistoryOut, ApiError> {
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::invalid("limit", "limit: 1 to 100"));
+    }
+    let (c, m) = membership(state, me, conv).await?;
+    let floor = m.floor();
+    let ceiling = m.ceiling(c.last_seq);
+    let db = state.store.reader();
+    let (messages, has_more) = match (q.after_seq, q.before_seq) {
+        (Some(after), before) => {
+            let lo = after.max(floor);
+            let hi = before.map_or(ceiling, |b| (b - 1).min(ceiling));
+            let msgs = store::list_messages(db, conv, lo, hi, true, u64::from(limit)).await?;
+            let more = msgs.last().is_some_and(|l| l.seq < hi);
+            (msgs, more)
+        }
+        (None, before) => {
+            let hi = before.map_or(ceiling, |b| (b - 1).min(ceiling));
+            let msgs = store::list_messages(db, conv, floor, hi, false, u64::from(limit)).await?;
+            let more = msgs.first().is_some_and(|f| f.seq > floor + 1);
+            (msgs, more)
+        }
+    };
+    Ok(HistoryOut {
+        messages: messages.iter().map(message_out).collect(),
+        has_more,
+    })
+}
+
+fn parse_cursor(cursor: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    match cursor {
+        None | Some("") => Ok(None),
+        Some(c) => c
+            .parse::<i64>()
+            .ok()
+            .and_then(DateTime::from_timestamp_millis)
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::invalid("cursor", "cursor: use the cursor of a previous sync")
+            }),
+    }
+}
+
+/// Conversations changed since the cursor, with unread counts and last messages.
+pub async fn sync(state: &AppState, me: UserId, cursor: Option<&str>) -> Result<SyncOut, ApiError> {
+    let since = parse_cursor(cursor)?;
+    let now = state.clock.now();
+    let db = state.store.reader();
+    let all = store::list_memberships(db, me, None).await?;
+    let total_unread = all.iter().map(|(c, m)| unread(m, c.last_seq)).sum();
+    let changed = match since {
+        None => all,
+        Some(s) => store::list_memberships(db, me, Some(s)).await?,
+    };
+    let mut conversations = Vec::with_capacity(changed.len());
+    for (c, m) in &changed {
+        conversations.push(conversation_out(state, c, m).await?);
+    }
+    sort_for_list(&mut conversations);
+    Ok(SyncOut {
+        conversations,
+        total_unread,
+        cursor: (now.timestamp_millis() - SYNC_OVERLAP_MS).to_string(),
+    })
+}
+
+/// Pinned first, then by last activity, newest first.
+fn sort_for_list(list: &mut [ConversationOut]) {
+    list.sort_by(|a, b| {
+        b.pinned
+            .cmp(&a.pinned)
+            .then(b.last_message_at.cmp(&a.last_message_at))
+            .then(b.id.cmp(&a.id))
+    });
+}
+
+/// My conversation list (hidden ones left out).
+pub async fn list(state: &AppState, me: UserId) -> Result<Vec<ConversationOut>, ApiError> {
+    let all = store::list_memberships(state.store.reader(), me, None).await?;
+    let mut out = Vec::with_capacity(all.len());
+    for (c, m) in all.iter().filter(|(_, m)| !m.hidden) {
+        out.push(conversation_out(state, c, m).await?);
+    }
+    sort_for_list(&mut out);
+    Ok(out)
+}
+
+/// One conversation as I see it.
+pub async fn get(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+) -> Result<ConversationOut, ApiError> {
+    let (c, m) = membership(state, me, conv).await?;
+    conversation_out(state, &c, &m).await
+}
+
+/// Sets my flags on a conversation.
+pub async fn patch(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    p: ConversationPatch,
+) -> Result<ConversationOut, ApiError> {
+    membership(state, me, conv).await?;
+    store::set_flags(
+        state.store.writer(),
+        conv,
+        me,
+        p.pinned,
+        p.muted,
+        p.hidden,
+        state.clock.now(),
+    )
+    .await?;
+    get(state, me, conv).await
+}
+
+/// Clears my history of a conversation (for me only).
+pub async fn clear(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+) -> Result<ConversationOut, ApiError> {
+    let (c, m) = membership(state, me, conv).await?;
+    store::clear_history(
+        state.store.writer(),
+        conv,
+        me,
+        m.ceiling(c.last_seq),
+        state.clock.now(),
+    )
+    .await?;
+    get(state, me, conv).await
+}
+
+/// Moves my read or recv mark forward (capped at what I may see) and tells my other devices
+/// and, in a direct chat, the peer.
+pub async fn mark(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    mark: Mark,
+    seq: i64,
+) -> Result<MarksOut, ApiError> {
+    if seq < 0 {
+        return Err(ApiError::invalid("seq", "seq: 0 or more"));
+    }
+    let (c, m) = membership(state, me, conv).await?;
+    let seq = seq.min(m.ceiling(c.last_seq));
+    store::advance_mark(state.store.writer(), conv, me, mark, seq, state.clock.now()).await?;
+    let after = store::find_member(state.store.writer(), conv, me)
+        .await?
+        .ok_or_else(not_found)?;
+    let out = MarksOut {
+        conversation_id: conv,
+        user_id: me,
+        read_seq: after.read_seq,
+        recv_seq: after.recv_seq,
+    };
+    let moved = match mark {
+        Mark::Read => after.read_seq > m.read_seq,
+        Mark::Recv => after.recv_seq > m.recv_seq,
+    };
+    if moved {
+        publish(state, Topic::User(me), "receipt", &out).await;
+        if c.kind == "direct" {
+            for other in store::list_members(state.store.reader(), conv, false).await? {
+                if other.user_id != me {
+                    publish(state, Topic::User(other.user_id), "receipt", &out).await;
+                }
+            }
+        }
+    }
+    Ok(out)
+}
