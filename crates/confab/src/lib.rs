@@ -12,6 +12,7 @@
 //! - [`http`]: router assembly, middleware, extractors, OpenAPI and the docs page.
 //! - [`infra`]: the ports (store, bus, cache, blobs, clock, ids) and their adapters.
 //! - [`media`]: uploaded files and their authorised download.
+//! - [`notify`]: mail and SMS delivery ports (verification codes) and their adapters.
 //! - [`ratelimit`]: cluster-wide fixed-window limits and the client IP.
 //! - [`state`]: the shared handles every handler can reach.
 //! - [`tasks`]: named background tasks, cancelled and awaited at shutdown.
@@ -29,6 +30,7 @@ pub mod events;
 pub mod http;
 pub mod infra;
 pub mod media;
+pub mod notify;
 pub mod ratelimit;
 pub mod state;
 pub mod tasks;
@@ -69,6 +71,7 @@ impl Application {
         let tasks = Tasks::new();
         let infra = Infra::connect(&config, &tasks).await?;
         let auth = accounts::auth::AuthContext::new(&config)?;
+        let notify = notify::Notifier::from_config(&config)?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -85,6 +88,7 @@ impl Application {
             tasks,
             auth,
             control: tokio::sync::broadcast::channel(1024).0,
+            notify,
         };
         events::spawn_listener(state.clone());
         Ok(Self { listener, state })
