@@ -9,6 +9,8 @@
 //! # Ok(()) }
 //! ```
 
+mod codes;
+
 use confab_proto::ErrorCode;
 use confab_proto::accounts::{
     DeleteMeIn, LoginIn, MeOut, MePatch, Page, PasswordChangeIn, RefreshIn, RegisterIn, SessionOut,

@@ -14,6 +14,7 @@ use confab_proto::accounts::{MeOut, TokenOut};
 use confab_proto::codes::{
     CodeLoginIn, CodeRequestIn, CodeSentOut, EmailBindIn, PasswordResetIn, PhoneBindIn,
 };
+use confab_proto::ids::UserId;
 
 use super::auth::AuthUser;
 use super::codes::{self, Channel, Purpose};
@@ -70,6 +71,12 @@ async fn verified_owner(
                 Channel::Sms => u.phone_verified,
             }
     }))
+}
+
+/// What a `bind` code is stored under: the address *and* the account that asked, so a code
+/// binds the address only to the account it was requested for.
+fn bind_target(target: &str, user: UserId) -> String {
+    format!("{target}#{user}")
 }
 
 /// What the message says the code is for.
@@ -156,6 +163,7 @@ pub async fn request_code(
     };
     // `deliver_now`: whether this target learns nothing new from a failure (it is the
     // caller's own or a free address), so delivery may run inline and report errors.
+    let mut code_target = target.clone();
     let (send, deliver_now) = match purpose {
         Purpose::Register => {
             if store::find_user_by(state.store.reader(), column(channel), &target)
@@ -174,6 +182,7 @@ pub async fn request_code(
             {
                 return Err(taken(channel));
             }
+            code_target = bind_target(&target, me.user_id);
             (true, true)
         }
         Purpose::ChangePassword => {
@@ -194,7 +203,7 @@ pub async fn request_code(
     };
     codes::throttle(state, channel, &target, ip).await?;
     let code = codes::generate();
-    codes::store(state, channel, &target, purpose, &code).await?;
+    codes::store(state, channel, &code_target, purpose, &code).await?;
     let out = CodeSentOut {
         expires_in: state.config.codes.ttl_secs,
         resend_after: state.config.codes.resend_secs,
@@ -331,7 +340,14 @@ async fn bind(
     {
         return Err(taken(channel).with_field(field));
     }
-    codes::consume(state, channel, &target, Purpose::Bind, code).await?;
+    codes::consume(
+        state,
+        channel,
+        &bind_target(&target, auth.user_id),
+        Purpose::Bind,
+        code,
+    )
+    .await?;
     set_address(state, auth, channel, Some(&target)).await?;
     service::me(state, auth).await
 }
