@@ -12,6 +12,7 @@
 mod media;
 mod messaging;
 pub use media::Download;
+mod codes;
 
 use confab_proto::ErrorCode;
 use confab_proto::accounts::{

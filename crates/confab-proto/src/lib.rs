@@ -5,11 +5,13 @@
 //! - [`error`]: the error-code catalogue (one table: code, meaning) and the error body.
 //! - [`health`]: the `/healthz` and `/readyz` bodies.
 //! - [`accounts`]: sign-up, sign-in, tokens, sessions, profiles.
+//! - [`codes`]: verification codes, captchas, code sign-in, password reset, binding.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
 //! (`confab::error`); clients match on the code, never on the message text.
 
 pub mod accounts;
+pub mod codes;
 pub mod error;
 pub mod health;
 pub mod ids;

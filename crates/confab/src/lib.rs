@@ -13,6 +13,7 @@
 //! - [`infra`]: the ports (store, bus, cache, blobs, clock, ids) and their adapters.
 //! - [`media`]: uploaded files and their authorised download.
 //! - [`messaging`]: conversations, the group-commit writer, history, sync, receipts.
+//! - [`notify`]: mail and SMS delivery ports (verification codes) and their adapters.
 //! - [`ratelimit`]: cluster-wide fixed-window limits and the client IP.
 //! - [`state`]: the shared handles every handler can reach.
 //! - [`tasks`]: named background tasks, cancelled and awaited at shutdown.
@@ -31,6 +32,7 @@ pub mod http;
 pub mod infra;
 pub mod media;
 pub mod messaging;
+pub mod notify;
 pub mod ratelimit;
 pub mod state;
 pub mod tasks;
@@ -71,6 +73,7 @@ impl Application {
         let tasks = Tasks::new();
         let infra = Infra::connect(&config, &tasks).await?;
         let auth = accounts::auth::AuthContext::new(&config)?;
+        let notify = notify::Notifier::from_config(&config)?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -94,6 +97,7 @@ impl Application {
             auth,
             control: tokio::sync::broadcast::channel(1024).0,
             writer,
+            notify,
         };
         events::spawn_listener(state.clone());
         Ok(Self { listener, state })

@@ -43,4 +43,6 @@ pub struct AppState {
     pub writer: crate::messaging::writer::Writer,
     /// Control messages applied on this node (the gateway listens to close revoked sessions).
     pub control: tokio::sync::broadcast::Sender<crate::events::Control>,
+    /// Mail and SMS delivery (verification codes).
+    pub notify: crate::notify::Notifier,
 }

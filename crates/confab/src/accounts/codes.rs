@@ -207,6 +207,21 @@ pub fn account_target(user: &User, channel: Channel) -> Result<String, ApiError>
     })
 }
 
+fn resend_key(channel: Channel, target: &str) -> String {
+    format!("code-resend:{}:{}", channel.as_str(), hash_secret(target))
+}
+
+/// Undoes the resend wait of a target after its code could not be delivered, so the user
+/// may ask again at once (the daily counts stay spent).
+pub async fn release_resend(
+    state: &AppState,
+    channel: Channel,
+    target: &str,
+) -> Result<(), ApiError> {
+    state.cache.delete(&resend_key(channel, target)).await?;
+    Ok(())
+}
+
 /// Applies the sending limits for a target and an IP: one code per `resend_secs` per target,
 /// `daily_per_target` and `daily_per_ip` per day.
 pub async fn throttle(
@@ -217,7 +232,7 @@ pub async fn throttle(
 ) -> Result<(), ApiError> {
     let cfg = &state.config.codes;
     let t = hash_secret(target);
-    let resend_key = format!("code-resend:{}:{t}", channel.as_str());
+    let resend_key = resend_key(channel, target);
     if !state
         .cache
         .set_nx(&resend_key, b"1", Duration::from_secs(cfg.resend_secs))

@@ -16,7 +16,10 @@
 
 pub mod api;
 pub mod auth;
+pub mod captcha;
 pub mod codes;
+pub mod codes_api;
+pub mod codes_service;
 pub mod model;
 pub mod password;
 pub mod service;

@@ -12,6 +12,7 @@ mod harness;
 
 mod accounts;
 mod cli;
+mod codes;
 mod http_errors;
 mod media;
 mod messaging;
