@@ -74,6 +74,9 @@ catalogue! {
     LastSignInMethod => "last_sign_in_method", "Removing this would leave the account with no way to sign in.";
     UnsupportedFileType => "unsupported_file_type", "The file's content (by its bytes, not its name) is not an allowed type here.";
     ImageTooLarge => "image_too_large", "The image's width or height is over the limit.";
+    BadFrame => "bad_frame", "A WebSocket frame is not `{type, id?, data?}`, or its `data` does not fit its type.";
+    UnknownFrameType => "unknown_frame_type", "A WebSocket frame's `type` is not one the server understands.";
+    AuthTimeout => "auth_timeout", "The WebSocket was not authenticated in time (header or first `auth` frame).";
 }
 
 /// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.

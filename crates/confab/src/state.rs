@@ -41,4 +41,6 @@ pub struct AppState {
     pub auth: Arc<crate::accounts::auth::AuthContext>,
     /// Control messages applied on this node (the gateway listens to close revoked sessions).
     pub control: tokio::sync::broadcast::Sender<crate::events::Control>,
+    /// The WebSocket sockets open on this node.
+    pub gateway: Arc<crate::gateway::Registry>,
 }

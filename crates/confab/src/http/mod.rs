@@ -26,21 +26,28 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use middleware::BodyLimit;
 
-/// Every documented route, and the OpenAPI document describing them.
-fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let v1: OpenApiRouter<AppState> = OpenApiRouter::new().merge(crate::accounts::api::routes());
-    let (router, doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+/// Every documented route — the JSON routes, then the WebSocket route (kept apart so it can
+/// sit outside the request timeout) — and the OpenAPI document describing them all.
+fn documented() -> (Router<AppState>, Router<AppState>, utoipa::openapi::OpenApi) {
+    let v1: OpenApiRouter<AppState> = OpenApiRouter::new()
+        .merge(crate::accounts::api::routes())
+        .merge(crate::gateway::api::routes());
+    let (ws, ws_doc) = OpenApiRouter::new()
+        .nest("/api/v1", crate::gateway::api::ws_routes())
+        .split_for_parts();
+    let (router, mut doc) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::get_healthz))
         .routes(routes!(health::get_readyz))
         .routes(routes!(health::get_metrics))
         .nest("/api/v1", v1)
         .split_for_parts();
-    (router, openapi::finish(doc))
+    doc.merge(ws_doc);
+    (router, ws, openapi::finish(doc))
 }
 
 /// The OpenAPI document as served and committed (pretty JSON, trailing newline).
 pub fn openapi_json() -> String {
-    let doc = documented().1;
+    let doc = documented().2;
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned());
     s.push('\n');
     s
@@ -48,8 +55,11 @@ pub fn openapi_json() -> String {
 
 /// The whole application router for `state`.
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = documented();
+    let (api, ws, doc) = documented();
+    // The socket route is merged after the timeout layer so the timeout never applies to it;
+    // it still gets the outer layers (request id, log, CORS).
     let api = with_body_limits(api, &state.config.http)
+        .merge(ws)
         .route(
             "/",
             axum::routing::get(|| async { Redirect::temporary("/docs") }),

@@ -12,6 +12,7 @@ mod harness;
 
 mod accounts;
 mod cli;
+mod gateway;
 mod http_errors;
 mod ops;
 mod ports;
