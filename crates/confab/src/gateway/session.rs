@@ -31,6 +31,9 @@ use crate::state::AppState;
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 /// Most frames written between two flushes, so pings and closes get a turn.
 const MAX_BATCH: usize = 256;
+/// How long a closing socket waits for the client's close reply (and, after a read error,
+/// keeps the connection) once the close frame is sent.
+const CLOSE_HANDSHAKE: Duration = Duration::from_secs(1);
 
 /// Encodes a frame for this socket only (answers: ready, ack, error, pong).
 fn local(event: ServerEvent, id: Option<String>) -> Option<Utf8Bytes> {
@@ -308,7 +311,7 @@ pub async fn run(state: AppState, socket: WebSocket, pre: Option<AuthUser>) {
     if let Some(user) = pre {
         conn.authenticated(user).await;
     }
-    read_loop(&mut conn, &mut stream, &cfg).await;
+    let linger = read_loop(&mut conn, &mut stream, &cfg).await;
 
     kill.close(close_code::NORMAL, "", true);
     if let Some(registration) = conn.registration.take()
@@ -321,14 +324,32 @@ pub async fn run(state: AppState, socket: WebSocket, pre: Option<AuthUser>) {
     // The stream is kept until the writer is done, so the close frame goes out before the
     // connection is dropped.
     let _ = writer.await;
+    // The closing handshake: wait (briefly) for the client's close reply before dropping
+    // the connection. Dropping it with unread client bytes (a pong, the rest of a too-big
+    // message) makes the kernel send a reset, which can discard our close frame before the
+    // client reads it.
+    let handshake = async {
+        while let Some(Ok(m)) = stream.next().await {
+            if let Message::Close(_) = m {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(CLOSE_HANDSHAKE, handshake).await;
+    if linger {
+        // After a read error the stream cannot be read any further; just wait.
+        tokio::time::sleep(CLOSE_HANDSHAKE).await;
+    }
     drop(stream);
 }
 
+/// Reads until the socket should close; true when it ended on a read error whose close
+/// frame should be given time to arrive.
 async fn read_loop(
     conn: &mut Conn,
     stream: &mut SplitStream<WebSocket>,
     cfg: &crate::config::GatewayConfig,
-) {
+) -> bool {
     let idle = Duration::from_secs(cfg.idle_timeout_secs);
     let auth_deadline = Instant::now() + Duration::from_secs(cfg.auth_timeout_secs);
     let mut last_heard = Instant::now();
@@ -343,10 +364,10 @@ async fn read_loop(
         };
         let msg = tokio::select! {
             biased;
-            _ = kill.fired() => return,
+            _ = kill.fired() => return false,
             _ = shutdown.cancelled() => {
                 kill.close(close_code::GOING_AWAY, "going away", true);
-                return;
+                return false;
             }
             _ = tokio::time::sleep_until(deadline) => {
                 if conn.auth.is_none() && Instant::now() >= auth_deadline {
@@ -355,18 +376,21 @@ async fn read_loop(
                 } else {
                     kill.close(close_code::IDLE_TIMEOUT, "idle timeout", true);
                 }
-                return;
+                return false;
             }
             msg = stream.next() => msg,
         };
         let msg = match msg {
-            None => return,
+            None => return false,
             Some(Ok(m)) => m,
             Some(Err(e)) => {
-                if let Some((code, reason)) = close_for(e) {
-                    kill.close(code, reason, false);
-                }
-                return;
+                return match close_for(e) {
+                    Some((code, reason)) => {
+                        kill.close(code, reason, false);
+                        true
+                    }
+                    None => false,
+                };
             }
         };
         last_heard = Instant::now();
@@ -375,7 +399,7 @@ async fn read_loop(
                 if !bucket.take() {
                     if bucket.strikes >= cfg.frames_burst {
                         kill.close(close_code::POLICY, "rate limit", true);
-                        return;
+                        return false;
                     }
                     conn.error(
                         ErrorCode::RateLimited,
@@ -388,7 +412,7 @@ async fn read_loop(
                     continue;
                 }
                 if let Next::Stop = conn.on_text(&text).await {
-                    return;
+                    return false;
                 }
             }
             Message::Binary(_) => {
@@ -397,11 +421,11 @@ async fn read_loop(
                     "binary frames are not supported",
                     true,
                 );
-                return;
+                return false;
             }
             // Pings are answered by tungstenite; pongs only prove the client is alive.
             Message::Ping(_) | Message::Pong(_) => {}
-            Message::Close(_) => return,
+            Message::Close(_) => return false,
         }
     }
 }

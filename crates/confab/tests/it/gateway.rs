@@ -360,3 +360,22 @@ gateway_tests! {
 async fn expect_close_within(ws: &mut WsConnection, within: Duration) -> (u16, String) {
     ws.closed(within).await.unwrap()
 }
+
+/// A client that never answers the server's pings (it never reads) is closed after
+/// `idle_timeout_secs`; the timers come from `[gateway]`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_socket_is_closed_after_the_idle_timeout() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.gateway.heartbeat_secs = 1;
+        c.gateway.idle_timeout_secs = 2;
+    })
+    .await;
+    let a = app.user("alice").await;
+    let mut ws = a.client.ws().await.unwrap();
+    assert_eq!(ws.ready().unwrap().idle_timeout_secs, 2);
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert_eq!(
+        expect_close_within(&mut ws, T).await,
+        (4408, "idle timeout".to_owned())
+    );
+}
