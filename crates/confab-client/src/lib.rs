@@ -26,6 +26,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+mod ws;
+pub use ws::*;
+
 /// What a call can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {

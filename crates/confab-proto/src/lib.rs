@@ -6,6 +6,7 @@
 //! - [`health`]: the `/healthz` and `/readyz` bodies.
 //! - [`accounts`]: sign-up, sign-in, tokens, sessions, profiles.
 //! - [`codes`]: verification codes, captchas, code sign-in, password reset, binding.
+//! - [`ws`]: WebSocket frames, presence, close codes.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
 //! (`confab::error`); clients match on the code, never on the message text.
@@ -17,5 +18,6 @@ pub mod health;
 pub mod ids;
 pub mod media;
 pub mod messaging;
+pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorInfo};

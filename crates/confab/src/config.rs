@@ -82,6 +82,8 @@ pub struct Config {
     pub oauth: OauthConfig,
     /// Uploaded files.
     pub media: MediaConfig,
+    /// The WebSocket gateway.
+    pub gateway: GatewayConfig,
 }
 
 impl Default for Config {
@@ -102,6 +104,7 @@ impl Default for Config {
             sms: SmsConfig::default(),
             oauth: OauthConfig::default(),
             media: MediaConfig::default(),
+            gateway: GatewayConfig::default(),
         }
     }
 }
@@ -235,6 +238,40 @@ impl Default for HttpConfig {
             request_timeout_secs: 30,
             cors_allowed_origins: Vec::new(),
             trust_forwarded_for: false,
+        }
+    }
+}
+
+/// `[gateway]`: WebSocket limits and timers.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GatewayConfig {
+    /// The server sends a protocol ping this often.
+    pub heartbeat_secs: u64,
+    /// A socket silent (no frame, no pong) for this long is closed.
+    pub idle_timeout_secs: u64,
+    /// A socket must authenticate (header or first `auth` frame) within this long.
+    pub auth_timeout_secs: u64,
+    /// Largest client message (and frame) accepted; larger closes the socket with 1009.
+    pub max_frame_bytes: usize,
+    /// Frames queued for one socket before it counts as too slow and is closed (1013).
+    pub outbound_queue: usize,
+    /// Sustained client frames per second per socket; excess frames get `rate_limited`.
+    pub frames_per_second: u32,
+    /// Client frames allowed in a burst above the sustained rate.
+    pub frames_burst: u32,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            heartbeat_secs: 30,
+            idle_timeout_secs: 75,
+            auth_timeout_secs: 10,
+            max_frame_bytes: 64 * 1024,
+            outbound_queue: 1024,
+            frames_per_second: 20,
+            frames_burst: 40,
         }
     }
 }
@@ -655,6 +692,34 @@ impl Config {
                     format!("{origin:?} is not a valid origin"),
                 ));
             }
+        }
+        let gw = &self.gateway;
+        if !(1..=300).contains(&gw.heartbeat_secs) {
+            return Err(invalid("gateway.heartbeat_secs", "must be 1..=300"));
+        }
+        if gw.idle_timeout_secs <= gw.heartbeat_secs || gw.idle_timeout_secs > 3600 {
+            return Err(invalid(
+                "gateway.idle_timeout_secs",
+                "must be more than gateway.heartbeat_secs and at most 3600",
+            ));
+        }
+        if !(1..=120).contains(&gw.auth_timeout_secs) {
+            return Err(invalid("gateway.auth_timeout_secs", "must be 1..=120"));
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&gw.max_frame_bytes) {
+            return Err(invalid(
+                "gateway.max_frame_bytes",
+                "must be 1024..=16777216",
+            ));
+        }
+        if !(4..=65_536).contains(&gw.outbound_queue) {
+            return Err(invalid("gateway.outbound_queue", "must be 4..=65536"));
+        }
+        if !(1..=10_000).contains(&gw.frames_per_second) {
+            return Err(invalid("gateway.frames_per_second", "must be 1..=10000"));
+        }
+        if !(1..=100_000).contains(&gw.frames_burst) {
+            return Err(invalid("gateway.frames_burst", "must be 1..=100000"));
         }
         let auth = &self.auth;
         if !auth.jwt_secret.is_empty() && auth.jwt_secret.expose().len() < 32 {

@@ -21,7 +21,10 @@ use crate::infra::store::StoreError;
 /// The HTTP status for each code. The only place this mapping exists.
 pub fn status_of(code: ErrorCode) -> StatusCode {
     match code {
-        ErrorCode::BadRequest | ErrorCode::InvalidJson => StatusCode::BAD_REQUEST,
+        ErrorCode::BadRequest
+        | ErrorCode::InvalidJson
+        | ErrorCode::BadFrame
+        | ErrorCode::UnknownFrameType => StatusCode::BAD_REQUEST,
         ErrorCode::ValidationFailed => StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -37,7 +40,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::InvalidCredentials
         | ErrorCode::TokenExpired
         | ErrorCode::SessionRevoked
-        | ErrorCode::RefreshTokenInvalid => StatusCode::UNAUTHORIZED,
+        | ErrorCode::RefreshTokenInvalid
+        | ErrorCode::AuthTimeout => StatusCode::UNAUTHORIZED,
         ErrorCode::AccountDisabled => StatusCode::FORBIDDEN,
         ErrorCode::TooManyAttempts | ErrorCode::CodeTooSoon | ErrorCode::CodeDailyLimit => {
             StatusCode::TOO_MANY_REQUESTS
@@ -149,6 +153,11 @@ impl ApiError {
     /// The code.
     pub fn code(&self) -> ErrorCode {
         self.code
+    }
+
+    /// The message for people.
+    pub fn message(&self) -> &str {
+        &self.message
     }
 
     /// The HTTP status.

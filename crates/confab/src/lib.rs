@@ -9,6 +9,7 @@
 //! - [`config`]: the typed configuration (defaults → `confab.toml` → `CONFAB_*` env).
 //! - [`error`]: the one error type handlers return and the code → HTTP status mapping.
 //! - [`events`]: node-to-node control messages (session revocation) over the bus.
+//! - [`gateway`]: WebSocket sessions, the socket registry, fan-out and presence.
 //! - [`http`]: router assembly, middleware, extractors, OpenAPI and the docs page.
 //! - [`infra`]: the ports (store, bus, cache, blobs, clock, ids) and their adapters.
 //! - [`media`]: uploaded files and their authorised download.
@@ -28,6 +29,7 @@ pub mod accounts;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod gateway;
 pub mod http;
 pub mod infra;
 pub mod media;
@@ -98,8 +100,10 @@ impl Application {
             control: tokio::sync::broadcast::channel(1024).0,
             writer,
             notify,
+            gateway: gateway::Registry::new(),
         };
         events::spawn_listener(state.clone());
+        gateway::spawn(state.clone());
         Ok(Self { listener, state })
     }
 

@@ -45,4 +45,6 @@ pub struct AppState {
     pub control: tokio::sync::broadcast::Sender<crate::events::Control>,
     /// Mail and SMS delivery (verification codes).
     pub notify: crate::notify::Notifier,
+    /// The WebSocket sockets open on this node.
+    pub gateway: Arc<crate::gateway::Registry>,
 }

@@ -27,13 +27,15 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use middleware::BodyLimit;
 
-/// Every documented route, and the OpenAPI document describing them. JSON routes get the
-/// JSON body limit and the request timeout; upload routes get the upload limit and timeout.
-fn documented(config: &Config) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+/// Every documented route — JSON routes (JSON body limit, request timeout), upload routes
+/// (upload limit and timeout), and the WebSocket route, kept apart so it sits outside any
+/// timeout — and the OpenAPI document describing them all.
+fn documented(config: &Config) -> (Router<AppState>, Router<AppState>, utoipa::openapi::OpenApi) {
     let json = OpenApiRouter::new()
         .merge(crate::accounts::api::routes())
         .merge(crate::media::api::routes())
         .merge(crate::messaging::api::routes())
+        .merge(crate::gateway::api::routes())
         .layer(limits(
             config.http.body_limit_bytes,
             config.http.request_timeout_secs,
@@ -42,6 +44,9 @@ fn documented(config: &Config) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         config.media.max_upload_body(),
         config.media.upload_timeout_secs,
     ));
+    let (ws, ws_doc) = OpenApiRouter::new()
+        .nest("/api/v1", crate::gateway::api::ws_routes())
+        .split_for_parts();
     let ops = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(health::get_healthz))
         .routes(routes!(health::get_readyz))
@@ -50,13 +55,14 @@ fn documented(config: &Config) -> (Router<AppState>, utoipa::openapi::OpenApi) {
             config.http.body_limit_bytes,
             config.http.request_timeout_secs,
         ));
-    let (router, doc) = ops.nest("/api/v1", json.merge(uploads)).split_for_parts();
-    (router, openapi::finish(doc))
+    let (router, mut doc) = ops.nest("/api/v1", json.merge(uploads)).split_for_parts();
+    doc.merge(ws_doc);
+    (router, ws, openapi::finish(doc))
 }
 
 /// The OpenAPI document as served and committed (pretty JSON, trailing newline).
 pub fn openapi_json() -> String {
-    let doc = documented(&Config::default()).1;
+    let doc = documented(&Config::default()).2;
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned());
     s.push('\n');
     s
@@ -64,8 +70,11 @@ pub fn openapi_json() -> String {
 
 /// The whole application router for `state`.
 pub fn router(state: AppState) -> Router {
-    let (api, doc) = documented(&state.config);
+    let (api, ws, doc) = documented(&state.config);
+    // The socket route is merged after the timeout layers so no timeout applies to it; it
+    // still gets the outer layers (request id, log, CORS).
     let api = api
+        .merge(ws)
         .route(
             "/",
             axum::routing::get(|| async { Redirect::temporary("/docs") }),

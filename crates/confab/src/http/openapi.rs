@@ -22,6 +22,7 @@ use crate::error::status_of;
         (name = "me", description = "My account, devices and bindings"),
         (name = "users", description = "Profiles and user search"),
         (name = "ops", description = "Health, readiness and metrics"),
+        (name = "realtime", description = "The WebSocket gateway (see docs/protocol.md)"),
     )
 )]
 pub struct ApiDoc;

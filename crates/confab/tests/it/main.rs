@@ -13,6 +13,7 @@ mod harness;
 mod accounts;
 mod cli;
 mod codes;
+mod gateway;
 mod http_errors;
 mod media;
 mod messaging;

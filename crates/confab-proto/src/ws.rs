@@ -1,0 +1,273 @@
+//! The WebSocket protocol's wire types (`GET /api/v1/ws`; see `docs/protocol.md`).
+//!
+//! Every frame is one JSON text message: `{"type": "...", "id": "...", "data": {...}}`.
+//! Client frames are commands (imperative: `auth`, `ping`, `presence.set`); server frames
+//! are answers (`ready`, `ack`, `error`, `pong`) and events (past tense or nouns:
+//! `presence`, `session.revoked`, `resync`). `id` is chosen by the client and echoed on the
+//! answer to that frame; events pushed by the server carry none.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::ErrorInfo;
+use crate::ids::{SessionId, UserId};
+
+/// Client frame types the server understands.
+pub mod client_kind {
+    /// First-frame authentication: `{"token": "<access token>"}`.
+    pub const AUTH: &str = "auth";
+    /// Application-level ping; answered with `pong`.
+    pub const PING: &str = "ping";
+    /// Reserved for rooms/channels being viewed; acknowledged, no effect yet.
+    pub const SUBSCRIBE: &str = "subscribe";
+    /// Reserved; acknowledged, no effect yet.
+    pub const UNSUBSCRIBE: &str = "unsubscribe";
+    /// Sets this user's presence: `{"status": "online|away|busy|invisible"}`.
+    pub const PRESENCE_SET: &str = "presence.set";
+}
+
+/// Longest client-chosen frame `id`, in bytes.
+pub const MAX_FRAME_ID_LEN: usize = 64;
+
+/// A frame from the client. `data`'s shape depends on `type`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ClientFrame {
+    /// What the frame asks for (see [`client_kind`]).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Echoed on the `ack` / `error` / `pong` that answers this frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The command's arguments.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub data: serde_json::Value,
+}
+
+/// `auth` data.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AuthData {
+    /// The access token (the same one `Authorization: Bearer` takes).
+    pub token: String,
+}
+
+/// `presence.set` data, and the body of `PUT /api/v1/me/presence`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PresenceIn {
+    /// What this user wants others to see while connected.
+    pub status: PresenceSetting,
+}
+
+/// What a user chooses to show while at least one device is connected.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceSetting {
+    /// Shown as online.
+    #[default]
+    Online,
+    /// Shown as away.
+    Away,
+    /// Shown as busy (do not disturb).
+    Busy,
+    /// Shown as offline to everyone else.
+    Invisible,
+}
+
+/// What others see.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PresenceStatus {
+    /// At least one device connected.
+    Online,
+    /// No device connected, or invisible.
+    Offline,
+    /// Connected, marked away.
+    Away,
+    /// Connected, marked busy.
+    Busy,
+}
+
+/// A user's presence as others see it: the `presence` event's data and the body of the
+/// presence endpoints.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, ToSchema)]
+pub struct PresenceOut {
+    /// Whose presence.
+    pub user_id: UserId,
+    /// What others see.
+    pub status: PresenceStatus,
+    /// When this was observed (server time).
+    pub at: DateTime<Utc>,
+}
+
+/// `ready` data: sent once, right after authentication succeeds.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ReadyData {
+    /// The signed-in user.
+    pub user_id: UserId,
+    /// This device's session (what a revocation names).
+    pub session_id: SessionId,
+    /// The server's clock, for the client to estimate skew.
+    pub server_time: DateTime<Utc>,
+    /// The server pings this often; answer pongs (browsers do it by themselves).
+    pub heartbeat_secs: u64,
+    /// A socket the server hears nothing from for this long is closed.
+    pub idle_timeout_secs: u64,
+    /// Largest client message accepted; larger ones close the socket with 1009.
+    pub max_frame_bytes: usize,
+}
+
+/// `ack` data: the request named by the frame's `id` succeeded.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct AckData {
+    /// The command's result, when it has one.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    pub result: serde_json::Value,
+}
+
+/// `pong` data.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PongData {
+    /// The server's clock.
+    pub server_time: DateTime<Utc>,
+}
+
+/// `session.revoked` data: this socket's session was signed out; the socket closes next.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SessionRevokedData {
+    /// The revoked session (this socket's).
+    pub session_id: SessionId,
+}
+
+/// `resync` data: events for this socket may have been lost (the node's bus subscription
+/// was re-established, or it fell behind); fetch state from the REST API again.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ResyncData {
+    /// Why: `gap`.
+    pub reason: String,
+}
+
+/// A server frame's type and data.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum ServerEvent {
+    /// Authenticated; the socket is live.
+    #[serde(rename = "ready")]
+    Ready(ReadyData),
+    /// The frame with this `id` succeeded.
+    #[serde(rename = "ack")]
+    Ack(AckData),
+    /// The frame with this `id` (or the socket) failed; the socket stays open unless a
+    /// close follows.
+    #[serde(rename = "error")]
+    Error(ErrorInfo),
+    /// Answer to `ping`.
+    #[serde(rename = "pong")]
+    Pong(PongData),
+    /// A user's presence changed.
+    #[serde(rename = "presence")]
+    Presence(PresenceOut),
+    /// This socket's session was signed out; a close (4001) follows.
+    #[serde(rename = "session.revoked")]
+    SessionRevoked(SessionRevokedData),
+    /// Events may have been missed; re-fetch state.
+    #[serde(rename = "resync")]
+    Resync(ResyncData),
+}
+
+impl ServerEvent {
+    /// The frame's `type`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ServerEvent::Ready(_) => "ready",
+            ServerEvent::Ack(_) => "ack",
+            ServerEvent::Error(_) => "error",
+            ServerEvent::Pong(_) => "pong",
+            ServerEvent::Presence(_) => "presence",
+            ServerEvent::SessionRevoked(_) => "session.revoked",
+            ServerEvent::Resync(_) => "resync",
+        }
+    }
+}
+
+/// A whole server frame: the event and, for answers, the client's request `id`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ServerFrame {
+    /// Type and data.
+    #[serde(flatten)]
+    pub event: ServerEvent,
+    /// The `id` of the client frame this answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+/// Close codes the server uses (besides the standard 1000/1001/1003/1007/1008/1009/1011).
+pub mod close_code {
+    /// Normal closure.
+    pub const NORMAL: u16 = 1000;
+    /// The server is shutting down; reconnect (to another node).
+    pub const GOING_AWAY: u16 = 1001;
+    /// Binary frames are not part of the protocol.
+    pub const UNSUPPORTED_DATA: u16 = 1003;
+    /// A text frame was not valid UTF-8.
+    pub const INVALID_PAYLOAD: u16 = 1007;
+    /// Policy violation: persistent frame-rate abuse.
+    pub const POLICY: u16 = 1008;
+    /// A message larger than `max_frame_bytes`.
+    pub const TOO_BIG: u16 = 1009;
+    /// Unexpected server error.
+    pub const INTERNAL: u16 = 1011;
+    /// The socket could not keep up (its outbound queue filled): reconnect and resync.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+    /// This socket's session was revoked (logout, password change, administrator).
+    pub const SESSION_REVOKED: u16 = 4001;
+    /// Authentication failed or did not arrive in time.
+    pub const UNAUTHORIZED: u16 = 4401;
+    /// Nothing was heard from the client for `idle_timeout_secs`.
+    pub const IDLE_TIMEOUT: u16 = 4408;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_frames_have_the_documented_shape() {
+        let f = ServerFrame {
+            event: ServerEvent::Ack(AckData::default()),
+            id: Some("c1".into()),
+        };
+        let v = serde_json::to_value(&f).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"type": "ack", "id": "c1", "data": {}})
+        );
+        let back: ServerFrame = serde_json::from_value(v).unwrap();
+        assert_eq!(back.event.kind(), "ack");
+        let f = ServerFrame {
+            event: ServerEvent::Resync(ResyncData {
+                reason: "gap".into(),
+            }),
+            id: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&f).unwrap(),
+            serde_json::json!({"type": "resync", "data": {"reason": "gap"}})
+        );
+    }
+
+    #[test]
+    fn client_frames_parse_with_or_without_id_and_data() {
+        let f: ClientFrame = serde_json::from_str(r#"{"type":"ping"}"#).unwrap();
+        assert_eq!(
+            (f.kind.as_str(), f.id, f.data),
+            ("ping", None, serde_json::Value::Null)
+        );
+        let f: ClientFrame =
+            serde_json::from_str(r#"{"type":"presence.set","id":"x","data":{"status":"busy"}}"#)
+                .unwrap();
+        let d: PresenceIn = serde_json::from_value(f.data).unwrap();
+        assert_eq!(d.status, PresenceSetting::Busy);
+    }
+}

@@ -1,0 +1,172 @@
+//! Presence: a user is online while any of their devices has a socket open, on any node.
+//!
+//! Cluster-wide state lives in the cache port (never the store: presence is ephemeral):
+//! - `presence:{user}:on` — exists while some node holds a socket of the user. Every such
+//!   node re-sets it each heartbeat with a TTL of two heartbeats, so a crashed node's users
+//!   read as offline within a minute (the default), with no one left to clean up.
+//! - `presence:{user}:set` — the chosen [`PresenceSetting`] (`invisible` reads as offline
+//!   to everyone else). Lost on a Redis restart, which resets it to `online`.
+//!
+//! Changes are published as `presence` events to [`presence_audience`]. Known limit: when a
+//! user has devices on two nodes and the last one on node A closes, node A clears the key
+//! and announces `offline`; node B re-asserts `online` on its next heartbeat (at most
+//! `heartbeat_secs` later). A crashed node's users time out silently (no event).
+
+use std::time::Duration;
+
+use confab_proto::ids::UserId;
+use confab_proto::ws::{PresenceOut, PresenceSetting, PresenceStatus, ServerEvent};
+
+use crate::infra::bus::Topic;
+use crate::state::AppState;
+
+/// How long a chosen setting is remembered without being set again.
+const SETTING_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+fn on_key(user: UserId) -> String {
+    format!("presence:{user}:on")
+}
+
+fn setting_key(user: UserId) -> String {
+    format!("presence:{user}:set")
+}
+
+fn online_ttl(state: &AppState) -> Duration {
+    Duration::from_secs(state.config.gateway.heartbeat_secs.saturating_mul(2))
+}
+
+/// Who is told about `user`'s presence changes. THE HOOK the friends feature fills: today
+/// it is only the user (their other devices); with the social graph it becomes the user
+/// plus their friends (minus blocks). Presence queries are allowed for the same audience.
+pub async fn presence_audience(_state: &AppState, user: UserId) -> Vec<UserId> {
+    vec![user]
+}
+
+/// The user's chosen setting (`online` when unset or the cache is down).
+pub async fn setting(state: &AppState, user: UserId) -> PresenceSetting {
+    match state.cache.get(&setting_key(user)).await {
+        Ok(Some(b)) => serde_json::from_slice(&b).unwrap_or_default(),
+        Ok(None) => PresenceSetting::Online,
+        Err(e) => {
+            tracing::debug!(error = %e, "presence setting unreadable; assuming online");
+            PresenceSetting::Online
+        }
+    }
+}
+
+fn shown(connected: bool, setting: PresenceSetting) -> PresenceStatus {
+    match (connected, setting) {
+        (false, _) | (true, PresenceSetting::Invisible) => PresenceStatus::Offline,
+        (true, PresenceSetting::Online) => PresenceStatus::Online,
+        (true, PresenceSetting::Away) => PresenceStatus::Away,
+        (true, PresenceSetting::Busy) => PresenceStatus::Busy,
+    }
+}
+
+/// `user`'s presence as others see it.
+pub async fn status_of(state: &AppState, user: UserId) -> PresenceOut {
+    let connected = matches!(state.cache.get(&on_key(user)).await, Ok(Some(_)));
+    PresenceOut {
+        user_id: user,
+        status: shown(connected, setting(state, user).await),
+        at: state.clock.now(),
+    }
+}
+
+async fn announce(state: &AppState, user: UserId, status: PresenceStatus) {
+    let event = ServerEvent::Presence(PresenceOut {
+        user_id: user,
+        status,
+        at: state.clock.now(),
+    });
+    // Encoded once, published once per audience member's topic.
+    let Some(frame) = super::encode(&event, None) else {
+        return;
+    };
+    for member in presence_audience(state, user).await {
+        if let Err(e) = state.bus.publish(Topic::User(member), frame.clone()).await {
+            tracing::debug!(error = %e, "presence not published");
+        }
+    }
+}
+
+/// Marks `user` online (a socket opened). Announces it when the user was offline
+/// cluster-wide and is not invisible.
+pub async fn connected(state: &AppState, user: UserId) {
+    let key = on_key(user);
+    match state.cache.set_nx(&key, b"1", online_ttl(state)).await {
+        Ok(true) => {
+            let s = shown(true, setting(state, user).await);
+            if s != PresenceStatus::Offline {
+                announce(state, user, s).await;
+            }
+        }
+        Ok(false) => {}
+        Err(e) => tracing::debug!(error = %e, "presence not recorded"),
+    }
+}
+
+/// The user's last socket on this node closed. Announces `offline` (see the module doc
+/// for users with devices on other nodes).
+pub async fn disconnected(state: &AppState, user: UserId) {
+    match state.cache.delete(&on_key(user)).await {
+        Ok(true) => {
+            if setting(state, user).await != PresenceSetting::Invisible {
+                announce(state, user, PresenceStatus::Offline).await;
+            }
+        }
+        Ok(false) => {}
+        Err(e) => tracing::debug!(error = %e, "presence not cleared"),
+    }
+}
+
+/// Re-asserts every local user's presence (each heartbeat), re-announcing anyone whose
+/// mark had expired or been cleared by another node.
+pub async fn refresh(state: &AppState) {
+    let ttl = online_ttl(state);
+    for user in state.gateway.local_users() {
+        match state.cache.set_nx(&on_key(user), b"1", ttl).await {
+            Ok(true) => {
+                let s = shown(true, setting(state, user).await);
+                if s != PresenceStatus::Offline {
+                    announce(state, user, s).await;
+                }
+            }
+            Ok(false) => {
+                let _ = state.cache.set(&on_key(user), b"1", ttl).await;
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "presence refresh failed");
+                return;
+            }
+        }
+    }
+}
+
+/// Stores `user`'s chosen setting and announces the change others see, if any.
+pub async fn set(state: &AppState, user: UserId, to: PresenceSetting) -> PresenceOut {
+    let before = status_of(state, user).await;
+    let bytes = serde_json::to_vec(&to).unwrap_or_default();
+    if let Err(e) = state
+        .cache
+        .set(&setting_key(user), &bytes, SETTING_TTL)
+        .await
+    {
+        tracing::warn!(error = %e, "presence setting not stored");
+    }
+    let connected = matches!(state.cache.get(&on_key(user)).await, Ok(Some(_)));
+    let after = PresenceOut {
+        user_id: user,
+        status: shown(connected, to),
+        at: state.clock.now(),
+    };
+    if after.status != before.status {
+        announce(state, user, after.status).await;
+    }
+    after
+}
+
+/// Whether `viewer` may see `user`'s presence: the user and their audience.
+pub async fn may_see(state: &AppState, viewer: UserId, user: UserId) -> bool {
+    viewer == user || presence_audience(state, user).await.contains(&viewer)
+}

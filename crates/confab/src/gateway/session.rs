@@ -1,0 +1,512 @@
+//! One socket: authentication, the reader loop (commands, limits, timeouts) and the writer
+//! task (drains the bounded queue, feeds many frames, flushes once, pings).
+//!
+//! Every way a socket ends goes through its [`Kill`]: the reader, the fan-out (slow
+//! consumer), revocation and shutdown all set a close code; the writer sends that close
+//! frame (after what is queued, unless the queue itself is the problem).
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use confab_proto::ErrorCode;
+use confab_proto::ErrorInfo;
+use confab_proto::ids::SessionId;
+use confab_proto::ws::{
+    AckData, AuthData, ClientFrame, MAX_FRAME_ID_LEN, PongData, PresenceIn, ReadyData, ServerEvent,
+    SessionRevokedData, client_kind, close_code,
+};
+use futures::stream::{SplitSink, SplitStream};
+use futures::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::presence;
+use super::registry::{Kill, Registration};
+use crate::accounts::auth::{AuthUser, authenticate};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// How long the writer may take to send what is queued plus the close frame once a socket
+/// is closing (a peer that does not read gets no longer than this).
+const CLOSE_GRACE: Duration = Duration::from_secs(5);
+/// Most frames written between two flushes, so pings and closes get a turn.
+const MAX_BATCH: usize = 256;
+/// How long a closing socket waits for the client's close reply (and, after a read error,
+/// keeps the connection) once the close frame is sent.
+const CLOSE_HANDSHAKE: Duration = Duration::from_secs(1);
+
+/// Encodes a frame for this socket only (answers: ready, ack, error, pong).
+fn local(event: ServerEvent, id: Option<String>) -> Option<Utf8Bytes> {
+    super::encode(&event, id).and_then(|b| Utf8Bytes::try_from(b).ok())
+}
+
+/// Closes every local socket of these sessions: `session.revoked`, then 4001.
+pub fn close_revoked(state: &AppState, sessions: &[SessionId]) {
+    let n = state.gateway.close_sessions(
+        sessions,
+        |session_id| {
+            local(
+                ServerEvent::SessionRevoked(SessionRevokedData { session_id }),
+                None,
+            )
+        },
+        close_code::SESSION_REVOKED,
+        "session revoked",
+    );
+    if n > 0 {
+        tracing::info!(sockets = n, "closed the sockets of revoked sessions");
+    }
+}
+
+/// A token bucket over client frames.
+struct Bucket {
+    tokens: f64,
+    rate: f64,
+    burst: f64,
+    last: Instant,
+    /// Frames refused since the last accepted one; persistent excess closes the socket.
+    strikes: u32,
+}
+
+impl Bucket {
+    fn new(rate: u32, burst: u32) -> Self {
+        Self {
+            tokens: f64::from(burst),
+            rate: f64::from(rate),
+            burst: f64::from(burst),
+            last: Instant::now(),
+            strikes: 0,
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            self.strikes = 0;
+            true
+        } else {
+            self.strikes += 1;
+            false
+        }
+    }
+}
+
+/// Reader-side state of one socket.
+struct Conn {
+    state: AppState,
+    tx: mpsc::Sender<Utf8Bytes>,
+    kill: Kill,
+    auth: Option<AuthUser>,
+    registration: Option<Registration>,
+}
+
+/// What the reader does after a frame.
+enum Next {
+    Continue,
+    Stop,
+}
+
+impl Conn {
+    /// Queues an answer. The reader never waits on its own queue either: full means the
+    /// client is not reading, which is the slow-consumer case.
+    fn send(&self, event: ServerEvent, id: Option<String>) {
+        let Some(frame) = local(event, id) else {
+            return;
+        };
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(frame) {
+            self.kill
+                .close(close_code::TRY_AGAIN_LATER, "resync", false);
+        }
+    }
+
+    fn error(&self, code: ErrorCode, message: impl Into<String>, id: Option<String>) {
+        self.send(
+            ServerEvent::Error(ErrorInfo {
+                code,
+                message: message.into(),
+                field: None,
+            }),
+            id,
+        );
+    }
+
+    fn api_error(&self, e: &ApiError, id: Option<String>) {
+        self.error(e.code(), e.message().to_owned(), id);
+    }
+
+    /// Registers the socket, says `ready`, marks the user online.
+    async fn authenticated(&mut self, user: AuthUser) {
+        let (registration, _first) = self.state.gateway.register(
+            user.user_id,
+            user.session_id,
+            self.tx.clone(),
+            self.kill.clone(),
+        );
+        self.registration = Some(registration);
+        self.auth = Some(user);
+        let cfg = &self.state.config.gateway;
+        self.send(
+            ServerEvent::Ready(ReadyData {
+                user_id: user.user_id,
+                session_id: user.session_id,
+                server_time: self.state.clock.now(),
+                heartbeat_secs: cfg.heartbeat_secs,
+                idle_timeout_secs: cfg.idle_timeout_secs,
+                max_frame_bytes: cfg.max_frame_bytes,
+            }),
+            None,
+        );
+        // Registered before announcing, so this user's other devices — and this one — see it.
+        presence::connected(&self.state, user.user_id).await;
+    }
+
+    async fn on_text(&mut self, text: &str) -> Next {
+        let frame: ClientFrame = match serde_json::from_str(text) {
+            Ok(f) => f,
+            Err(e) => {
+                let id = recover_id(text);
+                if e.is_data() {
+                    self.error(
+                        ErrorCode::BadFrame,
+                        "a frame is {\"type\": string, \"id\"?: string, \"data\"?: object}",
+                        id,
+                    );
+                } else {
+                    // Syntax, encoding, or nesting deeper than serde_json's limit (128).
+                    self.error(ErrorCode::InvalidJson, "the frame is not valid JSON", id);
+                }
+                return Next::Continue;
+            }
+        };
+        let ClientFrame { kind, id, data } = frame;
+        if id.as_ref().is_some_and(|i| i.len() > MAX_FRAME_ID_LEN) {
+            self.error(
+                ErrorCode::BadFrame,
+                format!("id: at most {MAX_FRAME_ID_LEN} bytes"),
+                None,
+            );
+            return Next::Continue;
+        }
+        if self.auth.is_none() {
+            return self.on_unauthenticated(&kind, id, data).await;
+        }
+        match kind.as_str() {
+            client_kind::PING => self.send(
+                ServerEvent::Pong(PongData {
+                    server_time: self.state.clock.now(),
+                }),
+                id,
+            ),
+            client_kind::AUTH => self.error(ErrorCode::BadFrame, "already authenticated", id),
+            client_kind::SUBSCRIBE | client_kind::UNSUBSCRIBE => {
+                self.send(ServerEvent::Ack(AckData::default()), id)
+            }
+            client_kind::PRESENCE_SET => match serde_json::from_value::<PresenceIn>(data) {
+                Ok(p) => {
+                    if let Some(user) = self.auth {
+                        let out = presence::set(&self.state, user.user_id, p.status).await;
+                        let result = serde_json::to_value(out).unwrap_or_default();
+                        self.send(ServerEvent::Ack(AckData { result }), id);
+                    }
+                }
+                Err(e) => self.error(ErrorCode::BadFrame, format!("data: {e}"), id),
+            },
+            other => {
+                let shown: String = other.chars().take(40).collect();
+                self.error(
+                    ErrorCode::UnknownFrameType,
+                    format!("unknown frame type {shown:?}"),
+                    id,
+                );
+            }
+        }
+        Next::Continue
+    }
+
+    async fn on_unauthenticated(
+        &mut self,
+        kind: &str,
+        id: Option<String>,
+        data: serde_json::Value,
+    ) -> Next {
+        if kind != client_kind::AUTH {
+            self.error(
+                ErrorCode::Unauthorized,
+                "authenticate first: {\"type\":\"auth\",\"data\":{\"token\":\"…\"}}",
+                id,
+            );
+            return Next::Continue;
+        }
+        let token = match serde_json::from_value::<AuthData>(data) {
+            Ok(a) => a.token,
+            Err(e) => {
+                self.error(ErrorCode::BadFrame, format!("data: {e}"), id);
+                return Next::Continue;
+            }
+        };
+        match authenticate(&self.state, &token).await {
+            Ok(user) => {
+                self.authenticated(user).await;
+                Next::Continue
+            }
+            Err(e) => {
+                self.api_error(&e, id);
+                self.kill
+                    .close(close_code::UNAUTHORIZED, "unauthorized", true);
+                Next::Stop
+            }
+        }
+    }
+}
+
+/// The request id of a frame that did not parse, when one can still be read (so the client
+/// can match the error to its request).
+fn recover_id(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: Option<String>,
+    }
+    serde_json::from_str::<IdOnly>(text)
+        .ok()
+        .and_then(|f| f.id)
+        .filter(|i| i.len() <= MAX_FRAME_ID_LEN)
+}
+
+/// The close code for a read error, when the peer is still there to be told.
+fn close_for(e: axum::Error) -> Option<(u16, &'static str)> {
+    use tokio_tungstenite::tungstenite::Error as WsError;
+    let inner = e.into_inner();
+    match inner.downcast_ref::<WsError>()? {
+        WsError::Capacity(_) => Some((close_code::TOO_BIG, "message too big")),
+        WsError::Utf8(_) => Some((close_code::INVALID_PAYLOAD, "invalid UTF-8")),
+        WsError::Protocol(_) => Some((1002, "protocol error")),
+        _ => None,
+    }
+}
+
+/// Runs one socket until it closes. `pre` is the user when the upgrade carried a valid
+/// `Authorization` header.
+pub async fn run(state: AppState, socket: WebSocket, pre: Option<AuthUser>) {
+    let cfg = state.config.gateway.clone();
+    let (sink, mut stream) = socket.split();
+    let (tx, rx) = mpsc::channel(cfg.outbound_queue);
+    let kill = Kill::new();
+    let writer = tokio::spawn(write_loop(
+        sink,
+        rx,
+        kill.clone(),
+        Duration::from_secs(cfg.heartbeat_secs),
+    ));
+    let mut conn = Conn {
+        state: state.clone(),
+        tx,
+        kill: kill.clone(),
+        auth: None,
+        registration: None,
+    };
+    if let Some(user) = pre {
+        conn.authenticated(user).await;
+    }
+    let linger = read_loop(&mut conn, &mut stream, &cfg).await;
+
+    kill.close(close_code::NORMAL, "", true);
+    if let Some(registration) = conn.registration.take()
+        && registration.unregister()
+        && let Some(user) = conn.auth
+    {
+        presence::disconnected(&state, user.user_id).await;
+    }
+    drop(conn);
+    // The stream is kept until the writer is done, so the close frame goes out before the
+    // connection is dropped.
+    let _ = writer.await;
+    // The closing handshake: wait (briefly) for the client's close reply before dropping
+    // the connection. Dropping it with unread client bytes (a pong, the rest of a too-big
+    // message) makes the kernel send a reset, which can discard our close frame before the
+    // client reads it.
+    let handshake = async {
+        while let Some(Ok(m)) = stream.next().await {
+            if let Message::Close(_) = m {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(CLOSE_HANDSHAKE, handshake).await;
+    if linger {
+        // After a read error the stream cannot be read any further; just wait.
+        tokio::time::sleep(CLOSE_HANDSHAKE).await;
+    }
+    drop(stream);
+}
+
+/// Reads until the socket should close; true when it ended on a read error whose close
+/// frame should be given time to arrive.
+async fn read_loop(
+    conn: &mut Conn,
+    stream: &mut SplitStream<WebSocket>,
+    cfg: &crate::config::GatewayConfig,
+) -> bool {
+    let idle = Duration::from_secs(cfg.idle_timeout_secs);
+    let auth_deadline = Instant::now() + Duration::from_secs(cfg.auth_timeout_secs);
+    let mut last_heard = Instant::now();
+    let mut bucket = Bucket::new(cfg.frames_per_second, cfg.frames_burst);
+    let shutdown = conn.state.shutdown.clone();
+    let kill = conn.kill.clone();
+    loop {
+        let deadline = if conn.auth.is_some() {
+            last_heard + idle
+        } else {
+            auth_deadline.min(last_heard + idle)
+        };
+        let msg = tokio::select! {
+            biased;
+            _ = kill.fired() => return false,
+            _ = shutdown.cancelled() => {
+                kill.close(close_code::GOING_AWAY, "going away", true);
+                return false;
+            }
+            _ = tokio::time::sleep_until(deadline) => {
+                if conn.auth.is_none() && Instant::now() >= auth_deadline {
+                    conn.error(ErrorCode::AuthTimeout, "not authenticated in time", None);
+                    kill.close(close_code::UNAUTHORIZED, "auth timeout", true);
+                } else {
+                    kill.close(close_code::IDLE_TIMEOUT, "idle timeout", true);
+                }
+                return false;
+            }
+            msg = stream.next() => msg,
+        };
+        let msg = match msg {
+            None => return false,
+            Some(Ok(m)) => m,
+            Some(Err(e)) => {
+                return match close_for(e) {
+                    Some((code, reason)) => {
+                        kill.close(code, reason, false);
+                        true
+                    }
+                    None => false,
+                };
+            }
+        };
+        last_heard = Instant::now();
+        match msg {
+            Message::Text(text) => {
+                if !bucket.take() {
+                    if bucket.strikes >= cfg.frames_burst {
+                        kill.close(close_code::POLICY, "rate limit", true);
+                        return false;
+                    }
+                    conn.error(
+                        ErrorCode::RateLimited,
+                        format!(
+                            "more than {} frames per second; slow down",
+                            cfg.frames_per_second
+                        ),
+                        recover_id(&text),
+                    );
+                    continue;
+                }
+                if let Next::Stop = conn.on_text(&text).await {
+                    return false;
+                }
+            }
+            Message::Binary(_) => {
+                kill.close(
+                    close_code::UNSUPPORTED_DATA,
+                    "binary frames are not supported",
+                    true,
+                );
+                return false;
+            }
+            // Pings are answered by tungstenite; pongs only prove the client is alive.
+            Message::Ping(_) | Message::Pong(_) => {}
+            Message::Close(_) => return false,
+        }
+    }
+}
+
+/// Drains the queue: everything already queued is fed, then flushed once. Sends a protocol
+/// ping every heartbeat. Once the socket is closing, writes the close frame (after the
+/// queued frames when the reason says so), within [`CLOSE_GRACE`].
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut rx: mpsc::Receiver<Utf8Bytes>,
+    kill: Kill,
+    heartbeat: Duration,
+) {
+    let mut ping = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
+    loop {
+        let step = async {
+            tokio::select! {
+                first = rx.recv() => {
+                    let Some(first) = first else { return false };
+                    if sink.feed(Message::Text(first)).await.is_err() {
+                        return false;
+                    }
+                    for _ in 1..MAX_BATCH {
+                        let Ok(more) = rx.try_recv() else { break };
+                        if sink.feed(Message::Text(more)).await.is_err() {
+                            return false;
+                        }
+                    }
+                    sink.flush().await.is_ok()
+                }
+                _ = ping.tick() => sink.send(Message::Ping(bytes::Bytes::new())).await.is_ok(),
+            }
+        };
+        let go_on = tokio::select! {
+            biased;
+            _ = kill.fired() => false,
+            ok = step => ok,
+        };
+        if !go_on {
+            break;
+        }
+    }
+    let Some(reason) = kill.reason() else {
+        return;
+    };
+    let finish = async {
+        if reason.drain {
+            while let Ok(frame) = rx.try_recv() {
+                if sink.feed(Message::Text(frame)).await.is_err() {
+                    return;
+                }
+            }
+        }
+        let close = Message::Close(Some(CloseFrame {
+            code: reason.code,
+            reason: Utf8Bytes::from_static(reason.reason),
+        }));
+        let _ = sink.send(close).await;
+        let _ = sink.close().await;
+    };
+    let _ = tokio::time::timeout(CLOSE_GRACE, finish).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bucket_allows_a_burst_then_the_rate() {
+        let mut b = Bucket::new(10, 3);
+        assert!(b.take() && b.take() && b.take());
+        assert!(!b.take());
+        assert_eq!(b.strikes, 1);
+        b.last -= Duration::from_millis(150);
+        assert!(b.take());
+        assert_eq!(b.strikes, 0);
+    }
+
+    #[test]
+    fn an_unparsable_frame_keeps_its_id_when_readable() {
+        assert_eq!(recover_id(r#"{"id":"r1","type":5}"#).as_deref(), Some("r1"));
+        assert_eq!(recover_id("[[[").as_deref(), None);
+    }
+}
