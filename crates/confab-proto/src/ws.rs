@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::ErrorInfo;
-use crate::ids::{SessionId, UserId};
+use crate::ids::{ConversationId, SessionId, UserId};
+use crate::messaging::{MarksOut, MessageIn, MessageOut};
 
 /// Client frame types the server understands.
 pub mod client_kind {
@@ -25,6 +26,45 @@ pub mod client_kind {
     pub const UNSUBSCRIBE: &str = "unsubscribe";
     /// Sets this user's presence: `{"status": "online|away|busy|invisible"}`.
     pub const PRESENCE_SET: &str = "presence.set";
+    /// Sends a message: `{"conversation_id", "client_msg_id", "kind", "body", "reply_to"?,
+    /// "mentions"?}`; acknowledged with the stored message's `{id, seq, created_at, …}`.
+    pub const SEND: &str = "send";
+    /// Marks read up to a seq: `{"conversation_id", "seq"}`.
+    pub const READ: &str = "read";
+    /// Marks received (delivered to this device) up to a seq: `{"conversation_id", "seq"}`.
+    pub const RECV: &str = "recv";
+    /// "I am typing" in a conversation: `{"conversation_id"}` (ephemeral, rate-limited).
+    pub const TYPING: &str = "typing";
+}
+
+/// `send` data: the conversation and the message.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SendData {
+    /// Where to send.
+    pub conversation_id: ConversationId,
+    /// The message, as for `POST /conversations/{id}/messages`.
+    #[serde(flatten)]
+    pub message: MessageIn,
+}
+
+/// `read` / `recv` data.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MarkData {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// Up to this seq.
+    pub seq: i64,
+}
+
+/// `typing` data, both ways.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TypingData {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// Who is typing (set by the server; ignored from clients).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<UserId>,
 }
 
 /// Longest client-chosen frame `id`, in bytes.
@@ -174,6 +214,15 @@ pub enum ServerEvent {
     /// Events may have been missed; re-fetch state.
     #[serde(rename = "resync")]
     Resync(ResyncData),
+    /// A message was stored in one of my conversations (mine from another device too).
+    #[serde(rename = "message.new")]
+    MessageNew(MessageOut),
+    /// A member's read/recv marks moved (my other devices; the peer of a direct chat).
+    #[serde(rename = "receipt")]
+    Receipt(MarksOut),
+    /// Someone is typing in one of my conversations.
+    #[serde(rename = "typing")]
+    Typing(TypingData),
 }
 
 impl ServerEvent {
@@ -187,6 +236,9 @@ impl ServerEvent {
             ServerEvent::Presence(_) => "presence",
             ServerEvent::SessionRevoked(_) => "session.revoked",
             ServerEvent::Resync(_) => "resync",
+            ServerEvent::MessageNew(_) => "message.new",
+            ServerEvent::Receipt(_) => "receipt",
+            ServerEvent::Typing(_) => "typing",
         }
     }
 }

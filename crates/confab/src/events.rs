@@ -2,7 +2,7 @@
 //! the listener that applies them on every node.
 
 use bytes::Bytes;
-use confab_proto::ids::{SessionId, UserId};
+use confab_proto::ids::{ConversationId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::infra::bus::{BusEvent, Topic};
@@ -18,6 +18,16 @@ pub enum Control {
         user_id: UserId,
         /// The sessions.
         session_ids: Vec<SessionId>,
+    },
+    /// A conversation's active members changed: nodes update their fan-out index for the
+    /// users who have sockets there.
+    MembersChanged {
+        /// The conversation.
+        conversation_id: ConversationId,
+        /// New members.
+        added: Vec<UserId>,
+        /// Members who left or were removed.
+        removed: Vec<UserId>,
     },
 }
 
@@ -41,6 +51,26 @@ async fn apply(state: &AppState, msg: &Control) {
             state.auth.sessions.forget(session_ids).await;
             // Local consumers (the gateway closes the sessions' sockets); none is fine.
             let _ = state.control.send(msg.clone());
+        }
+        // Applied here, synchronously, before the publisher goes on to push anything into
+        // the conversation: a channel hop could reorder it after the first event.
+        Control::MembersChanged {
+            conversation_id,
+            added,
+            removed,
+        } => {
+            for user in added {
+                if state.gateway.connections_of(*user) > 0 {
+                    state
+                        .gateway
+                        .add_conversation_member(*conversation_id, *user);
+                }
+            }
+            for user in removed {
+                state
+                    .gateway
+                    .remove_conversation_member(*conversation_id, *user);
+            }
         }
     }
 }

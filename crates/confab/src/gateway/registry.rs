@@ -106,6 +106,8 @@ struct Inner {
     /// Conversation → its members who may have sockets here. Filled by messaging (see
     /// [`Registry::add_conversation_member`]).
     members: HashMap<ConversationId, HashSet<UserId>>,
+    /// The reverse of `members`, so a user's entries go when its last socket here closes.
+    conversations_of: HashMap<UserId, HashSet<ConversationId>>,
 }
 
 /// The sockets open on this node.
@@ -133,15 +135,29 @@ impl Registry {
 
     /// Adds an authenticated socket. The guard unregisters it when dropped; `first` is true
     /// when it is the user's first socket on this node.
+    ///
+    /// `first` frames (the `ready` answer) are queued before the socket becomes visible to
+    /// fan-out, and `conversations` are indexed under the same lock, so `ready` is always the
+    /// socket's first frame and no conversation event can slip between the two.
     pub fn register(
         self: &Arc<Self>,
         user: UserId,
         session: SessionId,
         tx: mpsc::Sender<Utf8Bytes>,
         kill: Kill,
+        first: Option<Utf8Bytes>,
+        conversations: &[ConversationId],
     ) -> (Registration, bool) {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         let mut g = self.write();
+        if let Some(frame) = first {
+            // A fresh queue: it has room.
+            let _ = tx.try_send(frame);
+        }
+        for c in conversations {
+            g.members.entry(*c).or_default().insert(user);
+            g.conversations_of.entry(user).or_default().insert(*c);
+        }
         g.sockets.insert(
             id,
             Socket {
@@ -179,6 +195,18 @@ impl Registry {
             if set.is_empty() {
                 g.by_user.remove(&s.user);
                 last = true;
+            }
+        }
+        if last {
+            // No socket of this user is left here: its conversation entries deliver
+            // nothing any more.
+            for conv in g.conversations_of.remove(&s.user).unwrap_or_default() {
+                if let Some(set) = g.members.get_mut(&conv) {
+                    set.remove(&s.user);
+                    if set.is_empty() {
+                        g.members.remove(&conv);
+                    }
+                }
             }
         }
         if let Some(set) = g.by_session.get_mut(&s.session) {
@@ -279,11 +307,12 @@ impl Registry {
     /// Register members who have sockets here (e.g. on connect and on join); an entry for a
     /// user with no socket here costs a map slot and delivers nothing.
     pub fn add_conversation_member(&self, conversation: ConversationId, user: UserId) {
-        self.write()
-            .members
-            .entry(conversation)
+        let mut g = self.write();
+        g.members.entry(conversation).or_default().insert(user);
+        g.conversations_of
+            .entry(user)
             .or_default()
-            .insert(user);
+            .insert(conversation);
     }
 
     /// Undoes [`Registry::add_conversation_member`] (the user left, or has no socket here).
@@ -293,6 +322,12 @@ impl Registry {
             set.remove(&user);
             if set.is_empty() {
                 g.members.remove(&conversation);
+            }
+        }
+        if let Some(set) = g.conversations_of.get_mut(&user) {
+            set.remove(&conversation);
+            if set.is_empty() {
+                g.conversations_of.remove(&user);
             }
         }
     }
@@ -334,8 +369,8 @@ mod tests {
         let r = Registry::new();
         let (tx1, mut rx1) = mpsc::channel(4);
         let (tx2, mut rx2) = mpsc::channel(4);
-        let (g1, first1) = r.register(UserId(1), SessionId(10), tx1, Kill::new());
-        let (g2, first2) = r.register(UserId(1), SessionId(11), tx2, Kill::new());
+        let (g1, first1) = r.register(UserId(1), SessionId(10), tx1, Kill::new(), None, &[]);
+        let (g2, first2) = r.register(UserId(1), SessionId(11), tx2, Kill::new(), None, &[]);
         assert!(first1 && !first2);
         assert_eq!(r.deliver(Topic::User(UserId(1)), &frame("a")), 2);
         assert_eq!(r.deliver(Topic::User(UserId(2)), &frame("b")), 0);
@@ -362,8 +397,8 @@ mod tests {
         let (tx1, _rx1) = mpsc::channel(1);
         let (tx2, mut rx2) = mpsc::channel(8);
         let k1 = Kill::new();
-        let (_g1, _) = r.register(UserId(1), SessionId(10), tx1, k1.clone());
-        let (_g2, _) = r.register(UserId(1), SessionId(11), tx2, Kill::new());
+        let (_g1, _) = r.register(UserId(1), SessionId(10), tx1, k1.clone(), None, &[]);
+        let (_g2, _) = r.register(UserId(1), SessionId(11), tx2, Kill::new(), None, &[]);
         r.deliver(Topic::User(UserId(1)), &frame("1"));
         r.deliver(Topic::User(UserId(1)), &frame("2"));
         assert_eq!(k1.reason().map(|r| r.code), Some(1013));
@@ -376,7 +411,7 @@ mod tests {
     fn dropping_the_guard_unregisters() {
         let r = Registry::new();
         let (tx, _rx) = mpsc::channel(1);
-        let (g, _) = r.register(UserId(1), SessionId(1), tx, Kill::new());
+        let (g, _) = r.register(UserId(1), SessionId(1), tx, Kill::new(), None, &[]);
         assert_eq!(r.len(), 1);
         drop(g);
         assert!(r.is_empty());

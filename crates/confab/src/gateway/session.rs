@@ -12,8 +12,8 @@ use confab_proto::ErrorCode;
 use confab_proto::ErrorInfo;
 use confab_proto::ids::SessionId;
 use confab_proto::ws::{
-    AckData, AuthData, ClientFrame, MAX_FRAME_ID_LEN, PongData, PresenceIn, ReadyData, ServerEvent,
-    SessionRevokedData, client_kind, close_code,
+    AckData, AuthData, ClientFrame, MAX_FRAME_ID_LEN, MarkData, PongData, PresenceIn, ReadyData,
+    SendData, ServerEvent, SessionRevokedData, TypingData, client_kind, close_code,
 };
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
@@ -138,18 +138,26 @@ impl Conn {
         self.error(e.code(), e.message().to_owned(), id);
     }
 
-    /// Registers the socket, says `ready`, marks the user online.
+    /// Loads the user's conversations, registers the socket with `ready` as its first frame
+    /// and the conversations indexed, then marks the user online.
     async fn authenticated(&mut self, user: AuthUser) {
-        let (registration, _first) = self.state.gateway.register(
+        // Loaded before registering; a conversation made after this load reaches the registry
+        // through `Control::MembersChanged` once the socket is registered. One made in between
+        // is found by the client's sync (which follows `ready`) and by seq-gap detection.
+        let conversations = match crate::messaging::store::active_conversation_ids(
+            self.state.store.reader(),
             user.user_id,
-            user.session_id,
-            self.tx.clone(),
-            self.kill.clone(),
-        );
-        self.registration = Some(registration);
-        self.auth = Some(user);
+        )
+        .await
+        {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot load conversations for fan-out; client must sync");
+                Vec::new()
+            }
+        };
         let cfg = &self.state.config.gateway;
-        self.send(
+        let ready = local(
             ServerEvent::Ready(ReadyData {
                 user_id: user.user_id,
                 session_id: user.session_id,
@@ -160,7 +168,16 @@ impl Conn {
             }),
             None,
         );
-        // Registered before announcing, so this user's other devices — and this one — see it.
+        let (registration, _first) = self.state.gateway.register(
+            user.user_id,
+            user.session_id,
+            self.tx.clone(),
+            self.kill.clone(),
+            ready,
+            &conversations,
+        );
+        self.registration = Some(registration);
+        self.auth = Some(user);
         presence::connected(&self.state, user.user_id).await;
     }
 
@@ -211,6 +228,73 @@ impl Conn {
                         let out = presence::set(&self.state, user.user_id, p.status).await;
                         let result = serde_json::to_value(out).unwrap_or_default();
                         self.send(ServerEvent::Ack(AckData { result }), id);
+                    }
+                }
+                Err(e) => self.error(ErrorCode::BadFrame, format!("data: {e}"), id),
+            },
+            client_kind::SEND => match serde_json::from_value::<SendData>(data) {
+                Ok(d) => {
+                    if let Some(user) = self.auth {
+                        // Awaited here: one socket's sends are stored in the order it sent them.
+                        match crate::messaging::service::send(
+                            &self.state,
+                            user.user_id,
+                            d.conversation_id,
+                            d.message,
+                        )
+                        .await
+                        {
+                            Ok(ack) => {
+                                let result = serde_json::to_value(ack).unwrap_or_default();
+                                self.send(ServerEvent::Ack(AckData { result }), id);
+                            }
+                            Err(e) => self.api_error(&e, id),
+                        }
+                    }
+                }
+                Err(e) => self.error(ErrorCode::BadFrame, format!("data: {e}"), id),
+            },
+            client_kind::READ | client_kind::RECV => match serde_json::from_value::<MarkData>(data)
+            {
+                Ok(d) => {
+                    if let Some(user) = self.auth {
+                        let mark = if kind == client_kind::READ {
+                            crate::messaging::store::Mark::Read
+                        } else {
+                            crate::messaging::store::Mark::Recv
+                        };
+                        match crate::messaging::service::mark(
+                            &self.state,
+                            user.user_id,
+                            d.conversation_id,
+                            mark,
+                            d.seq,
+                        )
+                        .await
+                        {
+                            Ok(out) => {
+                                let result = serde_json::to_value(out).unwrap_or_default();
+                                self.send(ServerEvent::Ack(AckData { result }), id);
+                            }
+                            Err(e) => self.api_error(&e, id),
+                        }
+                    }
+                }
+                Err(e) => self.error(ErrorCode::BadFrame, format!("data: {e}"), id),
+            },
+            client_kind::TYPING => match serde_json::from_value::<TypingData>(data) {
+                Ok(d) => {
+                    if let Some(user) = self.auth {
+                        match crate::messaging::service::typing(
+                            &self.state,
+                            user.user_id,
+                            d.conversation_id,
+                        )
+                        .await
+                        {
+                            Ok(()) => self.send(ServerEvent::Ack(AckData::default()), id),
+                            Err(e) => self.api_error(&e, id),
+                        }
                     }
                 }
                 Err(e) => self.error(ErrorCode::BadFrame, format!("data: {e}"), id),

@@ -206,6 +206,22 @@ impl RedisBus {
     }
 }
 
+impl RedisBus {
+    /// Waits (at most `within`) until the node's subscription is up, so a node that starts
+    /// serving already receives every event published after that. `false` on timeout (the
+    /// node still starts; `/readyz` reports the bus down until it connects).
+    pub async fn wait_subscribed(&self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        while !self.subscribed.load(Ordering::SeqCst) {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        true
+    }
+}
+
 async fn subscribe_loop(
     client: redis::Client,
     prefix: String,

@@ -68,6 +68,9 @@ impl Infra {
                         .context("cannot claim a node id in Redis")?,
                 };
                 let bus = bus::RedisBus::start(redis.clone(), prefix.clone(), tasks);
+                if !bus.wait_subscribed(std::time::Duration::from_secs(5)).await {
+                    tracing::warn!("bus subscription not up after 5 s; starting anyway");
+                }
                 let cache = cache::RedisCache::new(redis, prefix);
                 (Arc::new(bus), Arc::new(cache), node_id)
             };

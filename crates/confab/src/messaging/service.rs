@@ -1,6 +1,5 @@
 //! Messaging rules: opening direct chats, sending, history, sync, marks and flags.
 
-use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use confab_proto::ErrorCode;
 use confab_proto::ids::{ConversationId, UserId};
@@ -8,7 +7,7 @@ use confab_proto::messaging::{
     ConversationOut, ConversationPatch, HistoryOut, HistoryQuery, MarksOut, MessageIn, MessageOut,
     SendAck, SyncOut,
 };
-use serde::Serialize;
+use confab_proto::ws::{ServerEvent, TypingData};
 
 use super::model;
 use super::store::{self, Conversation, Mark, Member, Message};
@@ -135,14 +134,12 @@ pub async fn open_direct(
     if other.status != crate::accounts::model::Status::Active {
         return Err(ApiError::new(ErrorCode::NotFound, "no such user"));
     }
-    let id = store::create_or_find_direct(
-        state.store.writer(),
-        ConversationId(state.ids.next_id()),
-        me,
-        peer,
-        state.clock.now(),
-    )
-    .await?;
+    let fresh = ConversationId(state.ids.next_id());
+    let id = store::create_or_find_direct(state.store.writer(), fresh, me, peer, state.clock.now())
+        .await?;
+    if id == fresh {
+        members_changed(state, id, vec![me, peer], Vec::new()).await;
+    }
     let (c, m) = membership(state, me, id).await?;
     conversation_out(state, &c, &m).await
 }
@@ -221,11 +218,10 @@ pub async fn send(
         .await?;
     let stored = match outcome {
         Outcome::Stored(m) => {
-            publish(
+            push(
                 state,
                 Topic::Conversation(conv),
-                "message.new",
-                &message_out(&m),
+                ServerEvent::MessageNew(message_out(&m)),
             )
             .await;
             metrics::counter!("confab_messages_sent_total").increment(1);
@@ -255,23 +251,59 @@ pub async fn send(
     })
 }
 
-/// Publishes an event `{"type", "data"}` on the bus, encoded once. Push is best-effort:
-/// a failure is logged, never returned (the store already holds the truth).
-pub async fn publish<T: Serialize>(state: &AppState, topic: Topic, kind: &str, data: &T) {
-    #[derive(Serialize)]
-    struct Event<'a, T> {
-        #[serde(rename = "type")]
-        kind: &'a str,
-        data: &'a T,
+/// Pushes an event to every socket `topic` addresses (after the change is committed).
+/// Best-effort: a failure is logged, never returned; the store already holds the truth.
+async fn push(state: &AppState, topic: Topic, event: ServerEvent) {
+    if let Err(e) = crate::gateway::publish(state, topic, &event).await {
+        tracing::warn!(error = %e, kind = event.kind(), "event not pushed; clients catch up by sync");
     }
-    match serde_json::to_vec(&Event { kind, data }) {
-        Ok(bytes) => {
-            if let Err(e) = state.bus.publish(topic, Bytes::from(bytes)).await {
-                tracing::warn!(error = %e, kind, "event not pushed; clients catch up by sync");
-            }
-        }
-        Err(e) => tracing::error!(error = %e, kind, "cannot encode event"),
+}
+
+/// "I am typing": pushed to the conversation's members, never stored. At most one event per
+/// user and conversation every 2 s is pushed (the rest are accepted and dropped).
+pub async fn typing(state: &AppState, me: UserId, conv: ConversationId) -> Result<(), ApiError> {
+    let (_, m) = membership(state, me, conv).await?;
+    if !m.active() {
+        return Err(ApiError::new(
+            ErrorCode::NotMember,
+            "you are no longer in this conversation",
+        ));
     }
+    let key = format!("typing:{conv}:{me}");
+    if state
+        .cache
+        .set_nx(&key, b"1", std::time::Duration::from_secs(2))
+        .await?
+    {
+        push(
+            state,
+            Topic::Conversation(conv),
+            ServerEvent::Typing(TypingData {
+                conversation_id: conv,
+                user_id: Some(me),
+            }),
+        )
+        .await;
+    }
+    Ok(())
+}
+
+/// Tells every node that a conversation's members changed (fan-out index).
+pub async fn members_changed(
+    state: &AppState,
+    conv: ConversationId,
+    added: Vec<UserId>,
+    removed: Vec<UserId>,
+) {
+    crate::events::publish(
+        state,
+        crate::events::Control::MembersChanged {
+            conversation_id: conv,
+            added,
+            removed,
+        },
+    )
+    .await;
 }
 
 /// A page of history inside my window.
@@ -446,11 +478,16 @@ pub async fn mark(
         Mark::Recv => after.recv_seq > m.recv_seq,
     };
     if moved {
-        publish(state, Topic::User(me), "receipt", &out).await;
+        push(state, Topic::User(me), ServerEvent::Receipt(out.clone())).await;
         if c.kind == "direct" {
             for other in store::list_members(state.store.reader(), conv, false).await? {
                 if other.user_id != me {
-                    publish(state, Topic::User(other.user_id), "receipt", &out).await;
+                    push(
+                        state,
+                        Topic::User(other.user_id),
+                        ServerEvent::Receipt(out.clone()),
+                    )
+                    .await;
                 }
             }
         }

@@ -316,6 +316,22 @@ pub async fn find_member(
         .map(member_of))
 }
 
+/// The conversations a user is an active member of (the gateway's fan-out index).
+pub async fn active_conversation_ids(
+    db: &impl ConnectionTrait,
+    user: UserId,
+) -> Result<Vec<ConversationId>, StoreError> {
+    let ids: Vec<i64> = members::Entity::find()
+        .select_only()
+        .column(members::Column::ConversationId)
+        .filter(members::Column::UserId.eq(user.0))
+        .filter(members::Column::LeftSeq.is_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().map(ConversationId).collect())
+}
+
 /// Every member row of a conversation (active ones unless `with_left`).
 pub async fn list_members(
     db: &impl ConnectionTrait,

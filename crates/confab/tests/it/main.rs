@@ -19,5 +19,6 @@ mod media;
 mod messaging;
 mod ops;
 mod ports;
+mod realtime;
 mod redis_outage;
 mod schema;

@@ -1,0 +1,138 @@
+//! Messaging in real time: sends over the WebSocket, `message.new` to every device of every
+//! member (across nodes), receipts, typing, and idempotent sends on several sockets.
+
+use std::time::Duration;
+
+use confab_client::WsConnection;
+use confab_proto::messaging::{MarksOut, MessageOut, SendAck};
+use serde_json::json;
+
+use crate::harness::*;
+
+const T: Duration = Duration::from_secs(5);
+
+async fn ack(ws: &mut WsConnection, id: &str) -> serde_json::Value {
+    loop {
+        let ev = ws.next_event_within(T).await.unwrap();
+        if ev.id.as_deref() == Some(id) {
+            assert_eq!(ev.kind, "ack", "{ev:?}");
+            return ev.data["result"].clone();
+        }
+    }
+}
+
+fn send_frame(conv: impl std::fmt::Display, cmid: &str, text: &str) -> serde_json::Value {
+    json!({"conversation_id": conv.to_string(), "client_msg_id": cmid, "kind": "text", "body": {"text": text}})
+}
+
+backend_tests! {
+    async fn messages_reach_every_device_of_every_member(app) {
+        let alice = app.user("alice").await;
+        let bob = app.user("bob").await;
+        let eve = app.user("eve").await;
+        // Sockets first, conversation second: the fan-out index learns of it on the fly.
+        let mut a1 = alice.client.ws().await.unwrap();
+        let mut a2 = alice.client.ws().await.unwrap();
+        let mut b1 = bob.client.ws().await.unwrap();
+        let mut e1 = eve.client.ws().await.unwrap();
+        let c = alice.client.open_direct(bob.id()).await.unwrap();
+
+        a1.send_frame("send", Some("s1"), send_frame(c.id, "ws-1", "over the socket")).await.unwrap();
+        let acked: SendAck = serde_json::from_value(ack(&mut a1, "s1").await).unwrap();
+        assert_eq!((acked.seq, acked.client_msg_id.as_str()), (1, "ws-1"));
+        for ws in [&mut a1, &mut a2, &mut b1] {
+            let m: MessageOut = ws.expect_event("message.new", T).await.unwrap().decode().unwrap();
+            assert_eq!((m.seq, m.id, m.body["text"].as_str()), (1, acked.id, Some("over the socket")));
+        }
+        // HTTP sends are pushed the same way.
+        bob.client.send_text(c.id, "over http").await.unwrap();
+        let m: MessageOut = a2.expect_event("message.new", T).await.unwrap().decode().unwrap();
+        assert_eq!(m.seq, 2);
+        // A stranger's socket hears nothing, and cannot send there.
+        assert!(tokio::time::timeout(Duration::from_millis(300), e1.expect_event("message.new", T)).await.is_err());
+        e1.send_frame("send", Some("x"), send_frame(c.id, "eve-1", "let me in")).await.unwrap();
+        let err = e1.expect_event("error", T).await.unwrap();
+        assert_eq!((err.id.as_deref(), err.error_code()), (Some("x"), Some("not_found")));
+
+        // Receipts: Bob reads on his socket; Alice's devices are told. (His own send already
+        // moved his mark to 2, so Alice sends a third.)
+        alice.client.send_text(c.id, "third").await.unwrap();
+        b1.send_frame("read", Some("r1"), json!({"conversation_id": c.id.to_string(), "seq": 3})).await.unwrap();
+        let marks: MarksOut = serde_json::from_value(ack(&mut b1, "r1").await).unwrap();
+        assert_eq!(marks.read_seq, 3);
+        let r: MarksOut = a1.expect_event("receipt", T).await.unwrap().decode().unwrap();
+        assert_eq!((r.user_id, r.read_seq), (bob.id(), 3));
+
+        // Typing reaches the other member, is never stored, and is refused to strangers.
+        a1.send_frame("typing", Some("t1"), json!({"conversation_id": c.id.to_string()})).await.unwrap();
+        let t = b1.expect_event("typing", T).await.unwrap();
+        assert_eq!(t.data["user_id"], alice.id().to_string());
+        e1.send_frame("typing", Some("t2"), json!({"conversation_id": c.id.to_string()})).await.unwrap();
+        assert_eq!(e1.expect_event("error", T).await.unwrap().error_code(), Some("not_found"));
+        assert_eq!(bob.client.history(c.id, None, None, None).await.unwrap().messages.len(), 3);
+    }
+
+    async fn one_client_id_on_five_sockets_is_stored_once(app) {
+        let alice = app.user("alice").await;
+        let bob = app.user("bob").await;
+        let c = alice.client.open_direct(bob.id()).await.unwrap();
+        let mut sockets = Vec::new();
+        for _ in 0..5 {
+            sockets.push(alice.client.ws().await.unwrap());
+        }
+        let tasks: Vec<_> = sockets.into_iter().enumerate().map(|(i, mut ws)| {
+            let frame = send_frame(c.id, "same-everywhere", "exactly once");
+            tokio::spawn(async move {
+                let id = format!("f{i}");
+                ws.send_frame("send", Some(&id), frame).await.unwrap();
+                serde_json::from_value::<SendAck>(ack(&mut ws, &id).await).unwrap()
+            })
+        }).collect();
+        let acks: Vec<SendAck> = futures::future::join_all(tasks).await.into_iter().map(|r| r.unwrap()).collect();
+        assert!(acks.iter().all(|a| *a == acks[0]), "{acks:?}");
+        let h = bob.client.history(c.id, None, None, None).await.unwrap();
+        assert_eq!(h.messages.len(), 1);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_and_receipts_cross_nodes() {
+    let Some(backend) = Backend::cluster() else {
+        return;
+    };
+    let a = TestApp::spawn(backend).await;
+    let b = a.spawn_peer().await;
+    let alice = a.user("alice").await;
+    let bob = a.user("bob").await;
+    // Bob is connected to node B; Alice talks to node A.
+    let bob_on_b = b.client.with_token(bob.tokens.access_token.clone());
+    let mut bws = bob_on_b.ws().await.unwrap();
+    let c = alice.client.open_direct(bob.id()).await.unwrap();
+    let ack = alice.client.send_text(c.id, "across nodes").await.unwrap();
+    let m: MessageOut = bws
+        .expect_event("message.new", T)
+        .await
+        .unwrap()
+        .decode()
+        .unwrap();
+    assert_eq!((m.seq, m.id), (ack.seq, ack.id));
+    let mut aws = alice.client.ws().await.unwrap();
+    bws.send_frame(
+        "read",
+        Some("r"),
+        json!({"conversation_id": c.id.to_string(), "seq": 1}),
+    )
+    .await
+    .unwrap();
+    let r: MarksOut = aws
+        .expect_event("receipt", T)
+        .await
+        .unwrap()
+        .decode()
+        .unwrap();
+    assert_eq!((r.user_id, r.read_seq), (bob.id(), 1));
+    bws.send_frame("typing", None, json!({"conversation_id": c.id.to_string()}))
+        .await
+        .unwrap();
+    aws.expect_event("typing", T).await.unwrap();
+}
