@@ -5,6 +5,7 @@
 //! - [`error`]: the error-code catalogue (one table: code, meaning) and the error body.
 //! - [`health`]: the `/healthz` and `/readyz` bodies.
 //! - [`accounts`]: sign-up, sign-in, tokens, sessions, profiles.
+//! - [`oauth`]: third-party sign-in and linked identities.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
 //! (`confab::error`); clients match on the code, never on the message text.
@@ -13,5 +14,6 @@ pub mod accounts;
 pub mod error;
 pub mod health;
 pub mod ids;
+pub mod oauth;
 
 pub use error::{ErrorBody, ErrorCode, ErrorInfo};

@@ -32,6 +32,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_session))
         .routes(routes!(get_user))
         .routes(routes!(search_users))
+        .merge(super::oauth_api::routes())
 }
 
 fn origin(ip: ClientIp, headers: &HeaderMap, device: Option<String>) -> Origin {

@@ -18,6 +18,8 @@ pub mod api;
 pub mod auth;
 pub mod codes;
 pub mod model;
+pub mod oauth;
+pub mod oauth_api;
 pub mod password;
 pub mod service;
 pub mod store;
