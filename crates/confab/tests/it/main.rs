@@ -13,6 +13,7 @@ mod harness;
 mod accounts;
 mod cli;
 mod http_errors;
+mod oauth;
 mod ops;
 mod ports;
 mod redis_outage;
