@@ -28,6 +28,7 @@ use url::Url;
 
 mod ws;
 pub use ws::*;
+pub mod oauth;
 
 /// What a call can fail with.
 #[derive(Debug, thiserror::Error)]

@@ -7,6 +7,7 @@
 //! - [`accounts`]: sign-up, sign-in, tokens, sessions, profiles.
 //! - [`codes`]: verification codes, captchas, code sign-in, password reset, binding.
 //! - [`ws`]: WebSocket frames, presence, close codes.
+//! - [`oauth`]: third-party sign-in and linked identities.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
 //! (`confab::error`); clients match on the code, never on the message text.
@@ -18,6 +19,7 @@ pub mod health;
 pub mod ids;
 pub mod media;
 pub mod messaging;
+pub mod oauth;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorInfo};

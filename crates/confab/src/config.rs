@@ -496,6 +496,16 @@ pub struct OauthProviderConfig {
     /// Extra scopes beyond the provider's defaults.
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// For `github`: the authorize endpoint. Empty: `https://github.com/login/oauth/authorize`
+    /// (set it for GitHub Enterprise, or a test double).
+    #[serde(default)]
+    pub auth_url: String,
+    /// For `github`: the token endpoint. Empty: `https://github.com/login/oauth/access_token`.
+    #[serde(default)]
+    pub token_url: String,
+    /// For `github`: the REST API base. Empty: `https://api.github.com`.
+    #[serde(default)]
+    pub api_url: String,
 }
 
 /// Provider protocol.
@@ -789,6 +799,21 @@ impl Config {
         if !self.oauth.public_url.is_empty() && url::Url::parse(&self.oauth.public_url).is_err() {
             return Err(invalid("oauth.public_url", "is not a valid URL"));
         }
+        for entry in &self.oauth.redirect_allowlist {
+            let ok = url::Url::parse(entry).is_ok_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host().is_some()
+                    && u.username().is_empty()
+                    && u.password().is_none()
+                    && u.fragment().is_none()
+            });
+            if !ok {
+                return Err(invalid(
+                    "oauth.redirect_allowlist",
+                    format!("{entry:?} must be an http(s) origin or URL prefix"),
+                ));
+            }
+        }
         let mut names = std::collections::HashSet::new();
         for p in &self.oauth.providers {
             if p.name.is_empty()
@@ -803,6 +828,18 @@ impl Config {
                     "oauth.providers",
                     format!("name {:?} must be unique, 1-32 of [a-z0-9-]", p.name),
                 ));
+            }
+            for (key, v) in [
+                ("auth_url", &p.auth_url),
+                ("token_url", &p.token_url),
+                ("api_url", &p.api_url),
+            ] {
+                if !v.is_empty() && url::Url::parse(v).is_err() {
+                    return Err(invalid(
+                        "oauth.providers",
+                        format!("{}: {key} is not a valid URL", p.name),
+                    ));
+                }
             }
             if p.kind == OauthKind::Oidc && url::Url::parse(&p.issuer_url).is_err() {
                 return Err(invalid(

@@ -85,6 +85,12 @@ impl Application {
             clock.clone(),
             &tasks,
         );
+        // The effective config names the bound address (port 0 resolved): OAuth callback URLs
+        // derive from it when `oauth.public_url` is empty.
+        let config = Config {
+            listen: listener.local_addr()?,
+            ..config
+        };
         let state = AppState {
             config: Arc::new(config),
             store: infra.store,

@@ -33,6 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_user))
         .routes(routes!(search_users))
         .merge(super::codes_api::routes())
+        .merge(super::oauth_api::routes())
 }
 
 fn origin(ip: ClientIp, headers: &HeaderMap, device: Option<String>) -> Origin {

@@ -21,6 +21,8 @@ pub mod codes;
 pub mod codes_api;
 pub mod codes_service;
 pub mod model;
+pub mod oauth;
+pub mod oauth_api;
 pub mod password;
 pub mod service;
 pub mod store;

@@ -17,6 +17,7 @@ mod gateway;
 mod http_errors;
 mod media;
 mod messaging;
+mod oauth;
 mod ops;
 mod ports;
 mod realtime;

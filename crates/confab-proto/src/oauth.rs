@@ -1,0 +1,58 @@
+//! Third-party sign-in (OAuth2 / OpenID Connect) and linked identities.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// `GET /auth/oauth/{provider}/start`
+#[derive(Clone, Debug, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct OauthStartQuery {
+    /// The client page to send the browser to afterwards; must match
+    /// `oauth.redirect_allowlist`. Absent: the callback answers JSON.
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
+    /// `true`: link the provider account to the signed-in caller (needs a bearer token)
+    /// instead of signing in.
+    #[serde(default)]
+    pub link: Option<bool>,
+}
+
+/// `GET /auth/oauth/{provider}/callback`: what the provider appends. Unknown parameters
+/// (`iss`, `scope`, `session_state`…) are ignored.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OauthCallbackQuery {
+    /// The authorization code.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The one-time `state` issued by `start`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Set by the provider when the user or the provider refused.
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The provider's explanation of `error`.
+    #[serde(default)]
+    pub error_description: Option<String>,
+}
+
+/// `start` with `Accept: application/json`: where to send the browser.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct AuthorizeOut {
+    /// The provider's authorization URL (with `state`, PKCE challenge and, for OIDC, nonce).
+    pub authorize_url: String,
+}
+
+/// A provider account linked to mine.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct IdentityOut {
+    /// The provider's configured name (`github`, `google`…).
+    pub provider: String,
+    /// The email address the provider reported when it was linked (informational; never
+    /// bound to the account automatically).
+    pub email: Option<String>,
+    /// When it was linked.
+    pub linked_at: DateTime<Utc>,
+}
