@@ -39,11 +39,20 @@ fn documented(config: &Config) -> (Router<AppState>, Router<AppState>, utoipa::o
         .layer(limits(
             config.http.body_limit_bytes,
             config.http.request_timeout_secs,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            BodyLimit(config.http.body_limit_bytes),
+            middleware::early_body_limit,
         ));
-    let uploads = crate::media::api::upload_routes().layer(limits(
-        config.media.max_upload_body(),
-        config.media.upload_timeout_secs,
-    ));
+    let uploads = crate::media::api::upload_routes()
+        .layer(limits(
+            config.media.max_upload_body(),
+            config.media.upload_timeout_secs,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            BodyLimit(config.media.max_upload_body()),
+            middleware::early_body_limit,
+        ));
     let (ws, ws_doc) = OpenApiRouter::new()
         .nest("/api/v1", crate::gateway::api::ws_routes())
         .split_for_parts();
