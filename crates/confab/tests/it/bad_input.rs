@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::harness::*;
 
 /// Sends a 2 MiB JSON string body — with a Content-Length, or chunked — and returns the
 /// status the server answered, reading while the body is still being written.
