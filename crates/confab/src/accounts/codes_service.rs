@@ -20,7 +20,7 @@ use super::auth::AuthUser;
 use super::codes::{self, Channel, Purpose};
 use super::model::{Status, User};
 use super::password::check_strength;
-use super::service::{self, Origin, get_user, limit_ip, revoke_all, start_session, usable};
+use super::service::{self, Origin, get_user, limit_ip, start_session, usable};
 use super::store::{self, Taken};
 use crate::error::ApiError;
 use crate::notify::Mail;
@@ -281,20 +281,8 @@ pub async fn reset_password(
     let user = verified_owner(state, channel, &target)
         .await?
         .ok_or_else(code_invalid)?;
-    let mut inputs = vec![user.username.as_str()];
-    if let Some(e) = &user.email {
-        inputs.push(e.split('@').next().unwrap_or(""));
-    }
-    check_strength(&input.new_password, &inputs).map_err(|e| e.with_field("new_password"))?;
-    let hash = state.auth.passwords.hash(&input.new_password).await?;
-    store::set_password(
-        state.store.writer(),
-        user.id,
-        Some(&hash),
-        state.clock.now(),
-    )
-    .await?;
-    let n = revoke_all(state, user.id, None, "password_reset").await?;
+    let n = service::set_new_password(state, &user, &input.new_password, None, "password_reset")
+        .await?;
     tracing::info!(user_id = %user.id, sessions_revoked = n, "password reset by code");
     Ok(())
 }

@@ -563,27 +563,40 @@ pub async fn change_password(
             ));
         }
     }
-    let mut inputs = vec![user.username.as_str()];
-    if let Some(e) = &user.email {
-        inputs.push(e.split('@').next().unwrap_or(""));
-    }
-    check_strength(&input.new_password, &inputs).map_err(|e| e.with_field("new_password"))?;
-    let hash = state.auth.passwords.hash(&input.new_password).await?;
-    store::set_password(
-        state.store.writer(),
-        auth.user_id,
-        Some(&hash),
-        state.clock.now(),
-    )
-    .await?;
-    revoke_all(
+    set_new_password(
         state,
-        auth.user_id,
+        &user,
+        &input.new_password,
         Some(auth.session_id),
         "password_changed",
     )
     .await?;
     Ok(())
+}
+
+/// Sets a user's new password — checked against the strength rule and the user's own
+/// names, hashed — and signs out every session but `keep`. Returns how many were signed out.
+pub async fn set_new_password(
+    state: &AppState,
+    user: &User,
+    new_password: &str,
+    keep: Option<SessionId>,
+    reason: &str,
+) -> Result<usize, ApiError> {
+    let mut inputs = vec![user.username.as_str()];
+    if let Some(e) = &user.email {
+        inputs.push(e.split('@').next().unwrap_or(""));
+    }
+    check_strength(new_password, &inputs).map_err(|e| e.with_field("new_password"))?;
+    let hash = state.auth.passwords.hash(new_password).await?;
+    store::set_password(
+        state.store.writer(),
+        user.id,
+        Some(&hash),
+        state.clock.now(),
+    )
+    .await?;
+    revoke_all(state, user.id, keep, reason).await
 }
 
 /// Deletes the caller's account: personal data scrubbed, every session revoked.

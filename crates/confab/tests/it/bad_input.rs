@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-
 /// Sends a 2 MiB JSON string body — with a Content-Length, or chunked — and returns the
 /// status the server answered, reading while the body is still being written.
 async fn oversized(addr: SocketAddr, method: &str, path: &str, token: &str, declared: bool) -> u16 {
