@@ -14,6 +14,7 @@ mod accounts;
 mod bad_input;
 mod cli;
 mod codes;
+mod crash;
 mod gateway;
 mod http_errors;
 mod media;

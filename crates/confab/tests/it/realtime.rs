@@ -11,14 +11,25 @@ use crate::harness::*;
 
 const T: Duration = Duration::from_secs(5);
 
-async fn ack(ws: &mut WsConnection, id: &str) -> serde_json::Value {
+/// Reads until the answer to frame `id`; returns it and every other frame read meanwhile
+/// (events may arrive before the answer: a message is pushed before its ack is queued).
+async fn ack_with(
+    ws: &mut WsConnection,
+    id: &str,
+) -> (serde_json::Value, Vec<confab_client::Event>) {
+    let mut others = Vec::new();
     loop {
         let ev = ws.next_event_within(T).await.unwrap();
         if ev.id.as_deref() == Some(id) {
             assert_eq!(ev.kind, "ack", "{ev:?}");
-            return ev.data["result"].clone();
+            return (ev.data["result"].clone(), others);
         }
+        others.push(ev);
     }
+}
+
+async fn ack(ws: &mut WsConnection, id: &str) -> serde_json::Value {
+    ack_with(ws, id).await.0
 }
 
 fn send_frame(conv: impl std::fmt::Display, cmid: &str, text: &str) -> serde_json::Value {
@@ -38,10 +49,16 @@ backend_tests! {
         let c = alice.client.open_direct(bob.id()).await.unwrap();
 
         a1.send_frame("send", Some("s1"), send_frame(c.id, "ws-1", "over the socket")).await.unwrap();
-        let acked: SendAck = serde_json::from_value(ack(&mut a1, "s1").await).unwrap();
+        let (result, before_ack) = ack_with(&mut a1, "s1").await;
+        let acked: SendAck = serde_json::from_value(result).unwrap();
         assert_eq!((acked.seq, acked.client_msg_id.as_str()), (1, "ws-1"));
-        for ws in [&mut a1, &mut a2, &mut b1] {
-            let m: MessageOut = ws.expect_event("message.new", T).await.unwrap().decode().unwrap();
+        let early = before_ack.into_iter().find(|e| e.kind == "message.new");
+        for (name, ws) in [("a1", &mut a1), ("a2", &mut a2), ("b1", &mut b1)] {
+            let ev = match (name, &early) {
+                ("a1", Some(e)) => e.clone(),
+                _ => ws.expect_event("message.new", T).await.unwrap_or_else(|e| panic!("{name}: {e}")),
+            };
+            let m: MessageOut = ev.decode().unwrap();
             assert_eq!((m.seq, m.id, m.body["text"].as_str()), (1, acked.id, Some("over the socket")));
         }
         // HTTP sends are pushed the same way.
