@@ -140,3 +140,76 @@ async fn readyz_follows_redis_down_and_back_without_restart() {
     app.stop().await;
     redis.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_node_push_resumes_after_a_redis_restart_and_sync_recovers_the_gap() {
+    let (Some(mysql), Some(_)) = (mysql_url(), redis_url()) else {
+        return;
+    };
+    let port = free_port();
+    let redis = RedisServer::start(port).await;
+    let a = TestApp::spawn(Backend::Cluster {
+        mysql,
+        redis: format!("redis://127.0.0.1:{port}"),
+    })
+    .await;
+    let b = a.spawn_peer().await;
+    let alice = a.user("alice").await;
+    let bob = a.user("bob").await;
+    let bob_on_b = b.client.with_token(bob.tokens.access_token.clone());
+    let mut bws = bob_on_b.ws().await.unwrap();
+    let c = alice.client.open_direct(bob.id()).await.unwrap();
+    let t = Duration::from_secs(5);
+    alice.client.send_text(c.id, "before").await.unwrap();
+    let first = bws.expect_event("message.new", t).await.unwrap();
+    assert_eq!(first.data["seq"], 1);
+
+    // Redis away: sends still succeed (the store is the truth); only push stops.
+    redis.stop().await;
+    for i in 0..3 {
+        let ack = alice
+            .client
+            .send_text(c.id, &format!("during {i}"))
+            .await
+            .unwrap();
+        assert_eq!(ack.seq, 2 + i);
+    }
+    let redis = RedisServer::start(port).await;
+    for node in [&a, &b] {
+        eventually(
+            Duration::from_secs(15),
+            "readyz 200 after Redis returned",
+            || async { (node.client.readyz().await.unwrap().status == 200).then_some(()) },
+        )
+        .await;
+    }
+    // Push resumes by itself on the same socket (which was told events may have been lost)…
+    alice.client.send_text(c.id, "after").await.unwrap();
+    let mut saw_resync = false;
+    let after = loop {
+        let ev = bws
+            .next_event_within(Duration::from_secs(10))
+            .await
+            .unwrap();
+        match ev.kind.as_str() {
+            "resync" => saw_resync = true,
+            "message.new" if ev.data["body"]["text"] == "after" => break ev,
+            _ => {}
+        }
+    };
+    assert!(
+        saw_resync,
+        "the socket must be told to resync after the outage"
+    );
+    assert_eq!(after.data["seq"], 5);
+    // …and a sync from the last seq it saw recovers everything sent meanwhile.
+    let gap = bob_on_b.history(c.id, None, Some(1), None).await.unwrap();
+    let texts: Vec<_> = gap
+        .messages
+        .iter()
+        .map(|m| m.body["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(texts, ["during 0", "during 1", "during 2", "after"]);
+    assert_eq!(bob_on_b.sync(None).await.unwrap().total_unread, 5);
+    redis.stop().await;
+}
