@@ -14,6 +14,7 @@ mod accounts;
 mod bad_input;
 mod cli;
 mod codes;
+mod filter;
 mod gateway;
 mod http_errors;
 mod media;
