@@ -77,6 +77,7 @@ catalogue! {
     NotMember => "not_member", "You are not a member of this conversation (or no longer are).";
     DuplicateClientMsgId => "duplicate_client_msg_id", "This client_msg_id was already used for a different message.";
     InvalidMessage => "invalid_message", "The message's kind or body is not valid; `field` names what.";
+    ContentBlocked => "content_blocked", "The text contains a sensitive word and the server is set to refuse such content; `field` names where.";
     BadFrame => "bad_frame", "A WebSocket frame is not `{type, id?, data?}`, or its `data` does not fit its type.";
     UnknownFrameType => "unknown_frame_type", "A WebSocket frame's `type` is not one the server understands.";
     AuthTimeout => "auth_timeout", "The WebSocket was not authenticated in time (header or first `auth` frame).";

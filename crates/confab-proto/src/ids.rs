@@ -85,6 +85,8 @@ id_type! {
     GroupId;
     /// An uploaded file.
     FileId;
+    /// A report to the moderators.
+    ReportId;
 }
 
 #[cfg(test)]

@@ -84,6 +84,8 @@ pub struct Config {
     pub media: MediaConfig,
     /// The WebSocket gateway.
     pub gateway: GatewayConfig,
+    /// The sensitive-word filter.
+    pub moderation: ModerationConfig,
 }
 
 impl Default for Config {
@@ -105,6 +107,7 @@ impl Default for Config {
             oauth: OauthConfig::default(),
             media: MediaConfig::default(),
             gateway: GatewayConfig::default(),
+            moderation: ModerationConfig::default(),
         }
     }
 }
@@ -554,6 +557,30 @@ impl MediaConfig {
     }
 }
 
+/// `[moderation]`: the sensitive-word filter (docs/moderation.md).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModerationConfig {
+    /// A UTF-8 file of sensitive words, one per line (`#` starts a comment). Empty: none
+    /// from a file (rows of the `sensitive_words` table still apply). Read once at start-up.
+    pub words_file: String,
+    /// What a match does: `mask`, `reject` or `review`.
+    pub action: FilterAction,
+}
+
+/// What the sensitive-word filter does with a match.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterAction {
+    /// Replace each matched character with `*` and go on.
+    #[default]
+    Mask,
+    /// Refuse the content with `content_blocked`; nothing is stored.
+    Reject,
+    /// Deliver it masked and open a system report for an administrator.
+    Review,
+}
+
 /// `[log]`
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -730,6 +757,15 @@ impl Config {
         }
         if !(1..=100_000).contains(&gw.frames_burst) {
             return Err(invalid("gateway.frames_burst", "must be 1..=100000"));
+        }
+        let words = &self.moderation.words_file;
+        if !words.is_empty()
+            && let Err(e) = std::fs::read_to_string(words)
+        {
+            return Err(invalid(
+                "moderation.words_file",
+                format!("cannot be read ({words}): {e}"),
+            ));
         }
         let auth = &self.auth;
         if !auth.jwt_secret.is_empty() && auth.jwt_secret.expose().len() < 32 {
@@ -1124,6 +1160,14 @@ mod tests {
                 "confab.example.toml does not mention `{k}`"
             );
         }
+    }
+
+    #[test]
+    fn unreadable_words_file_names_the_key() {
+        let mut c = Config::default();
+        c.moderation.words_file = "/nonexistent/confab-words.txt".into();
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("moderation.words_file"), "{e}");
     }
 
     #[test]

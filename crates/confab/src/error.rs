@@ -62,7 +62,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::OauthStateInvalid | ErrorCode::OauthFailed => StatusCode::BAD_REQUEST,
         ErrorCode::NotMember => StatusCode::FORBIDDEN,
         ErrorCode::DuplicateClientMsgId => StatusCode::CONFLICT,
-        ErrorCode::InvalidMessage => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::InvalidMessage | ErrorCode::ContentBlocked => StatusCode::UNPROCESSABLE_ENTITY,
     }
 }
 

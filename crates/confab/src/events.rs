@@ -29,6 +29,8 @@ pub enum Control {
         /// Members who left or were removed.
         removed: Vec<UserId>,
     },
+    /// The admin-managed sensitive words changed: nodes reload them and rebuild the filter.
+    SensitiveWordsChanged,
 }
 
 /// Publishes a control message to every node (this one included). The local node also
@@ -72,6 +74,8 @@ async fn apply(state: &AppState, msg: &Control) {
                     .remove_conversation_member(*conversation_id, *user);
             }
         }
+        // Applied before `publish` returns on this node, so the change holds here at once.
+        Control::SensitiveWordsChanged => crate::moderation::service::reload(state).await,
     }
 }
 
@@ -82,6 +86,8 @@ pub fn spawn_listener(state: AppState) {
     let mut rx = state.bus.subscribe();
     let st = state.clone();
     state.tasks.spawn("control-listener", async move {
+        // A word-list change between start-up's load and this subscription would be missed.
+        crate::moderation::service::reload(&st).await;
         loop {
             let ev = tokio::select! {
                 _ = cancel.cancelled() => return,
@@ -89,7 +95,11 @@ pub fn spawn_listener(state: AppState) {
             };
             match ev {
                 None => return,
-                Some(BusEvent::Gap) => st.auth.sessions.forget_all(),
+                Some(BusEvent::Gap) => {
+                    st.auth.sessions.forget_all();
+                    // A word-list change may have been missed too.
+                    crate::moderation::service::reload(&st).await;
+                }
                 Some(BusEvent::Message(m)) if m.topic == Topic::Control => {
                     match serde_json::from_slice::<Control>(&m.payload) {
                         Ok(msg) => apply(&st, &msg).await,

@@ -8,12 +8,14 @@
 //! - [`accounts`]: sign-up, sign-in, tokens, sessions, profiles, verification codes.
 //! - [`config`]: the typed configuration (defaults → `confab.toml` → `CONFAB_*` env).
 //! - [`error`]: the one error type handlers return and the code → HTTP status mapping.
-//! - [`events`]: node-to-node control messages (session revocation) over the bus.
+//! - [`events`]: node-to-node control messages (session revocation, membership, word-list
+//!   changes) over the bus.
 //! - [`gateway`]: WebSocket sessions, the socket registry, fan-out and presence.
 //! - [`http`]: router assembly, middleware, extractors, OpenAPI and the docs page.
 //! - [`infra`]: the ports (store, bus, cache, blobs, clock, ids) and their adapters.
 //! - [`media`]: uploaded files and their authorised download.
 //! - [`messaging`]: conversations, the group-commit writer, history, sync, receipts.
+//! - [`moderation`]: the sensitive-word filter (normalise, match, mask) and reports.
 //! - [`notify`]: mail and SMS delivery ports (verification codes) and their adapters.
 //! - [`ratelimit`]: cluster-wide fixed-window limits and the client IP.
 //! - [`state`]: the shared handles every handler can reach.
@@ -34,6 +36,7 @@ pub mod http;
 pub mod infra;
 pub mod media;
 pub mod messaging;
+pub mod moderation;
 pub mod notify;
 pub mod ratelimit;
 pub mod state;
@@ -76,6 +79,7 @@ impl Application {
         let infra = Infra::connect(&config, &tasks).await?;
         let auth = accounts::auth::AuthContext::new(&config)?;
         let notify = notify::Notifier::from_config(&config)?;
+        let filter = moderation::service::load(&config, &infra.store).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -107,6 +111,7 @@ impl Application {
             writer,
             notify,
             gateway: gateway::Registry::new(),
+            filter,
         };
         events::spawn_listener(state.clone());
         gateway::spawn(state.clone());

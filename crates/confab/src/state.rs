@@ -45,6 +45,8 @@ pub struct AppState {
     pub control: tokio::sync::broadcast::Sender<crate::events::Control>,
     /// Mail and SMS delivery (verification codes).
     pub notify: crate::notify::Notifier,
+    /// The sensitive-word filter in force on this node (swapped whole on a change).
+    pub filter: Arc<crate::moderation::filter::Handle>,
     /// The WebSocket sockets open on this node.
     pub gateway: Arc<crate::gateway::Registry>,
 }

@@ -153,7 +153,7 @@ pub async fn send(
     input: MessageIn,
 ) -> Result<SendAck, ApiError> {
     model::client_msg_id(&input.client_msg_id)?;
-    let body = model::validate(&input.kind, &input.body)?;
+    let mut body = model::validate(&input.kind, &input.body)?;
     let (c, member) = membership(state, me, conv).await?;
     if !member.active() {
         return Err(ApiError::new(
@@ -204,6 +204,9 @@ pub async fn send(
         }
         _ => None,
     };
+    // Content policy (design.md §5 step 3), after every other check so a refused message
+    // costs no more than a wrong one.
+    let review = screen_body(state, &input.kind, &mut body.json)?;
     let outcome = state
         .writer
         .write(NewMessage {
@@ -225,6 +228,9 @@ pub async fn send(
             )
             .await;
             metrics::counter!("confab_messages_sent_total").increment(1);
+            if let Some(original) = review {
+                report_for_review(state, &m, original).await;
+            }
             m
         }
         Outcome::Duplicate(m) => m,
@@ -249,6 +255,61 @@ pub async fn send(
         client_msg_id: stored.client_msg_id,
         created_at: stored.created_at,
     })
+}
+
+/// The user-written fields of a kind's body (key, field name for errors): a text's text, an
+/// attachment's caption, a place name. Custom bodies belong to the client app and are not
+/// screened (their shape is unknown here).
+fn screened_fields(kind: &str) -> &'static [(&'static str, &'static str)] {
+    match kind {
+        "text" => &[("text", "body.text")],
+        "image" | "video" | "audio" | "file" => &[("caption", "body.caption")],
+        "location" => &[("name", "body.name")],
+        _ => &[],
+    }
+}
+
+/// Runs the sensitive-word filter over a validated body's user-written fields, masking them
+/// in place (or refusing with `content_blocked`). Returns the original text when the action
+/// asks for a review.
+fn screen_body(
+    state: &AppState,
+    kind: &str,
+    body: &mut serde_json::Value,
+) -> Result<Option<String>, ApiError> {
+    let mut review: Option<String> = None;
+    for &(key, field) in screened_fields(kind) {
+        let Some(serde_json::Value::String(text)) = body.get_mut(key) else {
+            continue;
+        };
+        let checked = crate::moderation::filter::check(state, field, text)?;
+        if checked.review {
+            let original = std::mem::replace(text, checked.text);
+            review = Some(match review {
+                Some(earlier) => format!("{earlier}\n{original}"),
+                None => original,
+            });
+        } else {
+            *text = checked.text;
+        }
+    }
+    Ok(review)
+}
+
+/// Files the filter's report on a stored message. The message is already acknowledged, so a
+/// failure here is logged, not returned.
+async fn report_for_review(state: &AppState, m: &Message, original: String) {
+    use crate::moderation::store::{NewReport, Target, file_report};
+    let report = NewReport {
+        target: Target::Message(m.conversation_id, m.seq),
+        reporter: None,
+        reason: "sensitive word".into(),
+        excerpt: Some(original),
+    };
+    let id = confab_proto::ids::ReportId(state.ids.next_id());
+    if let Err(e) = file_report(state.store.writer(), id, report, state.clock.now()).await {
+        tracing::error!(error = %e, conversation = %m.conversation_id, seq = m.seq, "filter report not filed");
+    }
 }
 
 /// Pushes an event to every socket `topic` addresses (after the change is committed).

@@ -15,6 +15,7 @@ mod bad_input;
 mod cli;
 mod codes;
 mod crash;
+mod filter;
 mod gateway;
 mod http_errors;
 mod media;

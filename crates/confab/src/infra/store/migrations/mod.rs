@@ -6,6 +6,7 @@ mod m0001_users;
 mod m0002_sessions;
 mod m0003_uploads;
 mod m0004_messaging;
+mod m0005_moderation;
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_sessions::Migration),
             Box::new(m0003_uploads::Migration),
             Box::new(m0004_messaging::Migration),
+            Box::new(m0005_moderation::Migration),
         ]
     }
 }

@@ -1,0 +1,22 @@
+//! Moderation: the sensitive-word filter and reports (design.md §8).
+//!
+//! The word list is the config's `moderation.words_file` (read once at start-up) plus the
+//! rows of `sensitive_words` (managed at runtime). Both are compiled into one Aho-Corasick
+//! automaton held in [`crate::state::AppState::filter`] and swapped whole when the list
+//! changes; every change publishes [`crate::events::Control::SensitiveWordsChanged`], so
+//! every node reloads the table and rebuilds.
+//!
+//! Invariants:
+//! - Matching runs on normalised text ([`filter::normalise`]: case, full-/half-width,
+//!   invisible characters, separators) and is linear in the input on any input.
+//! - A mask replaces exactly the matched original characters, one `*` each, so the text
+//!   keeps its length in characters.
+//! - Words are stored normalised, so two spellings of one word are one row.
+//!
+//! Calls: other features call [`filter::check`] on user-written text (messaging now;
+//! nicknames, group names, moments and comments later) and [`store::file_report`] when it
+//! asks for a review. Moderation never calls those features.
+
+pub mod filter;
+pub mod service;
+pub mod store;
