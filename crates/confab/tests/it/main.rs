@@ -17,6 +17,7 @@ mod codes;
 mod gateway;
 mod http_errors;
 mod media;
+mod message_ops;
 mod messaging;
 mod oauth;
 mod ops;
