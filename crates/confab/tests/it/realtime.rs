@@ -38,10 +38,26 @@ backend_tests! {
         let c = alice.client.open_direct(bob.id()).await.unwrap();
 
         a1.send_frame("send", Some("s1"), send_frame(c.id, "ws-1", "over the socket")).await.unwrap();
-        let acked: SendAck = serde_json::from_value(ack(&mut a1, "s1").await).unwrap();
+        // The push is published before the ack is written, so on the sending socket
+        // `message.new` may come first: read up to the ack keeping what came before it.
+        let mut early = None;
+        let acked: SendAck = loop {
+            let ev = a1.next_event_within(T).await.unwrap();
+            if ev.id.as_deref() == Some("s1") {
+                assert_eq!(ev.kind, "ack", "{ev:?}");
+                break serde_json::from_value(ev.data["result"].clone()).unwrap();
+            }
+            if ev.kind == "message.new" {
+                early = Some(ev);
+            }
+        };
         assert_eq!((acked.seq, acked.client_msg_id.as_str()), (1, "ws-1"));
-        for ws in [&mut a1, &mut a2, &mut b1] {
-            let m: MessageOut = ws.expect_event("message.new", T).await.unwrap().decode().unwrap();
+        for (i, ws) in [&mut a1, &mut a2, &mut b1].into_iter().enumerate() {
+            let ev = match early.take().filter(|_| i == 0) {
+                Some(ev) => ev,
+                None => ws.expect_event("message.new", T).await.unwrap(),
+            };
+            let m: MessageOut = ev.decode().unwrap();
             assert_eq!((m.seq, m.id, m.body["text"].as_str()), (1, acked.id, Some("over the socket")));
         }
         // HTTP sends are pushed the same way.
