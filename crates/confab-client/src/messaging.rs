@@ -2,8 +2,8 @@
 
 use confab_proto::ids::{ConversationId, UserId};
 use confab_proto::messaging::{
-    ConversationOut, ConversationPatch, DirectIn, HistoryOut, MarkIn, MarksOut, MessageIn, SendAck,
-    SyncOut,
+    ConversationOut, ConversationPatch, DirectIn, HistoryOut, MarkIn, MarksOut, MessageIn,
+    MessageOut, MessagePatch, ReactionsOut, ReadersOut, SendAck, SyncOut,
 };
 use reqwest::Method;
 
@@ -139,6 +139,84 @@ impl Client {
             Some(&MarkIn { seq }),
         )
         .await
+    }
+
+    /// `PATCH /api/v1/conversations/{id}/messages/{seq}`: edit my text message.
+    pub async fn edit_message(
+        &self,
+        id: ConversationId,
+        seq: i64,
+        text: &str,
+    ) -> Result<MessageOut> {
+        self.call(
+            Method::PATCH,
+            &format!("/api/v1/conversations/{id}/messages/{seq}"),
+            Some(&MessagePatch {
+                body: serde_json::json!({ "text": text }),
+            }),
+        )
+        .await
+    }
+
+    /// `DELETE /api/v1/conversations/{id}/messages/{seq}`: recall my message.
+    pub async fn recall_message(&self, id: ConversationId, seq: i64) -> Result<()> {
+        self.call::<(), ()>(
+            Method::DELETE,
+            &format!("/api/v1/conversations/{id}/messages/{seq}"),
+            None,
+        )
+        .await
+    }
+
+    /// `PUT /api/v1/conversations/{id}/messages/{seq}/reactions/{emoji}`.
+    pub async fn react(&self, id: ConversationId, seq: i64, emoji: &str) -> Result<ReactionsOut> {
+        self.reaction_call(Method::PUT, id, seq, emoji).await
+    }
+
+    /// `DELETE /api/v1/conversations/{id}/messages/{seq}/reactions/{emoji}`.
+    pub async fn unreact(&self, id: ConversationId, seq: i64, emoji: &str) -> Result<ReactionsOut> {
+        self.reaction_call(Method::DELETE, id, seq, emoji).await
+    }
+
+    /// `GET /api/v1/conversations/{id}/messages/{seq}/reactions`.
+    pub async fn reactions(&self, id: ConversationId, seq: i64) -> Result<ReactionsOut> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/api/v1/conversations/{id}/messages/{seq}/reactions"),
+            None,
+        )
+        .await
+    }
+
+    /// `GET /api/v1/conversations/{id}/messages/{seq}/readers`.
+    pub async fn readers(&self, id: ConversationId, seq: i64) -> Result<ReadersOut> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/api/v1/conversations/{id}/messages/{seq}/readers"),
+            None,
+        )
+        .await
+    }
+
+    async fn reaction_call(
+        &self,
+        method: Method,
+        id: ConversationId,
+        seq: i64,
+        emoji: &str,
+    ) -> Result<ReactionsOut> {
+        let mut url = self.url(&format!(
+            "/api/v1/conversations/{id}/messages/{seq}/reactions"
+        ))?;
+        // Percent-encodes the emoji as one path segment.
+        if let Ok(mut segs) = url.path_segments_mut() {
+            segs.push(emoji);
+        }
+        let mut req = self.http().request(method, url);
+        if let Some(t) = self.token() {
+            req = req.bearer_auth(t);
+        }
+        decode(req.send().await?).await
     }
 
     async fn get_url<T: serde::de::DeserializeOwned>(&self, url: url::Url) -> Result<T> {

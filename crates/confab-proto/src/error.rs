@@ -78,6 +78,11 @@ catalogue! {
     DuplicateClientMsgId => "duplicate_client_msg_id", "This client_msg_id was already used for a different message.";
     InvalidMessage => "invalid_message", "The message's kind or body is not valid; `field` names what.";
     ContentBlocked => "content_blocked", "The text contains a sensitive word and the server is set to refuse such content; `field` names where.";
+    NotSender => "not_sender", "Only the message's sender may do this (edit, recall).";
+    NotEditable => "not_editable", "Only `text` messages can be edited.";
+    EditWindowPassed => "edit_window_passed", "The message is older than the edit window (`messaging.edit_window_secs`).";
+    RecallWindowPassed => "recall_window_passed", "The message is older than the recall window (`messaging.recall_window_secs`).";
+    MessageRecalled => "message_recalled", "The message was recalled; it can no longer be edited or reacted to.";
     BadFrame => "bad_frame", "A WebSocket frame is not `{type, id?, data?}`, or its `data` does not fit its type.";
     UnknownFrameType => "unknown_frame_type", "A WebSocket frame's `type` is not one the server understands.";
     AuthTimeout => "auth_timeout", "The WebSocket was not authenticated in time (header or first `auth` frame).";

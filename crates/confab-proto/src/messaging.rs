@@ -194,3 +194,79 @@ pub struct MarksOut {
     /// Received up to.
     pub recv_seq: i64,
 }
+
+/// `PATCH /conversations/{id}/messages/{seq}`: the new body of my `text` message.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": {"text": "hello, corrected"}}))]
+pub struct MessagePatch {
+    /// The new body, validated like a send's (`{text}`).
+    #[schema(value_type = Object)]
+    pub body: serde_json::Value,
+}
+
+/// A message was recalled: the `message.recalled` event's data.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct RecallOut {
+    /// Conversation.
+    pub conversation_id: ConversationId,
+    /// The recalled message.
+    pub seq: i64,
+    /// When it was recalled.
+    pub recalled_at: DateTime<Utc>,
+    /// Who recalled it (the sender; later also a group owner/admin).
+    pub by: UserId,
+}
+
+/// A member's reaction changed: the `reaction` event's data.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ReactionOut {
+    /// Conversation.
+    pub conversation_id: ConversationId,
+    /// The message reacted to.
+    pub seq: i64,
+    /// Who reacted.
+    pub user_id: UserId,
+    /// The user's reaction now; `null` when removed.
+    pub emoji: Option<String>,
+}
+
+/// One emoji's reactions to a message.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ReactionSummary {
+    /// The emoji.
+    pub emoji: String,
+    /// How many members reacted with it.
+    pub count: i64,
+    /// Whether I am one of them.
+    pub mine: bool,
+    /// Who, oldest reaction first.
+    pub user_ids: Vec<UserId>,
+}
+
+/// `GET /conversations/{id}/messages/{seq}/reactions`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ReactionsOut {
+    /// Conversation.
+    pub conversation_id: ConversationId,
+    /// The message.
+    pub seq: i64,
+    /// Per emoji, most used first.
+    pub reactions: Vec<ReactionSummary>,
+}
+
+/// `GET /conversations/{id}/messages/{seq}/readers`: who has read a message.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct ReadersOut {
+    /// Conversation.
+    pub conversation_id: ConversationId,
+    /// The message.
+    pub seq: i64,
+    /// Members (other than the sender) whose read mark reached `seq`.
+    pub readers: Vec<UserId>,
+    /// `readers.len()`.
+    pub count: i64,
+    /// Members (other than the sender) who could read it: current members who joined
+    /// before it. "Read by `count` of `total`".
+    pub total: i64,
+}

@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 use crate::ErrorInfo;
 use crate::ids::{ConversationId, SessionId, UserId};
-use crate::messaging::{MarksOut, MessageIn, MessageOut};
+use crate::messaging::{MarksOut, MessageIn, MessageOut, ReactionOut, RecallOut};
 
 /// Client frame types the server understands.
 pub mod client_kind {
@@ -223,6 +223,15 @@ pub enum ServerEvent {
     /// Someone is typing in one of my conversations.
     #[serde(rename = "typing")]
     Typing(TypingData),
+    /// A message in one of my conversations was edited (the whole updated message).
+    #[serde(rename = "message.edited")]
+    MessageEdited(MessageOut),
+    /// A message in one of my conversations was recalled (its body is now `{}`).
+    #[serde(rename = "message.recalled")]
+    MessageRecalled(RecallOut),
+    /// A member set, replaced or removed their reaction to a message.
+    #[serde(rename = "reaction")]
+    Reaction(ReactionOut),
 }
 
 impl ServerEvent {
@@ -239,6 +248,9 @@ impl ServerEvent {
             ServerEvent::MessageNew(_) => "message.new",
             ServerEvent::Receipt(_) => "receipt",
             ServerEvent::Typing(_) => "typing",
+            ServerEvent::MessageEdited(_) => "message.edited",
+            ServerEvent::MessageRecalled(_) => "message.recalled",
+            ServerEvent::Reaction(_) => "reaction",
         }
     }
 }

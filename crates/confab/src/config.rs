@@ -86,6 +86,8 @@ pub struct Config {
     pub gateway: GatewayConfig,
     /// The sensitive-word filter.
     pub moderation: ModerationConfig,
+    /// Message edits, recalls and send limits.
+    pub messaging: MessagingConfig,
 }
 
 impl Default for Config {
@@ -108,6 +110,7 @@ impl Default for Config {
             media: MediaConfig::default(),
             gateway: GatewayConfig::default(),
             moderation: ModerationConfig::default(),
+            messaging: MessagingConfig::default(),
         }
     }
 }
@@ -275,6 +278,31 @@ impl Default for GatewayConfig {
             outbound_queue: 1024,
             frames_per_second: 20,
             frames_burst: 40,
+        }
+    }
+}
+
+/// `[messaging]`: edit and recall windows, and the per-user send rate.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MessagingConfig {
+    /// The sender may edit a text message for this long after sending it.
+    pub edit_window_secs: u64,
+    /// The sender may recall a message for this long after sending it.
+    pub recall_window_secs: u64,
+    /// Sustained sends per second per user, across devices, HTTP and WebSocket, and nodes.
+    pub sends_per_second: u32,
+    /// Sends allowed within one second (the burst above the sustained rate).
+    pub sends_burst: u32,
+}
+
+impl Default for MessagingConfig {
+    fn default() -> Self {
+        Self {
+            edit_window_secs: 48 * 3600,
+            recall_window_secs: 120,
+            sends_per_second: 20,
+            sends_burst: 40,
         }
     }
 }
@@ -765,6 +793,28 @@ impl Config {
             return Err(invalid(
                 "moderation.words_file",
                 format!("cannot be read ({words}): {e}"),
+            ));
+        }
+        let msg = &self.messaging;
+        if msg.edit_window_secs > 365 * 86_400 {
+            return Err(invalid(
+                "messaging.edit_window_secs",
+                "must be 0..=31536000 (0: no edits)",
+            ));
+        }
+        if msg.recall_window_secs > 365 * 86_400 {
+            return Err(invalid(
+                "messaging.recall_window_secs",
+                "must be 0..=31536000 (0: no recalls by the sender)",
+            ));
+        }
+        if !(1..=10_000).contains(&msg.sends_per_second) {
+            return Err(invalid("messaging.sends_per_second", "must be 1..=10000"));
+        }
+        if msg.sends_burst < msg.sends_per_second || msg.sends_burst > 100_000 {
+            return Err(invalid(
+                "messaging.sends_burst",
+                "must be at least messaging.sends_per_second and at most 100000",
             ));
         }
         let auth = &self.auth;

@@ -63,6 +63,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::NotMember => StatusCode::FORBIDDEN,
         ErrorCode::DuplicateClientMsgId => StatusCode::CONFLICT,
         ErrorCode::InvalidMessage | ErrorCode::ContentBlocked => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::NotSender | ErrorCode::EditWindowPassed | ErrorCode::RecallWindowPassed => {
+            StatusCode::FORBIDDEN
+        }
+        ErrorCode::NotEditable | ErrorCode::MessageRecalled => StatusCode::CONFLICT,
     }
 }
 

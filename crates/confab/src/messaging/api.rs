@@ -6,13 +6,13 @@ use confab_proto::ErrorBody;
 use confab_proto::ids::ConversationId;
 use confab_proto::messaging::{
     ConversationOut, ConversationPatch, DirectIn, HistoryOut, HistoryQuery, MarkIn, MarksOut,
-    MessageIn, SendAck, SyncOut, SyncQuery,
+    MessageIn, MessageOut, MessagePatch, ReactionsOut, ReadersOut, SendAck, SyncOut, SyncQuery,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::service;
 use super::store::Mark;
+use super::{actions, service};
 use crate::accounts::auth::AuthUser;
 use crate::error::ApiResult;
 use crate::http::extract::{AppJson, AppPath, AppQuery};
@@ -29,6 +29,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_messages, send_message))
         .routes(routes!(mark_read))
         .routes(routes!(mark_recv))
+        .routes(routes!(edit_message, recall_message))
+        .routes(routes!(list_reactions))
+        .routes(routes!(put_reaction, delete_reaction))
+        .routes(routes!(list_readers))
 }
 
 /// What changed since my last sync: conversations with their unread counts and last
@@ -167,5 +171,111 @@ pub async fn mark_recv(
 ) -> ApiResult<AppJson<MarksOut>> {
     Ok(AppJson(
         service::mark(&state, auth.user_id, id, Mark::Recv, m.seq).await?,
+    ))
+}
+
+/// Edit my text message (within `messaging.edit_window_secs` of sending it).
+#[utoipa::path(patch, path = "/conversations/{id}/messages/{seq}", tag = "messages", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Conversation id"), ("seq" = i64, Path, description = "Message seq")),
+    request_body = MessagePatch,
+    responses(
+        (status = 200, description = "The edited message (also pushed as `message.edited`)", body = MessageOut),
+        (status = 403, description = "`not_sender`, `edit_window_passed`, `not_member`", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`not_editable` (not text), `message_recalled`", body = ErrorBody),
+        (status = 422, description = "`invalid_message`", body = ErrorBody)))]
+pub async fn edit_message(
+    auth: AuthUser,
+    State(state): State<AppState>,
+    AppPath((id, seq)): AppPath<(ConversationId, i64)>,
+    AppJson(p): AppJson<MessagePatch>,
+) -> ApiResult<AppJson<MessageOut>> {
+    Ok(AppJson(
+        actions::edit(&state, auth.user_id, id, seq, p).await?,
+    ))
+}
+
+/// Recall my message (within `messaging.recall_window_secs`): its body becomes `{}` for
+/// everyone. Recalling a recalled message succeeds again.
+#[utoipa::path(delete, path = "/conversations/{id}/messages/{seq}", tag = "messages", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Conversation id"), ("seq" = i64, Path, description = "Message seq")),
+    responses(
+        (status = 204, description = "Recalled (pushed as `message.recalled`), or already was"),
+        (status = 403, description = "`not_sender`, `recall_window_passed`, `not_member`", body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn recall_message(
+    auth: AuthUser,
+    State(state): State<AppState>,
+    AppPath((id, seq)): AppPath<(ConversationId, i64)>,
+) -> ApiResult<StatusCode> {
+    actions::recall(&state, auth.user_id, id, seq).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The reactions to a message, per emoji.
+#[utoipa::path(get, path = "/conversations/{id}/messages/{seq}/reactions", tag = "messages", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Conversation id"), ("seq" = i64, Path, description = "Message seq")),
+    responses((status = 200, body = ReactionsOut), (status = 404, body = ErrorBody)))]
+pub async fn list_reactions(
+    auth: AuthUser,
+    State(state): State<AppState>,
+    AppPath((id, seq)): AppPath<(ConversationId, i64)>,
+) -> ApiResult<AppJson<ReactionsOut>> {
+    Ok(AppJson(
+        actions::reactions(&state, auth.user_id, id, seq).await?,
+    ))
+}
+
+/// Set my reaction to a message (one per member: replaces my previous one).
+#[utoipa::path(put, path = "/conversations/{id}/messages/{seq}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Conversation id"), ("seq" = i64, Path, description = "Message seq"),
+        ("emoji" = String, Path, description = "One emoji, percent-encoded (1–32 bytes)")),
+    responses(
+        (status = 200, description = "The message's reactions now (also pushed as `reaction`)", body = ReactionsOut),
+        (status = 403, description = "`not_member`", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`message_recalled`", body = ErrorBody),
+        (status = 422, description = "`validation_failed` (`emoji`)", body = ErrorBody)))]
+pub async fn put_reaction(
+    auth: AuthUser,
+    State(state): State<AppState>,
+    AppPath((id, seq, emoji)): AppPath<(ConversationId, i64, String)>,
+) -> ApiResult<AppJson<ReactionsOut>> {
+    Ok(AppJson(
+        actions::react(&state, auth.user_id, id, seq, &emoji).await?,
+    ))
+}
+
+/// Remove my reaction to a message, if it is this emoji (otherwise nothing changes).
+#[utoipa::path(delete, path = "/conversations/{id}/messages/{seq}/reactions/{emoji}", tag = "messages", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Conversation id"), ("seq" = i64, Path, description = "Message seq"),
+        ("emoji" = String, Path, description = "One emoji, percent-encoded")),
+    responses(
+        (status = 200, description = "The message's reactions now", body = ReactionsOut),
+        (status = 403, description = "`not_member`", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "`validation_failed` (`emoji`)", body = ErrorBody)))]
+pub async fn delete_reaction(
+    auth: AuthUser,
+    State(state): State<AppState>,
+    AppPath((id, seq, emoji)): AppPath<(ConversationId, i64, String)>,
+) -> ApiResult<AppJson<ReactionsOut>> {
+    Ok(AppJson(
+        actions::unreact(&state, auth.user_id, id, seq, &emoji).await?,
+    ))
+}
+
+/// Who has read a message: the other current members who joined before it, and which of
+/// them read it ("read by N of M"). Any member who can see the message may ask.
+#[utoipa::path(get, path = "/conversations/{id}/messages/{seq}/readers", tag = "messages", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Conversation id"), ("seq" = i64, Path, description = "Message seq")),
+    responses((status = 200, body = ReadersOut), (status = 404, body = ErrorBody)))]
+pub async fn list_readers(
+    auth: AuthUser,
+    State(state): State<AppState>,
+    AppPath((id, seq)): AppPath<(ConversationId, i64)>,
+) -> ApiResult<AppJson<ReadersOut>> {
+    Ok(AppJson(
+        actions::readers(&state, auth.user_id, id, seq).await?,
     ))
 }

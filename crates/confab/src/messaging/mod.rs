@@ -1,4 +1,5 @@
-//! Messaging: conversations, the send pipeline, history, sync, unread and receipts.
+//! Messaging: conversations, the send pipeline, history, sync, unread and receipts; edits,
+//! recalls, reactions and readers ([`actions`]).
 //!
 //! Invariants (design.md §5, reliability.md):
 //! - Each conversation has a gapless `seq`, allocated in the same transaction that stores
@@ -13,6 +14,7 @@
 //! Calls: messaging uses accounts (profiles) and media (attachments); it publishes events
 //! on the bus and never calls the gateway directly.
 
+pub mod actions;
 pub mod api;
 pub mod model;
 pub mod service;

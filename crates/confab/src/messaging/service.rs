@@ -154,6 +154,7 @@ pub async fn send(
 ) -> Result<SendAck, ApiError> {
     model::client_msg_id(&input.client_msg_id)?;
     let mut body = model::validate(&input.kind, &input.body)?;
+    send_limit(state, me).await?;
     let (c, member) = membership(state, me, conv).await?;
     if !member.active() {
         return Err(ApiError::new(
@@ -312,9 +313,49 @@ async fn report_for_review(state: &AppState, m: &Message, original: String) {
     }
 }
 
+/// The per-user send rate, on the cache so it holds across devices and nodes: two fixed
+/// windows approximate a token bucket — `sends_burst` within a second, `sends_per_second`
+/// × 10 within ten seconds. A retry of a stored message counts too (it is a request).
+/// Fails open: with the cache down, sends go on (the limit guards against floods; the
+/// store, not the cache, decides whether a message exists).
+async fn send_limit(state: &AppState, me: UserId) -> Result<(), ApiError> {
+    use std::time::Duration;
+    let cfg = &state.config.messaging;
+    let windows = [
+        ("b", cfg.sends_burst, Duration::from_secs(1)),
+        (
+            "s",
+            cfg.sends_per_second.saturating_mul(10),
+            Duration::from_secs(10),
+        ),
+    ];
+    for (name, limit, window) in windows {
+        let key = format!("rl:send:{name}:{me}");
+        let n = match state.cache.incr(&key, window).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "send rate limit skipped: cache unavailable");
+                return Ok(());
+            }
+        };
+        if n > u64::from(limit) {
+            let retry = match state.cache.ttl(&key).await {
+                Ok(Some(d)) => d.as_secs() + 1,
+                _ => window.as_secs(),
+            };
+            return Err(ApiError::new(
+                ErrorCode::RateLimited,
+                "sending too fast; retry after Retry-After seconds",
+            )
+            .with_retry_after(retry));
+        }
+    }
+    Ok(())
+}
+
 /// Pushes an event to every socket `topic` addresses (after the change is committed).
 /// Best-effort: a failure is logged, never returned; the store already holds the truth.
-async fn push(state: &AppState, topic: Topic, event: ServerEvent) {
+pub(super) async fn push(state: &AppState, topic: Topic, event: ServerEvent) {
     if let Err(e) = crate::gateway::publish(state, topic, &event).await {
         tracing::warn!(error = %e, kind = event.kind(), "event not pushed; clients catch up by sync");
     }

@@ -88,6 +88,28 @@ pub(super) mod messages {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+pub(super) mod reactions {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "reactions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub conversation_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: i64,
+        pub emoji: String,
+        pub created_at: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// A conversation row.
 #[derive(Debug, Clone)]
 pub struct Conversation {
@@ -433,7 +455,119 @@ pub async fn find_message(
         .map(message_of))
 }
 
+/// Every reaction to a message as (user, emoji), oldest first.
+pub async fn list_reactions(
+    db: &impl ConnectionTrait,
+    conv: ConversationId,
+    seq: i64,
+) -> Result<Vec<(UserId, String)>, StoreError> {
+    Ok(reactions::Entity::find()
+        .filter(reactions::Column::ConversationId.eq(conv.0))
+        .filter(reactions::Column::Seq.eq(seq))
+        .order_by_asc(reactions::Column::CreatedAt)
+        .order_by_asc(reactions::Column::UserId)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (UserId(r.user_id), r.emoji))
+        .collect())
+}
+
 // ---------------------------------------------------------------- update
+
+/// Replaces the body of a message that is not recalled and stamps `edited_at`. Returns
+/// whether it changed (false: recalled meanwhile, or gone).
+pub async fn edit_message(
+    db: &impl ConnectionTrait,
+    conv: ConversationId,
+    seq: i64,
+    body: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let r = messages::Entity::update_many()
+        .col_expr(messages::Column::Body, Expr::value(body))
+        .col_expr(messages::Column::EditedAt, Expr::value(to_ms(now)))
+        .filter(messages::Column::ConversationId.eq(conv.0))
+        .filter(messages::Column::Seq.eq(seq))
+        .filter(messages::Column::RecalledAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Recalls a message: body `{}`, `recalled_at` stamped, its reactions dropped. Returns
+/// whether this call recalled it (false: already recalled, or gone).
+pub async fn recall_message(
+    db: &DatabaseConnection,
+    conv: ConversationId,
+    seq: i64,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let txn = db.begin().await?;
+    let r = messages::Entity::update_many()
+        .col_expr(messages::Column::Body, Expr::value("{}"))
+        .col_expr(messages::Column::RecalledAt, Expr::value(to_ms(now)))
+        .filter(messages::Column::ConversationId.eq(conv.0))
+        .filter(messages::Column::Seq.eq(seq))
+        .filter(messages::Column::RecalledAt.is_null())
+        .exec(&txn)
+        .await?;
+    if r.rows_affected == 1 {
+        reactions::Entity::delete_many()
+            .filter(reactions::Column::ConversationId.eq(conv.0))
+            .filter(reactions::Column::Seq.eq(seq))
+            .exec(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    Ok(r.rows_affected == 1)
+}
+
+/// Sets a user's one reaction to a message, replacing any previous one.
+pub async fn put_reaction(
+    db: &impl ConnectionTrait,
+    conv: ConversationId,
+    seq: i64,
+    user: UserId,
+    emoji: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    use sea_orm::sea_query::OnConflict;
+    reactions::Entity::insert(reactions::ActiveModel {
+        conversation_id: Set(conv.0),
+        seq: Set(seq),
+        user_id: Set(user.0),
+        emoji: Set(emoji.to_owned()),
+        created_at: Set(to_ms(now)),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            reactions::Column::ConversationId,
+            reactions::Column::Seq,
+            reactions::Column::UserId,
+        ])
+        .update_columns([reactions::Column::Emoji, reactions::Column::CreatedAt])
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Marks the conversation as changed for every member (so `GET /sync` reports it) without
+/// moving any mark: used when an existing message changes.
+pub async fn touch_members(
+    db: &impl ConnectionTrait,
+    conv: ConversationId,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    members::Entity::update_many()
+        .col_expr(members::Column::UpdatedAt, Expr::value(to_ms(now)))
+        .filter(members::Column::ConversationId.eq(conv.0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
 
 /// Which mark.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -539,4 +673,22 @@ pub async fn unhide_all(
         .exec(db)
         .await?;
     Ok(())
+}
+
+// ---------------------------------------------------------------- delete
+
+/// Removes a user's reaction to a message. Returns whether there was one.
+pub async fn delete_reaction(
+    db: &impl ConnectionTrait,
+    conv: ConversationId,
+    seq: i64,
+    user: UserId,
+) -> Result<bool, StoreError> {
+    let r = reactions::Entity::delete_many()
+        .filter(reactions::Column::ConversationId.eq(conv.0))
+        .filter(reactions::Column::Seq.eq(seq))
+        .filter(reactions::Column::UserId.eq(user.0))
+        .exec(db)
+        .await?;
+    Ok(r.rows_affected > 0)
 }

@@ -204,6 +204,10 @@ impl TestApp {
             ..Config::default()
         };
         config.redis.prefix = unique("t");
+        // Tests send in tight loops from one user; the send limit has its own tests
+        // (message_ops), which set it low again in `tweak`.
+        config.messaging.sends_per_second = 10_000;
+        config.messaging.sends_burst = 100_000;
         let db = match &backend {
             Backend::Sqlite => None,
             Backend::Cluster { mysql, redis } => {

@@ -19,6 +19,7 @@ mod filter;
 mod gateway;
 mod http_errors;
 mod media;
+mod message_ops;
 mod messaging;
 mod oauth;
 mod ops;

@@ -1,0 +1,379 @@
+//! What members do to a message once it is stored: edit, recall, react, and ask who read it.
+//!
+//! Every action is authorised the same way ([`target`]): a member of the conversation (404
+//! for anyone else, so strangers learn nothing), the seq inside the member's visibility window
+//! (404 otherwise), and — for changes — a member who has not left (403 `not_member`).
+//! None of them moves a read/recv mark or `last_seq`, so unread never changes.
+//! Each change is committed first and pushed to the conversation's topic afterwards.
+
+use chrono::{DateTime, Utc};
+use confab_proto::ErrorCode;
+use confab_proto::ids::{ConversationId, UserId};
+use confab_proto::messaging::{
+    MessageOut, MessagePatch, ReactionOut, ReactionSummary, ReactionsOut, ReadersOut, RecallOut,
+};
+use confab_proto::ws::ServerEvent;
+
+use super::model;
+use super::service::{membership, message_out, push};
+use super::store::{self, Message};
+use crate::error::ApiError;
+use crate::infra::bus::Topic;
+use crate::infra::store::{from_ms, to_ms};
+use crate::state::AppState;
+
+fn no_message() -> ApiError {
+    ApiError::new(ErrorCode::NotFound, "no such message")
+}
+
+fn recalled() -> ApiError {
+    ApiError::new(ErrorCode::MessageRecalled, "the message was recalled")
+}
+
+/// Whether the action changes the message (and so needs a member who has not left).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Change,
+}
+
+/// The message `seq` of `conv`, if `me` may act on it.
+async fn target(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    seq: i64,
+    access: Access,
+) -> Result<Message, ApiError> {
+    let (c, member) = membership(state, me, conv).await?;
+    if seq <= member.floor() || seq > member.ceiling(c.last_seq) {
+        return Err(no_message());
+    }
+    if access == Access::Change && !member.active() {
+        return Err(ApiError::new(
+            ErrorCode::NotMember,
+            "you are no longer in this conversation",
+        ));
+    }
+    store::find_message(state.store.reader(), conv, seq)
+        .await?
+        .ok_or_else(no_message)
+}
+
+/// Whether `at` is within `window_secs` of `sent` (a window of 0 allows nothing).
+fn within(sent: DateTime<Utc>, at: DateTime<Utc>, window_secs: u64) -> bool {
+    let window = i64::try_from(window_secs).unwrap_or(i64::MAX);
+    window > 0 && (at - sent).num_seconds() < window
+}
+
+/// Edits my text message within the edit window; pushes `message.edited`.
+pub async fn edit(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    seq: i64,
+    patch: MessagePatch,
+) -> Result<MessageOut, ApiError> {
+    let m = target(state, me, conv, seq, Access::Change).await?;
+    if m.sender_id != me {
+        return Err(ApiError::new(
+            ErrorCode::NotSender,
+            "only the sender may edit a message",
+        ));
+    }
+    if m.recalled_at.is_some() {
+        return Err(recalled());
+    }
+    if m.kind != "text" {
+        return Err(ApiError::new(
+            ErrorCode::NotEditable,
+            "only text messages can be edited",
+        ));
+    }
+    let now = state.clock.now();
+    if !within(m.created_at, now, state.config.messaging.edit_window_secs) {
+        return Err(ApiError::new(
+            ErrorCode::EditWindowPassed,
+            "the message is too old to edit",
+        ));
+    }
+    let body = model::validate("text", &patch.body)?;
+    let db = state.store.writer();
+    // `false` also when nothing changed (MySQL counts changed rows, not matched ones), so
+    // re-read to tell "recalled meanwhile" from "same body, same millisecond".
+    store::edit_message(db, conv, seq, &body.json.to_string(), now).await?;
+    let after = store::find_message(db, conv, seq)
+        .await?
+        .ok_or_else(no_message)?;
+    if after.recalled_at.is_some() {
+        return Err(recalled());
+    }
+    store::touch_members(db, conv, now).await?;
+    let out = message_out(&after);
+    push(
+        state,
+        Topic::Conversation(conv),
+        ServerEvent::MessageEdited(out.clone()),
+    )
+    .await;
+    Ok(out)
+}
+
+/// Recalls a message: my own within the recall window. Recalling a recalled message
+/// succeeds without doing anything (a retry must not fail); pushes `message.recalled`.
+pub async fn recall(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    seq: i64,
+) -> Result<(), ApiError> {
+    let m = target(state, me, conv, seq, Access::Change).await?;
+    if m.sender_id != me {
+        // Hook: a group owner/admin may recall anyone's message at any time; groups will
+        // authorise that here (ask groups for my role) before refusing.
+        return Err(ApiError::new(
+            ErrorCode::NotSender,
+            "only the sender may recall a message",
+        ));
+    }
+    if m.recalled_at.is_some() {
+        return Ok(());
+    }
+    // At the store's precision (ms), so the event says exactly what history will.
+    let now = from_ms(to_ms(state.clock.now()));
+    if !within(m.created_at, now, state.config.messaging.recall_window_secs) {
+        return Err(ApiError::new(
+            ErrorCode::RecallWindowPassed,
+            "the message is too old to recall",
+        ));
+    }
+    let db = state.store.writer();
+    if !store::recall_message(db, conv, seq, now).await? {
+        return Ok(()); // A concurrent recall won; it pushes the event.
+    }
+    store::touch_members(db, conv, now).await?;
+    push(
+        state,
+        Topic::Conversation(conv),
+        ServerEvent::MessageRecalled(RecallOut {
+            conversation_id: conv,
+            seq,
+            recalled_at: now,
+            by: me,
+        }),
+    )
+    .await;
+    Ok(())
+}
+
+/// Checks a reaction: 1–32 bytes; no ASCII letters or digits, whitespace or control
+/// characters; and one emoji-like unit — split on zero-width joiners, each part holds
+/// one base character (or a pair of regional indicators, a flag) plus modifiers
+/// (variation selectors, skin tones, keycap, tags). Not full grapheme segmentation: it
+/// keeps words and strings of emoji out, not every oddity.
+pub fn validate_emoji(s: &str) -> Result<(), ApiError> {
+    let bad = || {
+        ApiError::invalid(
+            "emoji",
+            "emoji: one emoji (1 to 32 bytes, no letters, digits, spaces or control characters)",
+        )
+    };
+    if s.is_empty() || s.len() > 32 {
+        return Err(bad());
+    }
+    let modifier = |c: char| matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{1F3FB}'..='\u{1F3FF}' | '\u{20E3}' | '\u{E0020}'..='\u{E007F}');
+    let regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || c.is_whitespace() || c.is_control() {
+            return Err(bad());
+        }
+    }
+    for part in s.split('\u{200D}') {
+        let bases: Vec<char> = part.chars().filter(|c| !modifier(*c)).collect();
+        let ok = match bases.as_slice() {
+            [_] => true,
+            [a, b] => regional(*a) && regional(*b),
+            _ => false,
+        };
+        if !ok {
+            return Err(bad());
+        }
+    }
+    Ok(())
+}
+
+/// Sets my reaction to a message (replacing my previous one); pushes `reaction`.
+pub async fn react(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    seq: i64,
+    emoji: &str,
+) -> Result<ReactionsOut, ApiError> {
+    validate_emoji(emoji)?;
+    let m = target(state, me, conv, seq, Access::Change).await?;
+    if m.recalled_at.is_some() {
+        return Err(recalled());
+    }
+    let db = state.store.writer();
+    store::put_reaction(db, conv, seq, me, emoji, state.clock.now()).await?;
+    push(
+        state,
+        Topic::Conversation(conv),
+        ServerEvent::Reaction(ReactionOut {
+            conversation_id: conv,
+            seq,
+            user_id: me,
+            emoji: Some(emoji.to_owned()),
+        }),
+    )
+    .await;
+    summary(state, me, conv, seq, true).await
+}
+
+/// Removes my reaction to a message, if any (removing none succeeds); pushes `reaction`
+/// with `emoji: null` when one was removed.
+pub async fn unreact(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    seq: i64,
+    emoji: &str,
+) -> Result<ReactionsOut, ApiError> {
+    validate_emoji(emoji)?;
+    target(state, me, conv, seq, Access::Change).await?;
+    let db = state.store.writer();
+    // Only my reaction with this emoji: a stale client removing an emoji I already replaced
+    // must not remove the new one.
+    let mine = store::list_reactions(db, conv, seq)
+        .await?
+        .into_iter()
+        .any(|(u, e)| u == me && e == emoji);
+    if mine && store::delete_reaction(db, conv, seq, me).await? {
+        push(
+            state,
+            Topic::Conversation(conv),
+            ServerEvent::Reaction(ReactionOut {
+                conversation_id: conv,
+                seq,
+                user_id: me,
+                emoji: None,
+            }),
+        )
+        .await;
+    }
+    summary(state, me, conv, seq, true).await
+}
+
+/// The reactions to a message, grouped by emoji.
+pub async fn reactions(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    seq: i64,
+) -> Result<ReactionsOut, ApiError> {
+    target(state, me, conv, seq, Access::Read).await?;
+    summary(state, me, conv, seq, false).await
+}
+
+async fn summary(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    seq: i64,
+    after_write: bool,
+) -> Result<ReactionsOut, ApiError> {
+    // Right after my own write, read from the writer so I see it.
+    let db = if after_write {
+        state.store.writer()
+    } else {
+        state.store.reader()
+    };
+    let mut out: Vec<ReactionSummary> = Vec::new();
+    for (user, emoji) in store::list_reactions(db, conv, seq).await? {
+        match out.iter_mut().find(|s| s.emoji == emoji) {
+            Some(s) => {
+                s.count += 1;
+                s.mine |= user == me;
+                s.user_ids.push(user);
+            }
+            None => out.push(ReactionSummary {
+                emoji,
+                count: 1,
+                mine: user == me,
+                user_ids: vec![user],
+            }),
+        }
+    }
+    // Stable: most used first, ties in order of first use.
+    out.sort_by_key(|s| std::cmp::Reverse(s.count));
+    Ok(ReactionsOut {
+        conversation_id: conv,
+        seq,
+        reactions: out,
+    })
+}
+
+/// Who read a message: current members other than the sender who joined before it, and
+/// those of them whose read mark reached it. Any member who may see the message may ask.
+pub async fn readers(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    seq: i64,
+) -> Result<ReadersOut, ApiError> {
+    let m = target(state, me, conv, seq, Access::Read).await?;
+    let members = store::list_members(state.store.reader(), conv, false).await?;
+    let eligible: Vec<_> = members
+        .iter()
+        .filter(|x| x.user_id != m.sender_id && x.joined_seq < seq)
+        .collect();
+    let readers: Vec<UserId> = eligible
+        .iter()
+        .filter(|x| x.read_seq >= seq)
+        .map(|x| x.user_id)
+        .collect();
+    Ok(ReadersOut {
+        conversation_id: conv,
+        seq,
+        count: readers.len() as i64,
+        total: eligible.len() as i64,
+        readers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emoji_rule() {
+        for ok in ["👍", "❤️", "👍🏽", "🇫🇷", "👩‍👩‍👧", "#️⃣", "🏳️‍🌈", "☺"]
+        {
+            assert!(validate_emoji(ok).is_ok(), "{ok} refused");
+        }
+        for bad in [
+            "",
+            "a",
+            "1",
+            "👍👍",
+            "ok👍",
+            " 👍",
+            "\u{7}",
+            "🇫🇷🇩🇪",
+            &"👍".repeat(9),
+        ] {
+            assert!(validate_emoji(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn windows() {
+        let t0 = chrono::DateTime::from_timestamp(1_000_000, 0).unwrap();
+        let s = chrono::Duration::seconds;
+        assert!(within(t0, t0 + s(119), 120));
+        assert!(!within(t0, t0 + s(120), 120));
+        assert!(within(t0, t0 - s(5), 120), "clock skew backwards is inside");
+        assert!(!within(t0, t0, 0), "0: never");
+    }
+}
