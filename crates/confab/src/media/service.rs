@@ -159,16 +159,18 @@ pub fn file_out(u: &Upload) -> FileOut {
     }
 }
 
-/// Whether `user` may download `file`: its owner, or anyone signed in when it is some
-/// active user's avatar. (Messaging adds: members of a conversation whose message
-/// references it.)
+/// Whether `user` may download `file`: its owner; anyone signed in when it is some active
+/// user's avatar; or a member of a conversation with a message carrying it that the member
+/// can see (inside its window, not recalled).
 pub async fn may_read(state: &AppState, user: UserId, file: &Upload) -> Result<bool, ApiError> {
     if file.owner == user {
         return Ok(true);
     }
-    store::is_avatar(state.store.reader(), file.id)
-        .await
-        .map_err(Into::into)
+    let db = state.store.reader();
+    if store::is_avatar(db, file.id).await? {
+        return Ok(true);
+    }
+    Ok(store::shared_with(db, file.id, user).await?)
 }
 
 /// The file, if `user` uploaded it and it is an image (avatars, covers).

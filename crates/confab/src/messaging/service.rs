@@ -218,6 +218,7 @@ pub async fn send(
             body: body.json.to_string(),
             reply_to: input.reply_to,
             mentions,
+            file: body.file.map(|(f, _)| f),
         })
         .await?;
     let stored = match outcome {

@@ -64,6 +64,8 @@ pub struct NewMessage {
     pub reply_to: Option<i64>,
     /// Mentions JSON.
     pub mentions: Option<String>,
+    /// The uploaded file the message carries (indexed so its members may download it).
+    pub file: Option<confab_proto::ids::FileId>,
 }
 
 /// What happened to one message.
@@ -397,6 +399,28 @@ async fn try_batch(
 
         // 5. Store every new message in one statement.
         messages::Entity::insert_many(rows).exec(&txn).await?;
+
+        // Attachments: which conversation's members may download which file.
+        let mut refs = Vec::new();
+        for (i, m) in msgs.iter().enumerate() {
+            if let (Some(file), Some(Outcome::Stored(stored))) = (m.file, &outcomes[i]) {
+                refs.push((file.0, stored.conversation_id.0, stored.seq));
+            }
+        }
+        if !refs.is_empty() {
+            let mut sql =
+                String::from("INSERT INTO message_files (file_id, conversation_id, seq) VALUES ");
+            let mut vals: Vec<sea_orm::Value> = Vec::with_capacity(refs.len() * 3);
+            for (k, (f, c, s)) in refs.iter().enumerate() {
+                if k > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str("(?, ?, ?)");
+                vals.extend([(*f).into(), (*c).into(), (*s).into()]);
+            }
+            txn.execute_raw(Statement::from_sql_and_values(backend, sql, vals))
+                .await?;
+        }
 
         // 6. A sender has read (and received) its own message; a hidden chat reappears.
         let mut sql = String::from("UPDATE conversation_members SET read_seq = CASE");

@@ -157,3 +157,44 @@ async fn oversized_uploads_are_cut_off_while_streaming() {
         .await
         .unwrap();
 }
+
+backend_tests! {
+    async fn files_sent_in_a_chat_are_readable_by_its_members_only(app) {
+        let alice = app.user("alice").await;
+        let bob = app.user("bob").await;
+        let carol = app.user("carol").await;
+        let eve = app.user("eve").await;
+        let ab = alice.client.open_direct(bob.id()).await.unwrap();
+        let f = alice.client.upload(png(40, 30), "pic.png", "image/png").await.unwrap();
+        // Not shared yet: only Alice.
+        assert_eq!(code(&bob.client.download(f.id, false).await.unwrap_err()), (404, "not_found"));
+        let m = confab_proto::messaging::MessageIn {
+            client_msg_id: "pic-1".into(),
+            kind: "image".into(),
+            body: serde_json::json!({ "file_id": f.id }),
+            reply_to: None,
+            mentions: None,
+        };
+        let sent = alice.client.send(ab.id, &m).await.unwrap();
+        // Bob, a member who can see the message, may download it and its thumbnail.
+        assert_eq!(bob.client.download(f.id, false).await.unwrap().content_type, "image/png");
+        bob.client.download(f.id, true).await.unwrap();
+        // Strangers may not, nor may members of another chat of Alice's.
+        let ac = alice.client.open_direct(carol.id()).await.unwrap();
+        alice.client.send_text(ac.id, "hi carol").await.unwrap();
+        for who in [&eve, &carol] {
+            assert_eq!(code(&who.client.download(f.id, false).await.unwrap_err()), (404, "not_found"));
+        }
+        // Once Alice recalls the message, it no longer shares the file.
+        alice.client.recall_message(ab.id, sent.seq).await.unwrap();
+        assert_eq!(code(&bob.client.download(f.id, false).await.unwrap_err()), (404, "not_found"));
+        alice.client.download(f.id, false).await.unwrap();
+        // Sent again, then cleared from Bob's history: gone for him, still there for Alice.
+        let mut again = m.clone();
+        again.client_msg_id = "pic-2".into();
+        alice.client.send(ab.id, &again).await.unwrap();
+        bob.client.download(f.id, false).await.unwrap();
+        bob.client.clear_conversation(ab.id).await.unwrap();
+        assert_eq!(code(&bob.client.download(f.id, false).await.unwrap_err()), (404, "not_found"));
+    }
+}

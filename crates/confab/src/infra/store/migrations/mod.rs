@@ -7,6 +7,7 @@ mod m0002_sessions;
 mod m0003_uploads;
 mod m0004_messaging;
 mod m0005_moderation;
+mod m0006_message_files;
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_uploads::Migration),
             Box::new(m0004_messaging::Migration),
             Box::new(m0005_moderation::Migration),
+            Box::new(m0006_message_files::Migration),
         ]
     }
 }
