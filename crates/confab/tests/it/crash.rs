@@ -81,10 +81,11 @@ async fn send_until_acked(
         match client.send(conv, &msg).await {
             Ok(ack) => return ack,
             Err(e) => {
-                // Transport errors and 503s are the crash; anything else is a bug.
+                // Transport errors and 503s are the crash, 429 asks for a pause (a client
+                // retries all three with the same id); anything else is a bug.
                 let status = e.status();
                 assert!(
-                    status.is_none() || status == Some(503),
+                    status.is_none() || status == Some(503) || status == Some(429),
                     "unexpected send failure: {e}"
                 );
                 assert!(
@@ -111,10 +112,18 @@ async fn run(cluster: Option<(String, String)>) {
             "CONFAB_DATA_DIR".to_owned(),
             dir.path().join("data").display().to_string(),
         ),
-        // Sign-ups are part of the set-up here, not what is under test.
+        // Sign-ups and the per-user send limit are not what is under test here.
         (
             "CONFAB_AUTH__ATTEMPTS_PER_IP_PER_MINUTE".to_owned(),
             "10000".to_owned(),
+        ),
+        (
+            "CONFAB_MESSAGING__SENDS_PER_SECOND".to_owned(),
+            "10000".to_owned(),
+        ),
+        (
+            "CONFAB_MESSAGING__SENDS_BURST".to_owned(),
+            "100000".to_owned(),
         ),
     ];
     let mut config = Config {
