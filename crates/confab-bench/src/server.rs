@@ -8,8 +8,6 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
 use tokio::process::{Child, Command};
 
 use crate::stats::{cpu_percent, parse_rss_kib, parse_stat_ticks};
@@ -362,7 +360,12 @@ impl Cluster {
         for n in &mut self.nodes {
             if let Some(mut child) = n.child.take() {
                 if let Some(pid) = child.id() {
-                    let _ = kill(Pid::from_raw(pid as i32), Signal::SIGTERM);
+                    // SIGTERM: a graceful shutdown (the workspace forbids `unsafe`, so no
+                    // libc call; kill(1) is on every Linux).
+                    let _ = Command::new("kill")
+                        .args(["-TERM", &pid.to_string()])
+                        .status()
+                        .await;
                 }
                 if tokio::time::timeout(Duration::from_secs(10), child.wait())
                     .await
@@ -430,78 +433,111 @@ fn check_db_name(db: &str) -> Result<()> {
     Ok(())
 }
 
-async fn create_database(admin: &str, db: &str) -> Result<()> {
-    use sqlx::Connection;
-    check_db_name(db)?;
-    let mut c = sqlx::MySqlConnection::connect(admin)
-        .await
-        .with_context(|| format!("connecting to {admin}"))?;
-    // The name is checked above: [A-Za-z0-9_] only.
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "CREATE DATABASE `{db}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-    )))
-    .execute(&mut c)
-    .await?;
+/// Runs one statement through the `mariadb` client (the bench keeps sqlx out of its build:
+/// its features would differ from the server's and rebuild the whole tree).
+async fn mariadb(admin: &str, sql: &str) -> Result<()> {
+    let u = url::Url::parse(admin).with_context(|| format!("bad --mysql-url {admin}"))?;
+    let mut cmd = Command::new("mariadb");
+    cmd.arg("-h")
+        .arg(u.host_str().unwrap_or("127.0.0.1"))
+        .arg("-P")
+        .arg(u.port().unwrap_or(3306).to_string())
+        .arg("-u")
+        .arg(if u.username().is_empty() {
+            "root"
+        } else {
+            u.username()
+        })
+        .arg("-e")
+        .arg(sql)
+        .stdin(Stdio::null());
+    if let Some(p) = u.password() {
+        // Through the environment, not argv (visible in ps).
+        cmd.env("MYSQL_PWD", p);
+    }
+    let out = cmd.output().await.context("running mariadb")?;
+    if !out.status.success() {
+        bail!("mariadb: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
     Ok(())
+}
+
+async fn create_database(admin: &str, db: &str) -> Result<()> {
+    check_db_name(db)?;
+    mariadb(
+        admin,
+        &format!("CREATE DATABASE `{db}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
+    )
+    .await
 }
 
 async fn drop_database(admin: &str, db: &str) -> Result<()> {
-    use sqlx::Connection;
     check_db_name(db)?;
-    let mut c = sqlx::MySqlConnection::connect(admin).await?;
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS `{db}`"
-    )))
-    .execute(&mut c)
-    .await?;
-    Ok(())
+    mariadb(admin, &format!("DROP DATABASE IF EXISTS `{db}`")).await
+}
+
+async fn redis_cli(url: &str, args: &[&str]) -> Result<String> {
+    let out = Command::new("redis-cli")
+        .arg("-u")
+        .arg(url)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .context("running redis-cli")?;
+    if !out.status.success() {
+        bail!("redis-cli: {}", String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 async fn delete_redis_prefix(url: &str, prefix: &str) -> Result<()> {
-    let client = redis::Client::open(url)?;
-    let mut con = client.get_multiplexed_async_connection().await?;
-    let mut cursor: u64 = 0;
-    // Bounded: at most 10,000 SCAN rounds.
-    for _ in 0..10_000 {
-        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
-            .arg(format!("{prefix}*"))
-            .arg("COUNT")
-            .arg(1000)
-            .query_async(&mut con)
-            .await?;
-        if !keys.is_empty() {
-            let _: () = redis::cmd("DEL").arg(&keys).query_async(&mut con).await?;
-        }
-        cursor = next;
-        if cursor == 0 {
-            break;
-        }
+    let pattern = format!("{prefix}*");
+    let keys = redis_cli(url, &["--scan", "--pattern", &pattern]).await?;
+    let keys: Vec<&str> = keys.lines().filter(|k| k.starts_with(prefix)).collect();
+    for chunk in keys.chunks(500) {
+        let mut args = vec!["DEL"];
+        args.extend_from_slice(chunk);
+        redis_cli(url, &args).await?;
     }
     Ok(())
 }
 
-/// Raises this process's open-file limit to its hard limit; returns the new soft limit.
+/// Raises this process's open-file limit to its hard limit (with util-linux `prlimit`, since
+/// the workspace forbids the `unsafe` a setrlimit call needs); returns the soft limit after.
 pub fn raise_nofile() -> u64 {
-    use nix::sys::resource::{Resource, getrlimit, setrlimit};
-    match getrlimit(Resource::RLIMIT_NOFILE) {
-        Ok((soft, hard)) => {
-            if soft < hard && setrlimit(Resource::RLIMIT_NOFILE, hard, hard).is_ok() {
-                hard
-            } else {
-                soft
-            }
-        }
-        Err(_) => 1024,
+    let me = std::process::id();
+    let (soft, hard) = nofile_limits(me).unwrap_or((1024, 1024));
+    if soft < hard {
+        let _ = std::process::Command::new("prlimit")
+            .arg("--pid")
+            .arg(me.to_string())
+            .arg(format!("--nofile={hard}:{hard}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
     }
+    nofile_limits(me).map_or(soft, |(s, _)| s)
+}
+
+fn nofile_limits(pid: u32) -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
+    parse_nofile(&text)
+}
+
+/// (soft, hard) "Max open files" from the text of `/proc/PID/limits`.
+pub fn parse_nofile(limits: &str) -> Option<(u64, u64)> {
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let mut f = line.split_whitespace().skip(3);
+    let soft = f.next()?.parse().ok()?;
+    let hard = f.next().and_then(|h| h.parse().ok()).unwrap_or(soft);
+    Some((soft, hard))
 }
 
 /// The open-file limit of another process, from `/proc/PID/limits`.
 pub fn nofile_of(pid: u32) -> Option<u64> {
-    let text = std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?;
-    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
-    line.split_whitespace().nth(3)?.parse().ok()
+    nofile_limits(pid).map(|(soft, _)| soft)
 }
 
 /// The 1-minute load average.
@@ -538,5 +574,8 @@ mod tests {
         assert!(real.iter().all(|(k, _)| k.starts_with("CONFAB_")));
         assert!(check_db_name("confab_bench_1").is_ok());
         assert!(check_db_name("x`; DROP").is_err());
+        let limits = "Limit                     Soft Limit           Hard Limit           Units\n\
+                      Max open files            1024                 20000                files\n";
+        assert_eq!(parse_nofile(limits), Some((1024, 20000)));
     }
 }

@@ -348,10 +348,11 @@ pub fn frame_type(frame: &[u8]) -> Option<&str> {
     std::str::from_utf8(&rest[..end]).ok()
 }
 
-/// The `id` of an `ack`/`error` frame (the bench puts the send time in µs there).
+/// The `id` of an `ack`/`error` frame (the bench puts the send time in µs there). The server
+/// writes the frame's `id` after its `data` (which has ids of its own), so the last one wins.
 pub fn frame_id(frame: &[u8]) -> Option<u64> {
     const P: &[u8] = b"\"id\":\"";
-    let at = memchr::memmem::find(frame, P)? + P.len();
+    let at = memchr::memmem::rfind(frame, P)? + P.len();
     let rest = &frame[at..];
     let end = memchr::memchr(b'"', rest)?;
     num(&rest[..end])
@@ -478,6 +479,10 @@ mod tests {
         let ack = br#"{"type":"ack","id":"98765","data":{"result":{"seq":1}}}"#;
         assert_eq!(frame_type(ack), Some("ack"));
         assert_eq!(frame_id(ack), Some(98765));
+        // The server's order: data first, with the message's own id inside.
+        let ack =
+            br#"{"type":"ack","data":{"result":{"id":"7260000000000000301","seq":1}},"id":"42"}"#;
+        assert_eq!(frame_id(ack), Some(42));
         let err = br#"{"type":"error","id":"5","data":{"code":"rate_limited","message":"x"}}"#;
         assert_eq!(error_code(err).as_deref(), Some("rate_limited"));
         assert_eq!(frame_type(b"[1,2]"), None);
