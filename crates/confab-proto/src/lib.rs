@@ -8,6 +8,7 @@
 //! - [`codes`]: verification codes, captchas, code sign-in, password reset, binding.
 //! - [`ws`]: WebSocket frames, presence, close codes.
 //! - [`oauth`]: third-party sign-in and linked identities.
+//! - [`groups`]: groups, members and roles, invites, join requests, bans, `group.*` events.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
 //! (`confab::error`); clients match on the code, never on the message text.
@@ -15,6 +16,7 @@
 pub mod accounts;
 pub mod codes;
 pub mod error;
+pub mod groups;
 pub mod health;
 pub mod ids;
 pub mod media;

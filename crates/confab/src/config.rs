@@ -88,6 +88,8 @@ pub struct Config {
     pub moderation: ModerationConfig,
     /// Message edits, recalls and send limits.
     pub messaging: MessagingConfig,
+    /// Group sizes.
+    pub groups: GroupsConfig,
 }
 
 impl Default for Config {
@@ -111,6 +113,7 @@ impl Default for Config {
             gateway: GatewayConfig::default(),
             moderation: ModerationConfig::default(),
             messaging: MessagingConfig::default(),
+            groups: GroupsConfig::default(),
         }
     }
 }
@@ -303,6 +306,25 @@ impl Default for MessagingConfig {
             recall_window_secs: 120,
             sends_per_second: 20,
             sends_burst: 40,
+        }
+    }
+}
+
+/// `[groups]`: member limits.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GroupsConfig {
+    /// A new group's member limit when its creator names none.
+    pub default_member_limit: u32,
+    /// The highest member limit a group may have.
+    pub max_member_limit: u32,
+}
+
+impl Default for GroupsConfig {
+    fn default() -> Self {
+        Self {
+            default_member_limit: 500,
+            max_member_limit: 10_000,
         }
     }
 }
@@ -815,6 +837,16 @@ impl Config {
             return Err(invalid(
                 "messaging.sends_burst",
                 "must be at least messaging.sends_per_second and at most 100000",
+            ));
+        }
+        let groups = &self.groups;
+        if !(2..=1_000_000).contains(&groups.max_member_limit) {
+            return Err(invalid("groups.max_member_limit", "must be 2..=1000000"));
+        }
+        if !(2..=groups.max_member_limit).contains(&groups.default_member_limit) {
+            return Err(invalid(
+                "groups.default_member_limit",
+                "must be 2..=groups.max_member_limit",
             ));
         }
         let auth = &self.auth;

@@ -67,6 +67,20 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
             StatusCode::FORBIDDEN
         }
         ErrorCode::NotEditable | ErrorCode::MessageRecalled => StatusCode::CONFLICT,
+        // groups
+        ErrorCode::NotGroupMember
+        | ErrorCode::GroupRoleRequired
+        | ErrorCode::BannedFromGroup
+        | ErrorCode::MemberMuted
+        | ErrorCode::GroupAllMuted
+        | ErrorCode::MentionAllForbidden
+        | ErrorCode::InviteeNotFriend => StatusCode::FORBIDDEN,
+        ErrorCode::GroupDissolved
+        | ErrorCode::GroupFull
+        | ErrorCode::AlreadyMember
+        | ErrorCode::OwnerMustTransfer
+        | ErrorCode::JoinRequestPending => StatusCode::CONFLICT,
+        ErrorCode::InviteInvalid => StatusCode::NOT_FOUND,
     }
 }
 
