@@ -9,6 +9,7 @@
 //! # Ok(()) }
 //! ```
 
+mod groups;
 mod media;
 mod messaging;
 pub use media::Download;

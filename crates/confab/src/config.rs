@@ -90,6 +90,8 @@ pub struct Config {
     pub messaging: MessagingConfig,
     /// Friends, requests and who may message whom.
     pub social: SocialConfig,
+    /// Group sizes.
+    pub groups: GroupsConfig,
 }
 
 impl Default for Config {
@@ -114,6 +116,7 @@ impl Default for Config {
             moderation: ModerationConfig::default(),
             messaging: MessagingConfig::default(),
             social: SocialConfig::default(),
+            groups: GroupsConfig::default(),
         }
     }
 }
@@ -329,6 +332,25 @@ impl Default for SocialConfig {
             direct_policy: DirectPolicy::Friends,
             max_pending_requests: 100,
             max_friends: 5000,
+        }
+    }
+}
+
+/// `[groups]`: member limits.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GroupsConfig {
+    /// A new group's member limit when its creator names none.
+    pub default_member_limit: u32,
+    /// The highest member limit a group may have.
+    pub max_member_limit: u32,
+}
+
+impl Default for GroupsConfig {
+    fn default() -> Self {
+        Self {
+            default_member_limit: 500,
+            max_member_limit: 10_000,
         }
     }
 }
@@ -859,6 +881,16 @@ impl Config {
         }
         if !(1..=100_000).contains(&self.social.max_friends) {
             return Err(invalid("social.max_friends", "must be 1..=100000"));
+        }
+        let groups = &self.groups;
+        if !(2..=1_000_000).contains(&groups.max_member_limit) {
+            return Err(invalid("groups.max_member_limit", "must be 2..=1000000"));
+        }
+        if !(2..=groups.max_member_limit).contains(&groups.default_member_limit) {
+            return Err(invalid(
+                "groups.default_member_limit",
+                "must be 2..=groups.max_member_limit",
+            ));
         }
         let auth = &self.auth;
         if !auth.jwt_secret.is_empty() && auth.jwt_secret.expose().len() < 32 {

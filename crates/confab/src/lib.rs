@@ -11,6 +11,7 @@
 //! - [`events`]: node-to-node control messages (session revocation, membership, word-list
 //!   changes) over the bus.
 //! - [`gateway`]: WebSocket sessions, the socket registry, fan-out and presence.
+//! - [`groups`]: groups, roles, invites, join requests, bans, mutes and system messages.
 //! - [`http`]: router assembly, middleware, extractors, OpenAPI and the docs page.
 //! - [`infra`]: the ports (store, bus, cache, blobs, clock, ids) and their adapters.
 //! - [`media`]: uploaded files and their authorised download.
@@ -34,6 +35,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod gateway;
+pub mod groups;
 pub mod http;
 pub mod infra;
 pub mod media;

@@ -185,6 +185,13 @@ pub async fn send_as(
     if c.kind == "direct" {
         crate::social::service::check_direct_conversation(state, me, conv).await?;
     }
+    // Group rules (mutes, mute-all, dissolved, `@all`); the writer re-checks membership
+    // under the conversation lock.
+    let mentions_all = input
+        .mentions
+        .as_ref()
+        .is_some_and(|l| l.contains(&confab_proto::messaging::Mention::All));
+    crate::groups::service::check_send(state, conv, &c.kind, me, mentions_all).await?;
     if let Some((file, kind)) = body.file {
         match crate::media::store::find_upload(state.store.reader(), file).await? {
             Some(u) if u.owner == me && (u.kind == kind || kind == "file") => {}

@@ -17,6 +17,7 @@ mod codes;
 mod crash;
 mod filter;
 mod gateway;
+mod groups;
 mod http_errors;
 mod media;
 mod message_ops;
