@@ -11,7 +11,7 @@
 
 mod media;
 mod messaging;
-pub use media::Download;
+pub use media::{Download, UploadMeta};
 mod codes;
 
 use confab_proto::ErrorCode;

@@ -86,6 +86,9 @@ catalogue! {
     BadFrame => "bad_frame", "A WebSocket frame is not `{type, id?, data?}`, or its `data` does not fit its type.";
     UnknownFrameType => "unknown_frame_type", "A WebSocket frame's `type` is not one the server understands.";
     AuthTimeout => "auth_timeout", "The WebSocket was not authenticated in time (header or first `auth` frame).";
+    // media
+    SignatureInvalid => "signature_invalid", "A signed file URL's signature does not match (altered, or for another file or user).";
+    SignatureExpired => "signature_expired", "A signed file URL is past its expiry; ask for a new one (`POST /files/{id}/url`).";
 }
 
 /// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.

@@ -67,6 +67,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
             StatusCode::FORBIDDEN
         }
         ErrorCode::NotEditable | ErrorCode::MessageRecalled => StatusCode::CONFLICT,
+        // media
+        ErrorCode::SignatureInvalid | ErrorCode::SignatureExpired => StatusCode::FORBIDDEN,
     }
 }
 

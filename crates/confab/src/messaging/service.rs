@@ -164,7 +164,12 @@ pub async fn send(
     }
     if let Some((file, kind)) = body.file {
         match crate::media::store::find_upload(state.store.reader(), file).await? {
-            Some(u) if u.owner == me && (u.kind == kind || kind == "file") => {}
+            // A `file` message may carry any upload; the others need an upload of their kind.
+            Some(u) if u.owner == me && (u.kind == kind || kind == "file") => {
+                // What a receiver needs to render the attachment, from the upload itself
+                // (never from the client), so a retry carries the very same body.
+                body.json["file"] = attachment_meta(&u);
+            }
             Some(u) if u.owner == me => {
                 return Err(ApiError::new(
                     ErrorCode::InvalidMessage,
@@ -257,6 +262,27 @@ pub async fn send(
         client_msg_id: stored.client_msg_id,
         created_at: stored.created_at,
     })
+}
+
+/// An attachment's facts as stored in the message body: kind, type, size, name, and the
+/// dimensions or duration when known.
+fn attachment_meta(u: &crate::media::store::Upload) -> serde_json::Value {
+    let mut meta = serde_json::json!({
+        "kind": u.kind,
+        "content_type": u.content_type,
+        "size": u.size,
+        "file_name": u.file_name,
+    });
+    for (key, v) in [
+        ("width", u.width.map(i64::from)),
+        ("height", u.height.map(i64::from)),
+        ("duration_ms", u.duration_ms),
+    ] {
+        if let Some(v) = v {
+            meta[key] = v.into();
+        }
+    }
+    meta
 }
 
 /// The user-written fields of a kind's body (key, field name for errors): a text's text, an
