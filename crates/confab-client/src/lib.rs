@@ -70,6 +70,14 @@ impl ClientError {
         }
     }
 
+    /// The offending field, when the server named one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ClientError::Api { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
     /// Whether this is the server's `code` error.
     pub fn is(&self, code: ErrorCode) -> bool {
         self.code() == Some(code.as_str())

@@ -6,7 +6,7 @@ use confab_proto::media::{FileOut, FileUrlOut};
 use crate::{Client, ClientError, Result, decode};
 
 /// A downloaded file.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Download {
     /// HTTP status (200).
     pub status: u16,
@@ -18,6 +18,19 @@ pub struct Download {
     pub nosniff: bool,
     /// The bytes.
     pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for Download {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The bytes can be megabytes: show their length only.
+        f.debug_struct("Download")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("disposition", &self.disposition)
+            .field("nosniff", &self.nosniff)
+            .field("bytes", &format_args!("<{} bytes>", self.bytes.len()))
+            .finish()
+    }
 }
 
 /// What a client may declare about an upload (all optional).
@@ -71,7 +84,9 @@ impl Client {
             form = form.text("duration_ms", d.to_string());
         }
         if let Some((w, h)) = meta.size {
-            form = form.text("width", w.to_string()).text("height", h.to_string());
+            form = form
+                .text("width", w.to_string())
+                .text("height", h.to_string());
         }
         let form = form.part("file", part);
         let mut req = self

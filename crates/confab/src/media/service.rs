@@ -72,8 +72,16 @@ where
             }
             head.extend_from_slice(&chunk);
         }
-        return stage_image(state, owner, id, keys, head.freeze(), content_type, file_name)
-            .await;
+        return stage_image(
+            state,
+            owner,
+            id,
+            keys,
+            head.freeze(),
+            content_type,
+            file_name,
+        )
+        .await;
     }
     let mut writer = state.blobs.create(&keys.original).await?;
     let (size, sha256) = match pump(&mut writer, head.freeze(), &mut body, cap).await {
@@ -303,7 +311,8 @@ pub fn signed_url(state: &AppState, user: UserId, file: &Upload) -> Result<FileU
             .as_ref()
             .map(|_| format!("{url}&variant=thumbnail")),
         url,
-        expires_at: DateTime::<Utc>::from_timestamp(expires, 0).unwrap_or_else(|| state.clock.now()),
+        expires_at: DateTime::<Utc>::from_timestamp(expires, 0)
+            .unwrap_or_else(|| state.clock.now()),
     })
 }
 

@@ -339,14 +339,23 @@ async fn blob_contract(blobs: &Blobs) {
     // Written in parts (uploads): larger than one part, in odd-sized pieces; visible only
     // once finished.
     let streamed = BlobKey::new(&["contract", &unique("s")]).unwrap();
-    let big: Vec<u8> = (0..6 * 1024 * 1024 + 12_345u32).map(|i| (i % 253) as u8).collect();
+    let big: Vec<u8> = (0..6 * 1024 * 1024 + 12_345u32)
+        .map(|i| (i % 253) as u8)
+        .collect();
     let mut w = blobs.create(&streamed).await.unwrap();
     for piece in big.chunks(70_001) {
         w.write(Bytes::copy_from_slice(piece)).await.unwrap();
     }
-    assert_eq!(blobs.size(&streamed).await.unwrap(), None, "visible before finish");
+    assert_eq!(
+        blobs.size(&streamed).await.unwrap(),
+        None,
+        "visible before finish"
+    );
     w.finish().await.unwrap();
-    assert_eq!(blobs.get(&streamed).await.unwrap().as_deref(), Some(&big[..]));
+    assert_eq!(
+        blobs.get(&streamed).await.unwrap().as_deref(),
+        Some(&big[..])
+    );
     blobs.delete(&streamed).await.unwrap();
     // Aborted, or dropped half-way: nothing under the key.
     let aborted = BlobKey::new(&["contract", &unique("a")]).unwrap();
@@ -379,7 +388,11 @@ async fn blob_contract_local() {
         while let Some(d) = stack.pop() {
             for e in std::fs::read_dir(&d).unwrap() {
                 let p = e.unwrap().path();
-                if p.is_dir() { stack.push(p) } else { left.push(p) }
+                if p.is_dir() {
+                    stack.push(p)
+                } else {
+                    left.push(p)
+                }
             }
         }
         left.is_empty().then_some(())
