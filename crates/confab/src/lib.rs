@@ -83,7 +83,7 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
-        let writer = messaging::writer::Writer::start(
+        let (writer, committed) = messaging::writer::Writer::start(
             infra.store.clone(),
             infra.ids.clone(),
             clock.clone(),
@@ -113,6 +113,7 @@ impl Application {
             gateway: gateway::Registry::new(),
             filter,
         };
+        messaging::service::spawn_publisher(state.clone(), committed);
         events::spawn_listener(state.clone());
         gateway::spawn(state.clone());
         Ok(Self { listener, state })

@@ -227,13 +227,8 @@ pub async fn send(
         })
         .await?;
     let stored = match outcome {
+        // The writer's publisher pushes `message.new`, in seq order (writer.rs).
         Outcome::Stored(m) => {
-            push(
-                state,
-                Topic::Conversation(conv),
-                ServerEvent::MessageNew(message_out(&m)),
-            )
-            .await;
             metrics::counter!("confab_messages_sent_total").increment(1);
             if let Some(original) = review {
                 report_for_review(state, &m, original).await;
@@ -378,6 +373,26 @@ async fn send_limit(state: &AppState, me: UserId) -> Result<(), ApiError> {
         }
     }
     Ok(())
+}
+
+/// Starts the node's publisher: it pushes `message.new` for every message the writer
+/// stored, one batch after another and in seq order within each, so the node's sockets see
+/// each conversation in seq order. It drains what is queued before stopping at shutdown.
+pub fn spawn_publisher(state: AppState, mut committed: super::writer::Committed) {
+    let st = state.clone();
+    state.tasks.spawn("message-publisher", async move {
+        while let Some(batch) = committed.recv().await {
+            for m in batch {
+                let conv = m.conversation_id;
+                push(
+                    &st,
+                    Topic::Conversation(conv),
+                    ServerEvent::MessageNew(message_out(&m)),
+                )
+                .await;
+            }
+        }
+    });
 }
 
 /// Pushes an event to every socket `topic` addresses (after the change is committed).
