@@ -27,3 +27,4 @@ mod ports;
 mod realtime;
 mod redis_outage;
 mod schema;
+mod walkthrough;
