@@ -13,7 +13,7 @@
 //! - [`gateway`]: WebSocket sessions, the socket registry, fan-out and presence.
 //! - [`http`]: router assembly, middleware, extractors, OpenAPI and the docs page.
 //! - [`infra`]: the ports (store, bus, cache, blobs, clock, ids) and their adapters.
-//! - [`media`]: uploaded files and their authorised download.
+//! - [`media`]: uploads of every kind (streamed, allow-listed), authorised and signed downloads.
 //! - [`messaging`]: conversations, the group-commit writer, history, sync, receipts.
 //! - [`moderation`]: the sensitive-word filter (normalise, match, mask) and reports.
 //! - [`notify`]: mail and SMS delivery ports (verification codes) and their adapters.
