@@ -107,6 +107,9 @@ catalogue! {
     InviteeNotFriend => "invitee_not_friend", "Only your friends can be added to a group by you.";
     InviteInvalid => "invite_invalid", "The invite token is unknown, expired, revoked or used up.";
     JoinRequestPending => "join_request_pending", "You already asked to join this group; wait for the answer.";
+    // media
+    SignatureInvalid => "signature_invalid", "A signed file URL's signature does not match (altered, or for another file or user).";
+    SignatureExpired => "signature_expired", "A signed file URL is past its expiry; ask for a new one (`POST /files/{id}/url`).";
 }
 
 /// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.

@@ -622,6 +622,14 @@ pub struct MediaConfig {
     pub thumbnail_side: u32,
     /// An upload that takes longer is answered 408.
     pub upload_timeout_secs: u64,
+    /// Largest video upload, in bytes (counted while streaming; never buffered whole).
+    pub max_video_bytes: usize,
+    /// Largest audio upload, in bytes.
+    pub max_audio_bytes: usize,
+    /// Largest upload of any other allowed file (documents, archives…), in bytes.
+    pub max_file_bytes: usize,
+    /// How long a signed download URL (`POST /files/{id}/url`) stays valid, in seconds.
+    pub signed_url_ttl_secs: u64,
 }
 
 impl Default for MediaConfig {
@@ -632,6 +640,10 @@ impl Default for MediaConfig {
             max_image_pixels: 50_000_000,
             thumbnail_side: 320,
             upload_timeout_secs: 300,
+            max_video_bytes: 100 * 1024 * 1024,
+            max_audio_bytes: 20 * 1024 * 1024,
+            max_file_bytes: 100 * 1024 * 1024,
+            signed_url_ttl_secs: 300,
         }
     }
 }
@@ -640,7 +652,11 @@ impl MediaConfig {
     /// The largest body any upload route accepts (the biggest per-kind cap plus multipart
     /// framing).
     pub fn max_upload_body(&self) -> usize {
-        self.max_image_bytes + 64 * 1024
+        self.max_image_bytes
+            .max(self.max_video_bytes)
+            .max(self.max_audio_bytes)
+            .max(self.max_file_bytes)
+            + 64 * 1024
     }
 }
 
@@ -1036,6 +1052,18 @@ impl Config {
         }
         if !(1..=3600).contains(&m.upload_timeout_secs) {
             return Err(invalid("media.upload_timeout_secs", "must be 1..=3600"));
+        }
+        for (key, v) in [
+            ("media.max_video_bytes", m.max_video_bytes),
+            ("media.max_audio_bytes", m.max_audio_bytes),
+            ("media.max_file_bytes", m.max_file_bytes),
+        ] {
+            if !(1024..=4 * 1024 * 1024 * 1024).contains(&v) {
+                return Err(invalid(key, "must be 1024..=4294967296"));
+            }
+        }
+        if !(1..=3600).contains(&m.signed_url_ttl_secs) {
+            return Err(invalid("media.signed_url_ttl_secs", "must be 1..=3600"));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(invalid("log.level", "is not a valid tracing filter"));

@@ -87,6 +87,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::OwnerMustTransfer
         | ErrorCode::JoinRequestPending => StatusCode::CONFLICT,
         ErrorCode::InviteInvalid => StatusCode::NOT_FOUND,
+        // media
+        ErrorCode::SignatureInvalid | ErrorCode::SignatureExpired => StatusCode::FORBIDDEN,
     }
 }
 

@@ -14,7 +14,7 @@
 //! - [`groups`]: groups, roles, invites, join requests, bans, mutes and system messages.
 //! - [`http`]: router assembly, middleware, extractors, OpenAPI and the docs page.
 //! - [`infra`]: the ports (store, bus, cache, blobs, clock, ids) and their adapters.
-//! - [`media`]: uploaded files and their authorised download.
+//! - [`media`]: uploads of every kind (streamed, allow-listed), authorised and signed downloads.
 //! - [`messaging`]: conversations, the group-commit writer, history, sync, receipts.
 //! - [`moderation`]: the sensitive-word filter (normalise, match, mask) and reports.
 //! - [`notify`]: mail and SMS delivery ports (verification codes) and their adapters.
@@ -88,7 +88,7 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
-        let writer = messaging::writer::Writer::start(
+        let (writer, committed) = messaging::writer::Writer::start(
             infra.store.clone(),
             infra.ids.clone(),
             clock.clone(),
@@ -118,6 +118,7 @@ impl Application {
             gateway: gateway::Registry::new(),
             filter,
         };
+        messaging::service::spawn_publisher(state.clone(), committed);
         events::spawn_listener(state.clone());
         gateway::spawn(state.clone());
         Ok(Self { listener, state })

@@ -29,3 +29,4 @@ mod realtime;
 mod redis_outage;
 mod schema;
 mod social;
+mod walkthrough;
