@@ -9,6 +9,7 @@
 //! # Ok(()) }
 //! ```
 
+mod admin;
 mod media;
 mod messaging;
 pub use media::Download;

@@ -86,6 +86,13 @@ catalogue! {
     BadFrame => "bad_frame", "A WebSocket frame is not `{type, id?, data?}`, or its `data` does not fit its type.";
     UnknownFrameType => "unknown_frame_type", "A WebSocket frame's `type` is not one the server understands.";
     AuthTimeout => "auth_timeout", "The WebSocket was not authenticated in time (header or first `auth` frame).";
+    // admin: world channel, site-wide mutes, reports
+    UserMuted => "user_muted", "An administrator muted you site-wide: you cannot send messages until the mute ends.";
+    ChannelMuted => "channel_muted", "An administrator muted you in this channel until the mute ends.";
+    ChannelPostingClosed => "channel_posting_closed", "Posting in this channel is turned off, or open to administrators only (`channels.world_posting`).";
+    ReportClosed => "report_closed", "The report was already upheld or dismissed.";
+    ActionNotApplicable => "action_not_applicable", "That uphold action does not fit this report's target (e.g. `recall` on a user report).";
+    CannotTargetSelf => "cannot_target_self", "You cannot do this to yourself (report, disable or mute your own account).";
 }
 
 /// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.

@@ -8,11 +8,13 @@
 //! - [`codes`]: verification codes, captchas, code sign-in, password reset, binding.
 //! - [`ws`]: WebSocket frames, presence, close codes.
 //! - [`oauth`]: third-party sign-in and linked identities.
+//! - [`admin`]: the world channel, reports, and the system administrator's API.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
 //! (`confab::error`); clients match on the code, never on the message text.
 
 pub mod accounts;
+pub mod admin;
 pub mod codes;
 pub mod error;
 pub mod health;

@@ -232,6 +232,9 @@ pub enum ServerEvent {
     /// A member set, replaced or removed their reaction to a message.
     #[serde(rename = "reaction")]
     Reaction(ReactionOut),
+    /// A system notice from an administrator, to every connected socket.
+    #[serde(rename = "notice")]
+    Notice(crate::admin::NoticeOut),
 }
 
 impl ServerEvent {
@@ -251,6 +254,7 @@ impl ServerEvent {
             ServerEvent::MessageEdited(_) => "message.edited",
             ServerEvent::MessageRecalled(_) => "message.recalled",
             ServerEvent::Reaction(_) => "reaction",
+            ServerEvent::Notice(_) => "notice",
         }
     }
 }

@@ -88,6 +88,8 @@ pub struct Config {
     pub moderation: ModerationConfig,
     /// Message edits, recalls and send limits.
     pub messaging: MessagingConfig,
+    /// The built-in world channel.
+    pub channels: ChannelsConfig,
 }
 
 impl Default for Config {
@@ -111,6 +113,7 @@ impl Default for Config {
             gateway: GatewayConfig::default(),
             moderation: ModerationConfig::default(),
             messaging: MessagingConfig::default(),
+            channels: ChannelsConfig::default(),
         }
     }
 }
@@ -303,6 +306,25 @@ impl Default for MessagingConfig {
             recall_window_secs: 120,
             sends_per_second: 20,
             sends_burst: 40,
+        }
+    }
+}
+
+/// `[channels]`: the world channel every user reads (docs/channels.md).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChannelsConfig {
+    /// Who may post in the world channel: `everyone`, `admins` or `off`.
+    pub world_posting: confab_proto::admin::Posting,
+    /// Posts per user per minute in the world channel (on top of `messaging`'s send rate).
+    pub world_posts_per_minute: u32,
+}
+
+impl Default for ChannelsConfig {
+    fn default() -> Self {
+        Self {
+            world_posting: confab_proto::admin::Posting::Everyone,
+            world_posts_per_minute: 6,
         }
     }
 }
@@ -585,8 +607,8 @@ impl MediaConfig {
     }
 }
 
-/// `[moderation]`: the sensitive-word filter (docs/moderation.md).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// `[moderation]`: the sensitive-word filter and reports (docs/moderation.md).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModerationConfig {
     /// A UTF-8 file of sensitive words, one per line (`#` starts a comment). Empty: none
@@ -594,6 +616,18 @@ pub struct ModerationConfig {
     pub words_file: String,
     /// What a match does: `mask`, `reject` or `review`.
     pub action: FilterAction,
+    /// Reports one user may file per day (`POST /reports`); 0 turns user reports off.
+    pub reports_per_day: u32,
+}
+
+impl Default for ModerationConfig {
+    fn default() -> Self {
+        Self {
+            words_file: String::new(),
+            action: FilterAction::Mask,
+            reports_per_day: 20,
+        }
+    }
 }
 
 /// What the sensitive-word filter does with a match.
@@ -816,6 +850,12 @@ impl Config {
                 "messaging.sends_burst",
                 "must be at least messaging.sends_per_second and at most 100000",
             ));
+        }
+        if !(1..=600).contains(&self.channels.world_posts_per_minute) {
+            return Err(invalid("channels.world_posts_per_minute", "must be 1..=600"));
+        }
+        if self.moderation.reports_per_day > 10_000 {
+            return Err(invalid("moderation.reports_per_day", "must be 0..=10000"));
         }
         let auth = &self.auth;
         if !auth.jwt_secret.is_empty() && auth.jwt_secret.expose().len() < 32 {

@@ -67,6 +67,14 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
             StatusCode::FORBIDDEN
         }
         ErrorCode::NotEditable | ErrorCode::MessageRecalled => StatusCode::CONFLICT,
+        // admin
+        ErrorCode::UserMuted | ErrorCode::ChannelMuted | ErrorCode::ChannelPostingClosed => {
+            StatusCode::FORBIDDEN
+        }
+        ErrorCode::ReportClosed => StatusCode::CONFLICT,
+        ErrorCode::ActionNotApplicable | ErrorCode::CannotTargetSelf => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
     }
 }
 

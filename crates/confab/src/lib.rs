@@ -6,6 +6,9 @@
 //!
 //! # Layout
 //! - [`accounts`]: sign-up, sign-in, tokens, sessions, profiles, verification codes.
+//! - [`admin`]: the system administrator's API (users, words, notices, stats, audit) and
+//!   reports with their review.
+//! - [`channels`]: the built-in world channel (lazy membership, posting rules, mutes).
 //! - [`config`]: the typed configuration (defaults → `confab.toml` → `CONFAB_*` env).
 //! - [`error`]: the one error type handlers return and the code → HTTP status mapping.
 //! - [`events`]: node-to-node control messages (session revocation, membership, word-list
@@ -28,6 +31,8 @@
 //! `main` and the integration tests both use), or [`serve`] with a state of your own.
 
 pub mod accounts;
+pub mod admin;
+pub mod channels;
 pub mod config;
 pub mod error;
 pub mod events;
@@ -113,8 +118,12 @@ impl Application {
             gateway: gateway::Registry::new(),
             filter,
         };
+        channels::service::ensure_world(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot create the world channel: {e}"))?;
         events::spawn_listener(state.clone());
         gateway::spawn(state.clone());
+        admin::service::spawn_reporter(state.clone());
         Ok(Self { listener, state })
     }
 

@@ -37,20 +37,47 @@ fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such conversation")
 }
 
-/// The conversation and my row in it; 404 if I never was a member.
+/// The conversation and my row in it; 404 if I never was a member. A `channel` is open to
+/// every user: my row there is made on first touch (read, send, open), seeing the whole
+/// history with nothing unread from before (docs/decisions/0011-channel-membership.md).
 pub async fn membership(
     state: &AppState,
     me: UserId,
     conv: ConversationId,
 ) -> Result<(Conversation, Member), ApiError> {
     let db = state.store.reader();
-    let member = store::find_member(db, conv, me)
-        .await?
-        .ok_or_else(not_found)?;
+    let found = store::find_member(db, conv, me).await?;
     let c = store::find_conversation(db, conv)
         .await?
         .ok_or_else(not_found)?;
+    let member = match found {
+        Some(m) => m,
+        None if c.kind == CHANNEL => {
+            store::join_open_conversation(
+                state.store.writer(),
+                conv,
+                me,
+                c.last_seq,
+                state.clock.now(),
+            )
+            .await?
+        }
+        None => return Err(not_found()),
+    };
     Ok((c, member))
+}
+
+/// The kind of the open, broadcast conversations (the world channel).
+pub const CHANNEL: &str = "channel";
+
+/// Where a conversation's events go: a channel's to every socket (one publish, encoded
+/// once, whoever reads it), any other's to its members' sockets.
+pub fn topic_of(c: &Conversation) -> Topic {
+    if c.kind == CHANNEL {
+        Topic::Everyone
+    } else {
+        Topic::Conversation(c.id)
+    }
 }
 
 /// The wire form of a stored message.
@@ -155,12 +182,17 @@ pub async fn send(
     model::client_msg_id(&input.client_msg_id)?;
     let mut body = model::validate(&input.kind, &input.body)?;
     send_limit(state, me).await?;
+    // A site-wide mute (an administrator's, or an upheld report's) holds in every kind.
+    crate::moderation::mutes::check_can_send(state, me).await?;
     let (c, member) = membership(state, me, conv).await?;
     if !member.active() {
         return Err(ApiError::new(
             ErrorCode::NotMember,
             "you are no longer in this conversation",
         ));
+    }
+    if c.kind == CHANNEL {
+        crate::channels::policy::check_post(state, me, conv).await?;
     }
     if let Some((file, kind)) = body.file {
         match crate::media::store::find_upload(state.store.reader(), file).await? {
@@ -223,12 +255,7 @@ pub async fn send(
         .await?;
     let stored = match outcome {
         Outcome::Stored(m) => {
-            push(
-                state,
-                Topic::Conversation(conv),
-                ServerEvent::MessageNew(message_out(&m)),
-            )
-            .await;
+            push(state, topic_of(&c), ServerEvent::MessageNew(message_out(&m))).await;
             metrics::counter!("confab_messages_sent_total").increment(1);
             if let Some(original) = review {
                 report_for_review(state, &m, original).await;
@@ -304,6 +331,7 @@ async fn report_for_review(state: &AppState, m: &Message, original: String) {
     use crate::moderation::store::{NewReport, Target, file_report};
     let report = NewReport {
         target: Target::Message(m.conversation_id, m.seq),
+        target_user: Some(m.sender_id),
         reporter: None,
         reason: "sensitive word".into(),
         excerpt: Some(original),
