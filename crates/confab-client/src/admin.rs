@@ -53,7 +53,11 @@ impl Client {
     }
 
     /// `GET /api/v1/admin/reports`: open reports, oldest first.
-    pub async fn admin_reports(&self, cursor: Option<&str>, limit: Option<u32>) -> Result<ReportPage> {
+    pub async fn admin_reports(
+        &self,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<ReportPage> {
         self.call::<(), _>(
             Method::GET,
             &paged("/api/v1/admin/reports", cursor, limit),

@@ -852,7 +852,10 @@ impl Config {
             ));
         }
         if !(1..=600).contains(&self.channels.world_posts_per_minute) {
-            return Err(invalid("channels.world_posts_per_minute", "must be 1..=600"));
+            return Err(invalid(
+                "channels.world_posts_per_minute",
+                "must be 1..=600",
+            ));
         }
         if self.moderation.reports_per_day > 10_000 {
             return Err(invalid("moderation.reports_per_day", "must be 0..=10000"));

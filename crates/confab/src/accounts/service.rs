@@ -533,7 +533,10 @@ pub async fn update_me(
 
 /// Runs the sensitive-word filter over a nickname: the text to store (masked, or refused
 /// with `content_blocked`), and the original when the action asks for a review.
-fn screen_nickname(state: &AppState, nickname: String) -> Result<(String, Option<String>), ApiError> {
+fn screen_nickname(
+    state: &AppState,
+    nickname: String,
+) -> Result<(String, Option<String>), ApiError> {
     let checked = crate::moderation::filter::check(state, "nickname", &nickname)?;
     if checked.review {
         Ok((checked.text, Some(nickname)))

@@ -195,7 +195,9 @@ pub async fn enable_user(
     State(state): State<AppState>,
     AppPath(id): AppPath<UserId>,
 ) -> ApiResult<AppJson<UserAdminOut>> {
-    Ok(AppJson(service::enable_user(&state, admin.user_id, id).await?))
+    Ok(AppJson(
+        service::enable_user(&state, admin.user_id, id).await?,
+    ))
 }
 
 /// Mute a user site-wide, until a time or permanently: every send is refused with
@@ -230,7 +232,9 @@ pub async fn unmute_user(
     State(state): State<AppState>,
     AppPath(id): AppPath<UserId>,
 ) -> ApiResult<AppJson<UserAdminOut>> {
-    Ok(AppJson(service::unmute_user(&state, admin.user_id, id).await?))
+    Ok(AppJson(
+        service::unmute_user(&state, admin.user_id, id).await?,
+    ))
 }
 
 /// Send a system notice to every connected socket on every node (`notice` event; system

@@ -247,10 +247,7 @@ async fn open_report(state: &AppState, id: ReportId) -> Result<Report, ApiError>
 }
 
 fn closed() -> ApiError {
-    ApiError::new(
-        ErrorCode::ReportClosed,
-        "this report was already decided",
-    )
+    ApiError::new(ErrorCode::ReportClosed, "this report was already decided")
 }
 
 fn not_applicable(what: &str) -> ApiError {
@@ -281,7 +278,7 @@ pub async fn uphold(
     if input.action != UpholdAction::Mute && input.until.is_some() {
         return Err(ApiError::invalid("until", "until: only with `mute`"));
     }
-    crate::moderation::mutes::check_until(state, "until", input.until)?;
+    let until = crate::moderation::mutes::check_until(state, "until", input.until)?;
     let r = open_report(state, id).await?;
     // Everything that can be refused is refused before the claim.
     let subject = match input.action {
@@ -325,7 +322,7 @@ pub async fn uphold(
     {
         return Err(closed());
     }
-    if let Err(e) = act(state, admin, &r, input.action, subject, input.until).await {
+    if let Err(e) = act(state, admin, &r, input.action, subject, until).await {
         if let Err(undo) = store::reopen_report(state.store.writer(), id).await {
             tracing::error!(error = %undo, report = %id, "upheld report not reopened after its action failed");
         }
@@ -339,7 +336,7 @@ pub async fn uphold(
         id.to_string(),
         serde_json::json!({
             "action": resolution,
-            "until": input.until,
+            "until": until,
             "note": note,
             "target": wire_target(r.target),
             "subject": subject.map(|u| u.to_string()),

@@ -126,7 +126,15 @@ pub async fn disable_user(
     }
     crate::accounts::service::get_user(state, user).await?;
     crate::accounts::service::disable_user(state, user).await?;
-    audit(state, admin, "user.disable", "user", user.to_string(), details).await?;
+    audit(
+        state,
+        admin,
+        "user.disable",
+        "user",
+        user.to_string(),
+        details,
+    )
+    .await?;
     user_admin_out(state, user).await
 }
 
@@ -161,6 +169,7 @@ pub async fn mute_user(
         return Err(not_yourself("mute"));
     }
     crate::accounts::service::get_user(state, user).await?;
+    let until = crate::moderation::mutes::check_until(state, "until", until)?;
     crate::moderation::mutes::mute_user(state, user, until, admin, report).await?;
     audit(
         state,
@@ -262,9 +271,7 @@ fn checked_text(
 ) -> Result<String, ApiError> {
     let t = text.trim();
     let n = t.chars().count();
-    let bad_char = t
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t');
+    let bad_char = t.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
     if (required && n == 0) || n > max || bad_char {
         let min = usize::from(required);
         return Err(ApiError::invalid(
@@ -337,7 +344,11 @@ pub fn spawn_reporter(state: AppState) {
             if !stale {
                 continue;
             }
-            match st.cache.set(&key, n.to_string().as_bytes(), SOCKETS_TTL).await {
+            match st
+                .cache
+                .set(&key, n.to_string().as_bytes(), SOCKETS_TTL)
+                .await
+            {
                 Ok(()) => last = Some((n, tokio::time::Instant::now())),
                 Err(e) => tracing::debug!(error = %e, "socket count not reported"),
             }

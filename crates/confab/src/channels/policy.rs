@@ -18,11 +18,9 @@ const WINDOW: Duration = Duration::from_secs(60);
 
 /// Whether `me` is a system administrator (read fresh: a demotion holds at once).
 async fn is_admin(state: &AppState, me: UserId) -> Result<bool, ApiError> {
-    Ok(
-        crate::accounts::store::find_user(state.store.reader(), me)
-            .await?
-            .is_some_and(|u| u.role == Role::Admin),
-    )
+    Ok(crate::accounts::store::find_user(state.store.reader(), me)
+        .await?
+        .is_some_and(|u| u.role == Role::Admin))
 }
 
 /// Refuses unless the posting setting lets `me` post (`channel_posting_closed`).
@@ -57,7 +55,11 @@ pub async fn mute_in_force(
 /// the per-user rate limit (`channels.world_posts_per_minute`, a fixed one-minute window
 /// on the cache, so it holds across devices and nodes; it fails open when the cache is
 /// down, like messaging's send limit).
-pub async fn check_post(state: &AppState, me: UserId, conv: ConversationId) -> Result<(), ApiError> {
+pub async fn check_post(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+) -> Result<(), ApiError> {
     check_setting(state, me).await?;
     if let Some(m) = mute_in_force(state, me, conv).await? {
         return Err(ApiError::new(

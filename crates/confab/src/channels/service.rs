@@ -16,9 +16,8 @@ pub const WORLD: &str = "world";
 /// nodes starting at once on one database). Returns its conversation.
 pub async fn ensure_world(state: &AppState) -> Result<ConversationId, ApiError> {
     let fresh = ConversationId(state.ids.next_id());
-    let id =
-        store::create_or_find_channel(state.store.writer(), WORLD, fresh, state.clock.now())
-            .await?;
+    let id = store::create_or_find_channel(state.store.writer(), WORLD, fresh, state.clock.now())
+        .await?;
     if id == fresh {
         tracing::info!(conversation_id = %id, "world channel created");
     }
@@ -56,7 +55,7 @@ pub async fn mute(
     admin: UserId,
     input: ChannelMuteIn,
 ) -> Result<ChannelMuteOut, ApiError> {
-    crate::moderation::mutes::check_until(state, "until", input.until)?;
+    let until = crate::moderation::mutes::check_until(state, "until", input.until)?;
     if input.user_id == admin {
         return Err(ApiError::new(
             ErrorCode::CannotTargetSelf,
@@ -68,7 +67,7 @@ pub async fn mute(
     let mute = store::ChannelMute {
         conversation_id: id,
         user_id: input.user_id,
-        until: input.until,
+        until,
     };
     store::set_mute(state.store.writer(), &mute, admin, state.clock.now()).await?;
     crate::admin::service::audit(
@@ -77,13 +76,13 @@ pub async fn mute(
         "channel.mute",
         "user",
         input.user_id.to_string(),
-        serde_json::json!({"channel": WORLD, "conversation_id": id.to_string(), "until": input.until}),
+        serde_json::json!({"channel": WORLD, "conversation_id": id.to_string(), "until": until}),
     )
     .await?;
     Ok(ChannelMuteOut {
         conversation_id: id,
         user_id: input.user_id,
-        until: input.until,
+        until,
     })
 }
 

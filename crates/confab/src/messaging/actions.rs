@@ -111,12 +111,7 @@ pub async fn edit(
     }
     store::touch_members(db, conv, now).await?;
     let out = message_out(&after);
-    push(
-        state,
-        topic,
-        ServerEvent::MessageEdited(out.clone()),
-    )
-    .await;
+    push(state, topic, ServerEvent::MessageEdited(out.clone())).await;
     Ok(out)
 }
 
@@ -343,42 +338,6 @@ pub async fn readers(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emoji_rule() {
-        for ok in ["👍", "❤️", "👍🏽", "🇫🇷", "👩‍👩‍👧", "#️⃣", "🏳️‍🌈", "☺"]
-        {
-            assert!(validate_emoji(ok).is_ok(), "{ok} refused");
-        }
-        for bad in [
-            "",
-            "a",
-            "1",
-            "👍👍",
-            "ok👍",
-            " 👍",
-            "\u{7}",
-            "🇫🇷🇩🇪",
-            &"👍".repeat(9),
-        ] {
-            assert!(validate_emoji(bad).is_err(), "{bad:?} accepted");
-        }
-    }
-
-    #[test]
-    fn windows() {
-        let t0 = chrono::DateTime::from_timestamp(1_000_000, 0).unwrap();
-        let s = chrono::Duration::seconds;
-        assert!(within(t0, t0 + s(119), 120));
-        assert!(!within(t0, t0 + s(120), 120));
-        assert!(within(t0, t0 - s(5), 120), "clock skew backwards is inside");
-        assert!(!within(t0, t0, 0), "0: never");
-    }
-}
-
 /// Recalls any message as a system administrator upholding a report: no sender check and
 /// no window. Pushes `message.recalled` with `by` = the administrator; `false` when it was
 /// already recalled (nothing pushed). 404 when there is no such message.
@@ -415,4 +374,40 @@ pub async fn recall_as_moderator(
     )
     .await;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emoji_rule() {
+        for ok in ["👍", "❤️", "👍🏽", "🇫🇷", "👩‍👩‍👧", "#️⃣", "🏳️‍🌈", "☺"]
+        {
+            assert!(validate_emoji(ok).is_ok(), "{ok} refused");
+        }
+        for bad in [
+            "",
+            "a",
+            "1",
+            "👍👍",
+            "ok👍",
+            " 👍",
+            "\u{7}",
+            "🇫🇷🇩🇪",
+            &"👍".repeat(9),
+        ] {
+            assert!(validate_emoji(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn windows() {
+        let t0 = chrono::DateTime::from_timestamp(1_000_000, 0).unwrap();
+        let s = chrono::Duration::seconds;
+        assert!(within(t0, t0 + s(119), 120));
+        assert!(!within(t0, t0 + s(120), 120));
+        assert!(within(t0, t0 - s(5), 120), "clock skew backwards is inside");
+        assert!(!within(t0, t0, 0), "0: never");
+    }
 }

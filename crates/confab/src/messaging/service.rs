@@ -255,7 +255,12 @@ pub async fn send(
         .await?;
     let stored = match outcome {
         Outcome::Stored(m) => {
-            push(state, topic_of(&c), ServerEvent::MessageNew(message_out(&m))).await;
+            push(
+                state,
+                topic_of(&c),
+                ServerEvent::MessageNew(message_out(&m)),
+            )
+            .await;
             metrics::counter!("confab_messages_sent_total").increment(1);
             if let Some(original) = review {
                 report_for_review(state, &m, original).await;

@@ -11,6 +11,7 @@ use confab_proto::ids::{ReportId, UserId};
 
 use super::store::{self, UserMute};
 use crate::error::ApiError;
+use crate::infra::store::{from_ms, to_ms};
 use crate::state::AppState;
 
 /// The mute in force on `user` now, if any (an expired row reads as none).
@@ -39,21 +40,23 @@ pub async fn check_can_send(state: &AppState, user: UserId) -> Result<(), ApiErr
 }
 
 /// Checks a mute's end: absent (permanent) or in the future, at most ~100 years ahead.
+/// Returns it at the store's precision (milliseconds), so what is answered is what is kept.
 pub fn check_until(
     state: &AppState,
     field: &'static str,
     until: Option<DateTime<Utc>>,
-) -> Result<(), ApiError> {
-    if let Some(t) = until {
-        let now = state.clock.now();
-        if t <= now || t > now + chrono::Duration::days(36_500) {
-            return Err(ApiError::invalid(
-                field,
-                format!("{field}: a time in the future (or absent for permanently)"),
-            ));
-        }
+) -> Result<Option<DateTime<Utc>>, ApiError> {
+    let Some(t) = until else {
+        return Ok(None);
+    };
+    let now = state.clock.now();
+    if t <= now || t > now + chrono::Duration::days(36_500) {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field}: a time in the future (or absent for permanently)"),
+        ));
     }
-    Ok(())
+    Ok(Some(from_ms(to_ms(t))))
 }
 
 /// Mutes `user` everywhere until `until` (`None`: permanently), replacing an earlier mute.
@@ -64,7 +67,7 @@ pub async fn mute_user(
     by: UserId,
     report: Option<ReportId>,
 ) -> Result<UserMute, ApiError> {
-    check_until(state, "until", until)?;
+    let until = check_until(state, "until", until)?;
     let mute = UserMute {
         user_id: user,
         until,

@@ -172,7 +172,13 @@ type TargetColumns = (
 
 fn target_columns(target: Target, target_user: Option<UserId>) -> TargetColumns {
     match target {
-        Target::Message(c, s) => ("message", Some(c.0), Some(s), target_user.map(|u| u.0), None),
+        Target::Message(c, s) => (
+            "message",
+            Some(c.0),
+            Some(s),
+            target_user.map(|u| u.0),
+            None,
+        ),
         Target::User(u) => ("user", None, None, Some(u.0), None),
         Target::Group(g) => ("group", None, None, target_user.map(|u| u.0), Some(g.0)),
     }
@@ -332,9 +338,18 @@ pub async fn reopen_report(db: &impl ConnectionTrait, id: ReportId) -> Result<()
     use sea_orm::sea_query::Expr;
     reports::Entity::update_many()
         .col_expr(reports::Column::Status, Expr::value("open"))
-        .col_expr(reports::Column::Resolution, Expr::value(Option::<String>::None))
-        .col_expr(reports::Column::ReviewedBy, Expr::value(Option::<i64>::None))
-        .col_expr(reports::Column::ReviewedAt, Expr::value(Option::<i64>::None))
+        .col_expr(
+            reports::Column::Resolution,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            reports::Column::ReviewedBy,
+            Expr::value(Option::<i64>::None),
+        )
+        .col_expr(
+            reports::Column::ReviewedAt,
+            Expr::value(Option::<i64>::None),
+        )
         .filter(reports::Column::Id.eq(id.0))
         .exec(db)
         .await?;

@@ -112,7 +112,11 @@ impl MigrationTrait for Migration {
                         .big_integer()
                         .not_null(),
                 )
-                .col(ColumnDef::new(ChannelMutes::UserId).big_integer().not_null())
+                .col(
+                    ColumnDef::new(ChannelMutes::UserId)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(ChannelMutes::Until).big_integer().null())
                 .col(
                     ColumnDef::new(ChannelMutes::CreatedBy)
@@ -145,10 +149,18 @@ impl MigrationTrait for Migration {
                         .primary_key(),
                 )
                 .col(ColumnDef::new(UserMutes::Until).big_integer().null())
-                .col(ColumnDef::new(UserMutes::CreatedBy).big_integer().not_null())
+                .col(
+                    ColumnDef::new(UserMutes::CreatedBy)
+                        .big_integer()
+                        .not_null(),
+                )
                 // The report whose uphold imposed it, if any.
                 .col(ColumnDef::new(UserMutes::ReportId).big_integer().null())
-                .col(ColumnDef::new(UserMutes::CreatedAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(UserMutes::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .to_owned(),
         )
         .await?;
@@ -167,9 +179,17 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(AuditLog::ActorId).big_integer().not_null())
                 .col(ColumnDef::new(AuditLog::Action).string_len(48).not_null())
                 // user | message | group | report | word | channel | notice
-                .col(ColumnDef::new(AuditLog::TargetKind).string_len(16).not_null())
+                .col(
+                    ColumnDef::new(AuditLog::TargetKind)
+                        .string_len(16)
+                        .not_null(),
+                )
                 // The target's id as text (a word is its own id; a message is `conv:seq`).
-                .col(ColumnDef::new(AuditLog::TargetId).string_len(160).not_null())
+                .col(
+                    ColumnDef::new(AuditLog::TargetId)
+                        .string_len(160)
+                        .not_null(),
+                )
                 // JSON with what the action needed (until, reason, excerpt…).
                 .col(ColumnDef::new(AuditLog::Details).text().not_null())
                 .col(ColumnDef::new(AuditLog::CreatedAt).big_integer().not_null())
