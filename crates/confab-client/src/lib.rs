@@ -10,6 +10,7 @@
 //! ```
 
 mod groups;
+mod admin;
 mod media;
 mod messaging;
 pub use media::{Download, UploadMeta};
