@@ -7,10 +7,9 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use confab_client::Client;
+use confab_proto::groups::{GroupIn, JoinPolicy, Visibility};
 use confab_proto::ids::{ConversationId, UserId};
 use futures::{StreamExt, TryStreamExt, stream};
-use reqwest::Method;
-use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -89,38 +88,34 @@ pub async fn login(client: &Client, user: &User) -> Result<User> {
     })
 }
 
-/// A group of every user in `members` (the first creates it; the others join), through
-/// `POST /groups` and `POST /groups/{id}/join`. Returns its conversation id.
+/// A group of every user in `members` (the first creates it, public and open; the others
+/// join), through the SDK (`POST /groups`, `POST /groups/{id}/join`). Returns its
+/// conversation id.
 pub async fn create_group(base: &str, members: &[User], concurrency: usize) -> Result<String> {
     let Some(owner) = members.first() else {
         bail!("a group needs members");
     };
     let client = Client::new(base)?;
-    let limit = members.len().max(2);
-    let out: Value = client
+    let group = client
         .with_token(owner.token.clone())
-        .call(
-            Method::POST,
-            "/api/v1/groups",
-            Some(&json!({
-                "name": "bench fan-out",
-                "visibility": "public",
-                "join_policy": "open",
-                "member_limit": limit,
-            })),
-        )
+        .create_group(&GroupIn {
+            name: "bench fan-out".into(),
+            visibility: Visibility::Public,
+            join_policy: JoinPolicy::Open,
+            member_limit: Some(members.len().max(2) as u32),
+            member_ids: None,
+            description: None,
+            avatar: None,
+            history_policy: None,
+            member_invite: None,
+        })
         .await
         .context("POST /groups")?;
-    let (Some(gid), Some(conv)) = (out["id"].as_str(), out["conversation_id"].as_str()) else {
-        bail!("unexpected group: {out}");
-    };
-    let gid = gid.to_owned();
     stream::iter(members.iter().skip(1))
         .map(|m| {
             let c = client.with_token(m.token.clone());
-            let path = format!("/api/v1/groups/{gid}/join");
             async move {
-                c.call::<(), Value>(Method::POST, &path, None)
+                c.join_group(group.id, None)
                     .await
                     .with_context(|| format!("joining as {}", m.username))
             }
@@ -128,30 +123,19 @@ pub async fn create_group(base: &str, members: &[User], concurrency: usize) -> R
         .buffer_unordered(concurrency.max(1))
         .try_collect::<Vec<_>>()
         .await?;
-    Ok(conv.to_owned())
+    Ok(group.conversation_id.to_string())
 }
 
-/// Makes `a` and `b` friends: `POST /friend-requests` by a, accepted by b.
+/// Makes `a` and `b` friends: a friend request by a, accepted by b (through the SDK).
 pub async fn befriend(client: &Client, a: &User, b: &User) -> Result<()> {
-    let req: Value = client
+    let req = client
         .with_token(a.token.clone())
-        .call(
-            Method::POST,
-            "/api/v1/friend-requests",
-            Some(&json!({"user_id": b.id.to_string()})),
-        )
+        .send_friend_request(b.id, None, None)
         .await
         .context("POST /friend-requests")?;
-    let Some(id) = req["id"].as_str() else {
-        bail!("unexpected friend request: {req}");
-    };
     client
         .with_token(b.token.clone())
-        .call::<(), Value>(
-            Method::POST,
-            &format!("/api/v1/friend-requests/{id}/accept"),
-            None,
-        )
+        .accept_friend_request(req.id)
         .await
         .context("accepting the friend request")?;
     Ok(())

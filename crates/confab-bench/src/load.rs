@@ -16,7 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 use crate::clients::{Ws, send_frame};
-use crate::server::{Cluster, usage};
+use crate::server::{Cluster, own_cpu, usage};
 use crate::stats::{Latency, error_code, find_tag, frame_id, frame_type, tag_text};
 
 /// Longest wait after a step for acks and deliveries to arrive.
@@ -254,6 +254,7 @@ impl Load {
         let after = cluster.sample();
         let c = self.harvest();
         let (cpu, rss) = usage(&before, &after);
+        let bench_cpu = own_cpu(&before, &after);
         let window = ((c.last_us.saturating_sub(t0)) as f64 / 1e6).max(secs);
         let expected = c.acked * per_message;
         StepResult {
@@ -267,6 +268,7 @@ impl Load {
             },
             closed: self.shared.closed.load(Ordering::SeqCst),
             cpu,
+            bench_cpu,
             rss_mib: rss,
             counters: c,
         }
@@ -287,6 +289,8 @@ pub struct StepResult {
     pub closed: u64,
     /// Server CPU %.
     pub cpu: f64,
+    /// The bench's own CPU %.
+    pub bench_cpu: f64,
     /// Server RSS MiB.
     pub rss_mib: f64,
     /// The raw counters.
@@ -310,7 +314,7 @@ impl StepResult {
         let c = &self.counters;
         format!(
             "  step {step}: offered {:.0}/s stored {:.0}/s delivered {:.0}/s ({:.2}%) \
-             p50 {:.2}ms p99 {:.2}ms p999 {:.2}ms ack-p99 {:.2}ms cpu {:.0}% rss {:.0}MiB \
+             p50 {:.2}ms p99 {:.2}ms p999 {:.2}ms ack-p99 {:.2}ms cpu {:.0}% bench-cpu {:.0}% rss {:.0}MiB \
              late {} skipped {} errors {:?} closed {} → {}",
             self.offered_per_s,
             self.sent_per_s,
@@ -321,6 +325,7 @@ impl StepResult {
             c.lat.quantile_ms(0.999).unwrap_or(0.0),
             c.ack_lat.quantile_ms(0.99).unwrap_or(0.0),
             self.cpu,
+            self.bench_cpu,
             self.rss_mib,
             c.late,
             c.skipped,
@@ -425,17 +430,23 @@ async fn write_loop(
     slot: Arc<Slot>,
     spec: SendSpec,
 ) {
-    let mut tick = tokio::time::interval(Duration::from_millis(1));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Sleep until the next send is due (at most 20 ms, to notice rate and step changes): a
+    // fixed 1 ms tick would wake 500 slow senders 500,000 times a second, and that CPU is
+    // taken from the server on the same cores.
+    let mut wake = tokio::time::Instant::now();
     let mut seen: Option<(u32, u64)> = None;
     let mut base = Instant::now();
     let mut sent_in_step: u64 = 0;
     let mut seq: u64 = 0;
+    // Senders are spread over each send interval (golden-ratio phases), not synchronised.
+    let phase = (f64::from(idx) * 0.618_033_988_75).fract();
     loop {
         tokio::select! {
             _ = shared.stop.cancelled() => break,
-            _ = tick.tick() => {}
+            _ = tokio::time::sleep_until(wake) => {}
         }
+        let now_t = tokio::time::Instant::now();
+        wake = now_t + Duration::from_millis(20);
         let step = shared.step.load(Ordering::Relaxed);
         let rate_milli = shared.rate_milli.load(Ordering::Relaxed);
         if seen != Some((step, rate_milli)) {
@@ -446,7 +457,8 @@ async fn write_loop(
         if rate_milli == 0 {
             continue;
         }
-        let due = (rate_milli as f64 / 1000.0 * base.elapsed().as_secs_f64()) as u64;
+        let rate = rate_milli as f64 / 1000.0;
+        let due = (rate * base.elapsed().as_secs_f64() + phase) as u64;
         let mut fed = 0u64;
         let mut skipped = 0u64;
         while sent_in_step < due && fed < 2_000 {
@@ -503,6 +515,10 @@ async fn write_loop(
                 }
             }
         }
+        let next_due =
+            base + Duration::from_secs_f64(((sent_in_step + 1) as f64 - phase).max(0.0) / rate);
+        let next_due = tokio::time::Instant::from_std(next_due);
+        wake = wake.min(next_due.max(now_t + Duration::from_millis(1)));
         if fed > 0 || skipped > 0 {
             {
                 let mut c = lock(&slot.counters);

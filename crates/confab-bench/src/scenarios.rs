@@ -13,7 +13,7 @@ use tokio::sync::Semaphore;
 
 use crate::clients::{self, User, Ws};
 use crate::load::{Load, SendSpec, StepResult, Via};
-use crate::server::{Cluster, load1, nofile_of, usage};
+use crate::server::{Cluster, load1, nofile_of, own_cpu, usage};
 use crate::stats::{Latency, Outcome, Stepper};
 
 /// Run-wide settings.
@@ -32,7 +32,7 @@ pub struct FanoutArgs {
     pub members: usize,
     /// Members that publish (a socket's sends are handled one after another, so several
     /// publishers are needed for high rates).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 32)]
     pub publishers: usize,
     /// First publish rate, messages/s (all publishers together).
     #[arg(long, default_value_t = 500.0)]
@@ -178,6 +178,7 @@ fn fill_from_step(o: &mut Outcome, r: &StepResult) {
     o.latency(&r.counters.lat);
     o.server_cpu_pct = r.cpu;
     o.server_rss_mib = r.rss_mib;
+    o.extra("bench_cpu", format!("{:.0}%", r.bench_cpu));
     o.extra(
         "ack_p99",
         format!(
@@ -711,6 +712,7 @@ pub async fn reconnect(cluster: &mut Cluster, ctx: &Ctx, a: &ReconnectArgs) -> R
     drop(held);
     let (cpu, rss) = usage(&before, &after);
     let mut o = Outcome::new("reconnect");
+    o.extra("bench_cpu", format!("{:.0}%", own_cpu(&before, &after)));
     base_params(&mut o, cluster);
     o.param("users", n)
         .param("convs_per_user", a.convs)

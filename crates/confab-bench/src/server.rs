@@ -83,6 +83,8 @@ pub struct Sample {
     at: Instant,
     ticks: Vec<Option<u64>>,
     rss_kib: Vec<Option<u64>>,
+    /// The bench process's own CPU ticks (it shares the cores with the server).
+    own_ticks: Option<u64>,
 }
 
 impl Sample {
@@ -105,6 +107,15 @@ pub fn usage(before: &Sample, after: &Sample) -> (f64, f64) {
         cpu_percent(ticks, TICKS_PER_SEC, wall),
         after.rss_kib() as f64 / 1024.0,
     )
+}
+
+/// The bench process's own CPU % between two samples.
+pub fn own_cpu(before: &Sample, after: &Sample) -> f64 {
+    let wall = after.at.duration_since(before.at).as_secs_f64();
+    match (before.own_ticks, after.own_ticks) {
+        (Some(a), Some(b)) => cpu_percent(b.saturating_sub(a), TICKS_PER_SEC, wall),
+        _ => 0.0,
+    }
 }
 
 /// Refuses anything but a loopback address: the bench never loads another machine.
@@ -339,6 +350,7 @@ impl Cluster {
                 .iter()
                 .map(|n| read(n.pid, "status").and_then(|s| parse_rss_kib(&s)))
                 .collect(),
+            own_ticks: read(Some(std::process::id()), "stat").and_then(|s| parse_stat_ticks(&s)),
         }
     }
 
