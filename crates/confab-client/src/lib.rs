@@ -13,6 +13,7 @@ mod media;
 mod messaging;
 pub use media::{Download, UploadMeta};
 mod codes;
+mod social;
 
 use confab_proto::ErrorCode;
 use confab_proto::accounts::{

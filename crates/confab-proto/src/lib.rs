@@ -8,6 +8,7 @@
 //! - [`codes`]: verification codes, captchas, code sign-in, password reset, binding.
 //! - [`ws`]: WebSocket frames, presence, close codes.
 //! - [`oauth`]: third-party sign-in and linked identities.
+//! - [`social`]: friends, friend requests, blocks, follows, discovery privacy.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
 //! (`confab::error`); clients match on the code, never on the message text.
@@ -20,6 +21,7 @@ pub mod ids;
 pub mod media;
 pub mod messaging;
 pub mod oauth;
+pub mod social;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorInfo};

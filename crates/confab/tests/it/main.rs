@@ -27,4 +27,5 @@ mod ports;
 mod realtime;
 mod redis_outage;
 mod schema;
+mod social;
 mod walkthrough;

@@ -173,6 +173,7 @@ backend_tests! {
         let bob = app.user("bob").await;
         let carol = app.user("carol").await;
         let eve = app.user("eve").await;
+        app.befriend(&alice, &bob).await;
         let ab = alice.client.open_direct(bob.id()).await.unwrap();
         let f = alice.client.upload(png(40, 30), "pic.png", "image/png").await.unwrap();
         // Not shared yet: only Alice.
@@ -189,6 +190,7 @@ backend_tests! {
         assert_eq!(bob.client.download(f.id, false).await.unwrap().content_type, "image/png");
         bob.client.download(f.id, true).await.unwrap();
         // Strangers may not, nor may members of another chat of Alice's.
+        app.befriend(&alice, &carol).await;
         let ac = alice.client.open_direct(carol.id()).await.unwrap();
         alice.client.send_text(ac.id, "hi carol").await.unwrap();
         for who in [&eve, &carol] {
@@ -209,10 +211,6 @@ backend_tests! {
 }
 
 // ------------------------------------------------------------ every kind, streamed
-
-/// Stands in for "these two users may chat". Direct messages are open to anyone today; the
-/// friends-only policy (social) replaces this with `app.befriend(a, b)`.
-async fn allow_chat(_app: &TestApp, _a: &TestUser, _b: &TestUser) {}
 
 /// An MP4 (ISO base media) header followed by `len` filler bytes.
 fn mp4(len: usize) -> Vec<u8> {
@@ -293,7 +291,7 @@ backend_tests! {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
         let eve = app.user("eve").await;
-        allow_chat(&app, &alice, &bob).await;
+        app.befriend(&alice, &bob).await;
         // Large enough to take several parts in the blob store (1 MiB parts locally).
         let video_bytes = mp4(2_500_000);
         let video = alice.client.upload_with(video_bytes.clone(), "clip.mp4", "application/octet-stream",
@@ -638,7 +636,7 @@ backend_tests! {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
         let eve = app.user("eve").await;
-        allow_chat(&app, &alice, &bob).await;
+        app.befriend(&alice, &bob).await;
         let anon = &app.client;
         let doc_bytes = pdf(20_000);
         let doc = alice.client.upload(doc_bytes.clone(), "plan.pdf", "application/pdf").await.unwrap();
