@@ -322,7 +322,14 @@ backend_tests! {
         let err = aws.expect_event("error", T).await.unwrap();
         assert_eq!(err.error_code(), Some("blocked"));
         assert_eq!(messages_in(&app, c.id).await, 1);
+        // Edits, reactions and typing reach the peer too: refused the same way.
+        assert_eq!(code(&alice.client.edit_message(c.id, 1, "edited").await.unwrap_err()), (403, "blocked"));
+        assert_eq!(code(&bob.client.react(c.id, 1, "👍").await.unwrap_err()), (403, "blocked"));
+        aws.send_frame("typing", Some("t"), json!({"conversation_id": c.id.to_string()})).await.unwrap();
+        assert_eq!(aws.expect_event("error", T).await.unwrap().error_code(), Some("blocked"));
+        assert_eq!(bob.client.history(c.id, None, None, None).await.unwrap().messages[0].body["text"], "hi");
         silent(&mut bws, "message.new").await;
+        silent(&mut bws, "typing").await;
         // Bob going invisible and back is not shown to Alice while the block stands.
         bob.client.set_presence(PresenceSetting::Busy).await.unwrap();
         silent(&mut aws, "presence").await;
@@ -521,9 +528,13 @@ backend_tests! {
 }
 
 /// With a cap of 3 pending requests, the fourth is refused until one is answered or
-/// cancelled; pending lists are paged by cursor, newest first.
+/// cancelled; pending lists are paged by cursor, newest first; sends are rate-limited.
 async fn the_pending_request_cap_holds(backend: Backend) {
-    let app = TestApp::spawn_with(backend, |c| c.social.max_pending_requests = 3).await;
+    let app = TestApp::spawn_with(backend, |c| {
+        c.social.max_pending_requests = 3;
+        c.social.requests_per_minute = 6;
+    })
+    .await;
     let alice = app.user("alice").await;
     let mut sent = Vec::new();
     for i in 0..3 {
@@ -567,6 +578,18 @@ async fn the_pending_request_cap_holds(backend: Backend) {
         .send_friend_request(one_more.id(), None, None)
         .await
         .unwrap();
+    // Six sends within the minute (refused ones count too); the seventh is refused.
+    alice
+        .client
+        .send_friend_request(one_more.id(), Some("again"), None)
+        .await
+        .unwrap();
+    let e = alice
+        .client
+        .send_friend_request(one_more.id(), Some("and again"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), (429, "rate_limited"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
