@@ -701,3 +701,52 @@ async fn friend_events_cross_nodes() {
         .unwrap();
     assert_eq!(rm.user_id, alice.id());
 }
+
+backend_tests! {
+    async fn every_social_endpoint_refuses_bad_paths_and_queries(app) {
+        let u = app.user("sweeper").await;
+        let token = u.client.token().unwrap().to_owned();
+        let http = app.client.http();
+        let id_routes = [
+            ("PATCH", "/api/v1/friends/{}"),
+            ("DELETE", "/api/v1/friends/{}"),
+            ("POST", "/api/v1/friend-requests/{}/accept"),
+            ("POST", "/api/v1/friend-requests/{}/decline"),
+            ("DELETE", "/api/v1/friend-requests/{}"),
+            ("PUT", "/api/v1/blocks/{}"),
+            ("DELETE", "/api/v1/blocks/{}"),
+            ("PUT", "/api/v1/follows/{}"),
+            ("DELETE", "/api/v1/follows/{}"),
+            ("GET", "/api/v1/users/{}/followers"),
+            ("GET", "/api/v1/users/{}/following"),
+        ];
+        for (method, path) in id_routes {
+            for bad in ["abc", "0", "-1", "99999999999999999999", "1%27%20OR%201=1"] {
+                let url = app.url(&path.replace("{}", bad));
+                let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+                let r = http.request(m, &url).bearer_auth(&token).header("content-type", "application/json").body("{}").send().await.unwrap();
+                let status = r.status().as_u16();
+                let v: serde_json::Value = r.json().await.unwrap();
+                assert_eq!((status, v["error"]["code"].as_str()), (400, Some("bad_request")), "{method} {url}");
+            }
+            // Without a token: 401 before anything else.
+            let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let r = http.request(m, app.url(&path.replace("{}", "1"))).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 401, "{method} {path}");
+        }
+        let list_routes = ["/api/v1/friends", "/api/v1/friend-requests", "/api/v1/blocks",
+            &format!("/api/v1/users/{}/followers", u.id()), &format!("/api/v1/users/{}/following", u.id())];
+        for path in list_routes {
+            for (q, want) in [("limit=0", 422), ("limit=101", 422), ("limit=x", 400), ("cursor=abc", 422), ("cursor=0", 422), ("surprise=1", 400)] {
+                let r = http.get(app.url(&format!("{path}?{q}"))).bearer_auth(&token).send().await.unwrap();
+                let status = r.status().as_u16();
+                let v: serde_json::Value = r.json().await.unwrap();
+                assert_eq!(status, want, "{path}?{q}: {v}");
+                assert!(v["error"]["code"].is_string(), "{path}?{q}: {v}");
+            }
+            let ok = http.get(app.url(&format!("{path}?limit=100"))).bearer_auth(&token).send().await.unwrap();
+            assert_eq!(ok.status().as_u16(), 200, "{path}");
+        }
+        assert_eq!(app.client.healthz().await.unwrap().status, "ok");
+    }
+}
