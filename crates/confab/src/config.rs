@@ -90,6 +90,8 @@ pub struct Config {
     pub messaging: MessagingConfig,
     /// Friends, requests and who may message whom.
     pub social: SocialConfig,
+    /// Group sizes.
+    pub groups: GroupsConfig,
 }
 
 impl Default for Config {
@@ -114,6 +116,7 @@ impl Default for Config {
             moderation: ModerationConfig::default(),
             messaging: MessagingConfig::default(),
             social: SocialConfig::default(),
+            groups: GroupsConfig::default(),
         }
     }
 }
@@ -332,6 +335,25 @@ impl Default for SocialConfig {
             max_pending_requests: 100,
             max_friends: 5000,
             requests_per_minute: 30,
+        }
+    }
+}
+
+/// `[groups]`: member limits.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GroupsConfig {
+    /// A new group's member limit when its creator names none.
+    pub default_member_limit: u32,
+    /// The highest member limit a group may have.
+    pub max_member_limit: u32,
+}
+
+impl Default for GroupsConfig {
+    fn default() -> Self {
+        Self {
+            default_member_limit: 500,
+            max_member_limit: 10_000,
         }
     }
 }
@@ -603,6 +625,14 @@ pub struct MediaConfig {
     pub thumbnail_side: u32,
     /// An upload that takes longer is answered 408.
     pub upload_timeout_secs: u64,
+    /// Largest video upload, in bytes (counted while streaming; never buffered whole).
+    pub max_video_bytes: usize,
+    /// Largest audio upload, in bytes.
+    pub max_audio_bytes: usize,
+    /// Largest upload of any other allowed file (documents, archives…), in bytes.
+    pub max_file_bytes: usize,
+    /// How long a signed download URL (`POST /files/{id}/url`) stays valid, in seconds.
+    pub signed_url_ttl_secs: u64,
 }
 
 impl Default for MediaConfig {
@@ -613,6 +643,10 @@ impl Default for MediaConfig {
             max_image_pixels: 50_000_000,
             thumbnail_side: 320,
             upload_timeout_secs: 300,
+            max_video_bytes: 100 * 1024 * 1024,
+            max_audio_bytes: 20 * 1024 * 1024,
+            max_file_bytes: 100 * 1024 * 1024,
+            signed_url_ttl_secs: 300,
         }
     }
 }
@@ -621,7 +655,11 @@ impl MediaConfig {
     /// The largest body any upload route accepts (the biggest per-kind cap plus multipart
     /// framing).
     pub fn max_upload_body(&self) -> usize {
-        self.max_image_bytes + 64 * 1024
+        self.max_image_bytes
+            .max(self.max_video_bytes)
+            .max(self.max_audio_bytes)
+            .max(self.max_file_bytes)
+            + 64 * 1024
     }
 }
 
@@ -866,6 +904,16 @@ impl Config {
         if !(1..=10_000).contains(&self.social.requests_per_minute) {
             return Err(invalid("social.requests_per_minute", "must be 1..=10000"));
         }
+        let groups = &self.groups;
+        if !(2..=1_000_000).contains(&groups.max_member_limit) {
+            return Err(invalid("groups.max_member_limit", "must be 2..=1000000"));
+        }
+        if !(2..=groups.max_member_limit).contains(&groups.default_member_limit) {
+            return Err(invalid(
+                "groups.default_member_limit",
+                "must be 2..=groups.max_member_limit",
+            ));
+        }
         let auth = &self.auth;
         if !auth.jwt_secret.is_empty() && auth.jwt_secret.expose().len() < 32 {
             return Err(invalid("auth.jwt_secret", "must be at least 32 bytes"));
@@ -1010,6 +1058,18 @@ impl Config {
         }
         if !(1..=3600).contains(&m.upload_timeout_secs) {
             return Err(invalid("media.upload_timeout_secs", "must be 1..=3600"));
+        }
+        for (key, v) in [
+            ("media.max_video_bytes", m.max_video_bytes),
+            ("media.max_audio_bytes", m.max_audio_bytes),
+            ("media.max_file_bytes", m.max_file_bytes),
+        ] {
+            if !(1024..=4 * 1024 * 1024 * 1024).contains(&v) {
+                return Err(invalid(key, "must be 1024..=4294967296"));
+            }
+        }
+        if !(1..=3600).contains(&m.signed_url_ttl_secs) {
+            return Err(invalid("media.signed_url_ttl_secs", "must be 1..=3600"));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(invalid("log.level", "is not a valid tracing filter"));

@@ -11,9 +11,10 @@
 //! - [`events`]: node-to-node control messages (session revocation, membership, word-list
 //!   changes) over the bus.
 //! - [`gateway`]: WebSocket sessions, the socket registry, fan-out and presence.
+//! - [`groups`]: groups, roles, invites, join requests, bans, mutes and system messages.
 //! - [`http`]: router assembly, middleware, extractors, OpenAPI and the docs page.
 //! - [`infra`]: the ports (store, bus, cache, blobs, clock, ids) and their adapters.
-//! - [`media`]: uploaded files and their authorised download.
+//! - [`media`]: uploads of every kind (streamed, allow-listed), authorised and signed downloads.
 //! - [`messaging`]: conversations, the group-commit writer, history, sync, receipts.
 //! - [`moderation`]: the sensitive-word filter (normalise, match, mask) and reports.
 //! - [`notify`]: mail and SMS delivery ports (verification codes) and their adapters.
@@ -34,6 +35,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod gateway;
+pub mod groups;
 pub mod http;
 pub mod infra;
 pub mod media;
@@ -86,7 +88,7 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
-        let writer = messaging::writer::Writer::start(
+        let (writer, committed) = messaging::writer::Writer::start(
             infra.store.clone(),
             infra.ids.clone(),
             clock.clone(),
@@ -116,6 +118,7 @@ impl Application {
             gateway: gateway::Registry::new(),
             filter,
         };
+        messaging::service::spawn_publisher(state.clone(), committed);
         events::spawn_listener(state.clone());
         gateway::spawn(state.clone());
         Ok(Self { listener, state })
