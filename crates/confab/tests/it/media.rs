@@ -212,9 +212,11 @@ backend_tests! {
 
 // ------------------------------------------------------------ every kind, streamed
 
-/// Stands in for "these two users may chat". Direct messages are open to anyone today; the
-/// friends-only policy (social) replaces this with `app.befriend(a, b)`.
-async fn allow_chat(_app: &TestApp, _a: &TestUser, _b: &TestUser) {}
+/// Lets these two users chat: direct messages are between friends
+/// (`social.direct_policy = "friends"`, the default).
+async fn allow_chat(app: &TestApp, a: &TestUser, b: &TestUser) {
+    app.befriend(a, b).await;
+}
 
 /// An MP4 (ISO base media) header followed by `len` filler bytes.
 fn mp4(len: usize) -> Vec<u8> {

@@ -191,9 +191,11 @@ async fn messages_and_receipts_cross_nodes() {
     assert_eq!(t.data["user_id"], alice.id().to_string());
 }
 
-/// Stands in for "these two users may chat". Direct messages are open to anyone today; the
-/// friends-only policy (social) replaces this with `app.befriend(a, b)`.
-async fn allow_chat(_app: &TestApp, _a: &TestUser, _b: &TestUser) {}
+/// Lets these two users chat: direct messages are between friends
+/// (`social.direct_policy = "friends"`, the default).
+async fn allow_chat(app: &TestApp, a: &TestUser, b: &TestUser) {
+    app.befriend(a, b).await;
+}
 
 /// Reads `message.new` events until `n` arrived, returning their seqs in arrival order.
 async fn collect_seqs(ws: &mut WsConnection, n: usize, mut seqs: Vec<i64>) -> Vec<i64> {

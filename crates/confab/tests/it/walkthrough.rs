@@ -13,9 +13,11 @@ use crate::harness::*;
 
 const T: Duration = Duration::from_secs(10);
 
-/// Stands in for "these two users may chat". Direct messages are open to anyone today; the
-/// friends-only policy (social) replaces this with `app.befriend(a, b)`.
-async fn allow_chat(_app: &TestApp, _a: &TestUser, _b: &TestUser) {}
+/// Lets these two users chat: direct messages are between friends
+/// (`social.direct_policy = "friends"`, the default).
+async fn allow_chat(app: &TestApp, a: &TestUser, b: &TestUser) {
+    app.befriend(a, b).await;
+}
 
 /// Sends a text over the socket and returns its ack (events read meanwhile are dropped:
 /// the sender's own copy of `message.new` may come before the ack).
