@@ -526,10 +526,14 @@ async fn accept_pending(state: &AppState, me: UserId, r: Request) -> Result<Requ
     }
     let now = state.clock.now();
     if !store::accept_request(state.store.writer(), r.id, r.from, r.to, now).await? {
-        return Err(ApiError::new(
-            ErrorCode::RequestNotPending,
-            "this friend request is no longer pending",
-        ));
+        // A concurrent accept (another device, a retry) won: answer as it does.
+        return match store::find_request(state.store.writer(), r.id).await? {
+            Some(now) if now.status == FriendRequestStatus::Accepted => Ok(now),
+            _ => Err(ApiError::new(
+                ErrorCode::RequestNotPending,
+                "this friend request is no longer pending",
+            )),
+        };
     }
     let conv = direct_of(state, r.to, r.from).await?;
     if !r.greeting.is_empty() {
