@@ -476,12 +476,15 @@ pub(super) async fn push(state: &AppState, topic: Topic, event: ServerEvent) {
 /// "I am typing": pushed to the conversation's members, never stored. At most one event per
 /// user and conversation every 2 s is pushed (the rest are accepted and dropped).
 pub async fn typing(state: &AppState, me: UserId, conv: ConversationId) -> Result<(), ApiError> {
-    let (_, m) = membership(state, me, conv).await?;
+    let (c, m) = membership(state, me, conv).await?;
     if !m.active() {
         return Err(ApiError::new(
             ErrorCode::NotMember,
             "you are no longer in this conversation",
         ));
+    }
+    if c.kind == "direct" {
+        crate::social::service::check_direct_conversation(state, me, conv).await?;
     }
     let key = format!("typing:{conv}:{me}");
     if state
