@@ -512,9 +512,8 @@ backend_tests! {
                     fresh = fixture(&app, &cast, r.kind).await;
                     &fresh
                 } else {
-                    if !shared.contains_key(&r.kind) {
-                        let f = fixture(&app, &cast, r.kind).await;
-                        shared.insert(r.kind, f);
+                    if let std::collections::hash_map::Entry::Vacant(e) = shared.entry(r.kind) {
+                        e.insert(fixture(&app, &cast, r.kind).await);
                     }
                     &shared[&r.kind]
                 };
