@@ -107,6 +107,16 @@ catalogue! {
     InviteeNotFriend => "invitee_not_friend", "Only your friends can be added to a group by you.";
     InviteInvalid => "invite_invalid", "The invite token is unknown, expired, revoked or used up.";
     JoinRequestPending => "join_request_pending", "You already asked to join this group; wait for the answer.";
+    // media
+    SignatureInvalid => "signature_invalid", "A signed file URL's signature does not match (altered, or for another file or user).";
+    SignatureExpired => "signature_expired", "A signed file URL is past its expiry; ask for a new one (`POST /files/{id}/url`).";
+    // admin: world channel, site-wide mutes, reports
+    UserMuted => "user_muted", "An administrator muted you site-wide: you cannot send messages until the mute ends.";
+    ChannelMuted => "channel_muted", "An administrator muted you in this channel until the mute ends.";
+    ChannelPostingClosed => "channel_posting_closed", "Posting in this channel is turned off, or open to administrators only (`channels.world_posting`).";
+    ReportClosed => "report_closed", "The report was already upheld or dismissed.";
+    ActionNotApplicable => "action_not_applicable", "That uphold action does not fit this report's target (e.g. `recall` on a user report).";
+    CannotTargetSelf => "cannot_target_self", "You cannot do this to yourself (report, disable or mute your own account).";
 }
 
 /// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.

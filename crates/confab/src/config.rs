@@ -92,6 +92,8 @@ pub struct Config {
     pub social: SocialConfig,
     /// Group sizes.
     pub groups: GroupsConfig,
+    /// The built-in world channel.
+    pub channels: ChannelsConfig,
 }
 
 impl Default for Config {
@@ -117,6 +119,7 @@ impl Default for Config {
             messaging: MessagingConfig::default(),
             social: SocialConfig::default(),
             groups: GroupsConfig::default(),
+            channels: ChannelsConfig::default(),
         }
     }
 }
@@ -332,6 +335,25 @@ impl Default for SocialConfig {
             direct_policy: DirectPolicy::Friends,
             max_pending_requests: 100,
             max_friends: 5000,
+        }
+    }
+}
+
+/// `[channels]`: the world channel every user reads (docs/channels.md).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChannelsConfig {
+    /// Who may post in the world channel: `everyone`, `admins` or `off`.
+    pub world_posting: confab_proto::admin::Posting,
+    /// Posts per user per minute in the world channel (on top of `messaging`'s send rate).
+    pub world_posts_per_minute: u32,
+}
+
+impl Default for ChannelsConfig {
+    fn default() -> Self {
+        Self {
+            world_posting: confab_proto::admin::Posting::Everyone,
+            world_posts_per_minute: 6,
         }
     }
 }
@@ -622,6 +644,14 @@ pub struct MediaConfig {
     pub thumbnail_side: u32,
     /// An upload that takes longer is answered 408.
     pub upload_timeout_secs: u64,
+    /// Largest video upload, in bytes (counted while streaming; never buffered whole).
+    pub max_video_bytes: usize,
+    /// Largest audio upload, in bytes.
+    pub max_audio_bytes: usize,
+    /// Largest upload of any other allowed file (documents, archives…), in bytes.
+    pub max_file_bytes: usize,
+    /// How long a signed download URL (`POST /files/{id}/url`) stays valid, in seconds.
+    pub signed_url_ttl_secs: u64,
 }
 
 impl Default for MediaConfig {
@@ -632,6 +662,10 @@ impl Default for MediaConfig {
             max_image_pixels: 50_000_000,
             thumbnail_side: 320,
             upload_timeout_secs: 300,
+            max_video_bytes: 100 * 1024 * 1024,
+            max_audio_bytes: 20 * 1024 * 1024,
+            max_file_bytes: 100 * 1024 * 1024,
+            signed_url_ttl_secs: 300,
         }
     }
 }
@@ -640,12 +674,16 @@ impl MediaConfig {
     /// The largest body any upload route accepts (the biggest per-kind cap plus multipart
     /// framing).
     pub fn max_upload_body(&self) -> usize {
-        self.max_image_bytes + 64 * 1024
+        self.max_image_bytes
+            .max(self.max_video_bytes)
+            .max(self.max_audio_bytes)
+            .max(self.max_file_bytes)
+            + 64 * 1024
     }
 }
 
-/// `[moderation]`: the sensitive-word filter (docs/moderation.md).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// `[moderation]`: the sensitive-word filter and reports (docs/moderation.md).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModerationConfig {
     /// A UTF-8 file of sensitive words, one per line (`#` starts a comment). Empty: none
@@ -653,6 +691,18 @@ pub struct ModerationConfig {
     pub words_file: String,
     /// What a match does: `mask`, `reject` or `review`.
     pub action: FilterAction,
+    /// Reports one user may file per day (`POST /reports`); 0 turns user reports off.
+    pub reports_per_day: u32,
+}
+
+impl Default for ModerationConfig {
+    fn default() -> Self {
+        Self {
+            words_file: String::new(),
+            action: FilterAction::Mask,
+            reports_per_day: 20,
+        }
+    }
 }
 
 /// What the sensitive-word filter does with a match.
@@ -892,6 +942,15 @@ impl Config {
                 "must be 2..=groups.max_member_limit",
             ));
         }
+        if !(1..=600).contains(&self.channels.world_posts_per_minute) {
+            return Err(invalid(
+                "channels.world_posts_per_minute",
+                "must be 1..=600",
+            ));
+        }
+        if self.moderation.reports_per_day > 10_000 {
+            return Err(invalid("moderation.reports_per_day", "must be 0..=10000"));
+        }
         let auth = &self.auth;
         if !auth.jwt_secret.is_empty() && auth.jwt_secret.expose().len() < 32 {
             return Err(invalid("auth.jwt_secret", "must be at least 32 bytes"));
@@ -1036,6 +1095,18 @@ impl Config {
         }
         if !(1..=3600).contains(&m.upload_timeout_secs) {
             return Err(invalid("media.upload_timeout_secs", "must be 1..=3600"));
+        }
+        for (key, v) in [
+            ("media.max_video_bytes", m.max_video_bytes),
+            ("media.max_audio_bytes", m.max_audio_bytes),
+            ("media.max_file_bytes", m.max_file_bytes),
+        ] {
+            if !(1024..=4 * 1024 * 1024 * 1024).contains(&v) {
+                return Err(invalid(key, "must be 1024..=4294967296"));
+            }
+        }
+        if !(1..=3600).contains(&m.signed_url_ttl_secs) {
+            return Err(invalid("media.signed_url_ttl_secs", "must be 1..=3600"));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(invalid("log.level", "is not a valid tracing filter"));

@@ -14,7 +14,15 @@
 //! 4. allocate `last_seq + 1 … + k` per conversation with one `UPDATE … CASE`;
 //! 5. insert every new message with one multi-row `INSERT`;
 //! 6. move each sender's read/recv marks to its own newest message (one `UPDATE … CASE`);
-//! 7. commit, then answer every sender.
+//! 7. commit, hand the batch's new messages (in seq order) to the node's publisher, then
+//!    answer every sender.
+//!
+//! Publishing is the writer's job, not the senders': two senders woken by one batch (or by
+//! two batches in a row) would otherwise race to publish, and devices would see seq 7
+//! before seq 6. One ordered queue from this task to one publisher task keeps a node's
+//! `message.new` events in seq order per conversation, and publishes even when the sender
+//! went away right after the commit. (Across nodes, order on the wire is best-effort;
+//! clients order by seq and fill gaps, docs/protocol.md.)
 //!
 //! A deadlock or lock timeout retries the batch. A unique-key conflict (the same client id
 //! racing in two batches, possibly on two nodes) fails the multi-row insert, so the batch is
@@ -103,16 +111,35 @@ pub struct Writer {
     tx: mpsc::Sender<Job>,
 }
 
+/// Batches of newly stored messages, in commit order and seq order within each, for the
+/// node's publisher (`messaging::service::spawn_publisher`).
+pub type Committed = mpsc::Receiver<Vec<Message>>;
+
+/// Committed batches waiting for the publisher before the writer waits for room.
+const PUBLISH_QUEUE: usize = 1024;
+
 impl Writer {
-    /// Starts the writer task.
-    pub fn start(store: Store, ids: Arc<IdGen>, clock: Arc<dyn Clock>, tasks: &Tasks) -> Self {
+    /// Starts the writer task; the caller must drain the returned [`Committed`] queue (the
+    /// publisher), or the writer stalls once it is full.
+    pub fn start(
+        store: Store,
+        ids: Arc<IdGen>,
+        clock: Arc<dyn Clock>,
+        tasks: &Tasks,
+    ) -> (Self, Committed) {
         let (tx, rx) = mpsc::channel(QUEUE);
+        let (published, committed) = mpsc::channel(PUBLISH_QUEUE);
         let cancel = tasks.token();
-        tasks.spawn("message-writer", run(rx, store, ids, clock, cancel));
-        Self { tx }
+        tasks.spawn(
+            "message-writer",
+            run(rx, store, ids, clock, cancel, published),
+        );
+        (Self { tx }, committed)
     }
 
     /// Stores a message (or finds its original) and answers once the transaction committed.
+    /// A newly stored message is published (`message.new`) by the writer's publisher: callers
+    /// must not publish it again.
     pub async fn write(&self, msg: NewMessage) -> Result<Outcome, WriteError> {
         let (reply, rx) = oneshot::channel();
         self.tx
@@ -131,6 +158,7 @@ async fn run(
     ids: Arc<IdGen>,
     clock: Arc<dyn Clock>,
     cancel: tokio_util::sync::CancellationToken,
+    published: mpsc::Sender<Vec<Message>>,
 ) {
     loop {
         let first = tokio::select! {
@@ -147,15 +175,39 @@ async fn run(
         }
         metrics::histogram!("confab_writer_batch_size").record(batch.len() as f64);
         let started = std::time::Instant::now();
-        process(&store, &ids, clock.as_ref(), batch).await;
+        process(&store, &ids, clock.as_ref(), batch, &published).await;
         metrics::histogram!("confab_writer_batch_seconds").record(started.elapsed().as_secs_f64());
     }
 }
 
-async fn process(store: &Store, ids: &IdGen, clock: &dyn Clock, batch: Vec<Job>) {
+/// Hands newly stored messages to the publisher, in seq order per conversation. (If the
+/// publisher has stopped, the node is shutting down; clients catch up by sync.)
+async fn publish(published: &mpsc::Sender<Vec<Message>>, outcomes: &[Outcome]) {
+    let mut stored: Vec<Message> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Stored(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect();
+    if stored.is_empty() {
+        return;
+    }
+    stored.sort_by_key(|m| (m.conversation_id, m.seq));
+    let _ = published.send(stored).await;
+}
+
+async fn process(
+    store: &Store,
+    ids: &IdGen,
+    clock: &dyn Clock,
+    batch: Vec<Job>,
+    published: &mpsc::Sender<Vec<Message>>,
+) {
     let msgs: Vec<NewMessage> = batch.iter().map(|j| j.msg.clone()).collect();
     match with_retries(store, ids, clock, &msgs).await {
         Ok(outcomes) => {
+            publish(published, &outcomes).await;
             for (job, outcome) in batch.into_iter().zip(outcomes) {
                 let _ = job.reply.send(Ok(outcome));
             }
@@ -168,6 +220,9 @@ async fn process(store: &Store, ids: &IdGen, clock: &dyn Clock, batch: Vec<Job>)
                     .await
                     .map(|mut v| v.remove(0))
                     .map_err(StoreError::from);
+                if let Ok(o) = &r {
+                    publish(published, std::slice::from_ref(o)).await;
+                }
                 let _ = job.reply.send(r);
             }
         }

@@ -11,6 +11,7 @@
 mod harness;
 
 mod accounts;
+mod admin;
 mod bad_input;
 mod cli;
 mod codes;
@@ -29,3 +30,4 @@ mod realtime;
 mod redis_outage;
 mod schema;
 mod social;
+mod walkthrough;
