@@ -9,8 +9,8 @@
 //! # Ok(()) }
 //! ```
 
-mod groups;
 mod admin;
+mod groups;
 mod media;
 mod messaging;
 pub use media::{Download, UploadMeta};
