@@ -14,6 +14,7 @@ mod media;
 mod messaging;
 pub use media::Download;
 mod codes;
+mod social;
 
 use confab_proto::ErrorCode;
 use confab_proto::accounts::{

@@ -125,6 +125,15 @@ pub struct UserOut {
     pub gender: String,
     /// Interest tags.
     pub tags: Vec<String>,
+    /// How many users follow this user (`GET /users/{id}` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follower_count: Option<u64>,
+    /// How many users this user follows (`GET /users/{id}` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub following_count: Option<u64>,
+    /// How the signed-in viewer relates to this user (`GET /users/{id}` and `GET /users?q=`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relation: Option<crate::social::Relation>,
 }
 
 /// `PATCH /me`: only the fields present change.

@@ -86,6 +86,13 @@ catalogue! {
     BadFrame => "bad_frame", "A WebSocket frame is not `{type, id?, data?}`, or its `data` does not fit its type.";
     UnknownFrameType => "unknown_frame_type", "A WebSocket frame's `type` is not one the server understands.";
     AuthTimeout => "auth_timeout", "The WebSocket was not authenticated in time (header or first `auth` frame).";
+    // social
+    NotFriends => "not_friends", "This needs the two of you to be friends (direct messages under `social.direct_policy = \"friends\"`, or a friend-only action).";
+    Blocked => "blocked", "One of you has blocked the other: no friend requests, follows or direct messages between you.";
+    AlreadyFriends => "already_friends", "You are already friends with this user.";
+    RequestNotPending => "request_not_pending", "The friend request was already declined or cancelled.";
+    FriendRequestLimit => "friend_request_limit", "You have too many pending outgoing friend requests (`social.max_pending_requests`); cancel some or wait for answers.";
+    FriendLimit => "friend_limit", "You or the other user already has the most friends allowed (`social.max_friends`).";
     // admin: world channel, site-wide mutes, reports
     UserMuted => "user_muted", "An administrator muted you site-wide: you cannot send messages until the mute ends.";
     ChannelMuted => "channel_muted", "An administrator muted you in this channel until the mute ends.";

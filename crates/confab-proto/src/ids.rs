@@ -87,6 +87,8 @@ id_type! {
     FileId;
     /// A report to the moderators.
     ReportId;
+    /// A friend request.
+    FriendRequestId;
 }
 
 #[cfg(test)]

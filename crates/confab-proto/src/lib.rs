@@ -8,6 +8,7 @@
 //! - [`codes`]: verification codes, captchas, code sign-in, password reset, binding.
 //! - [`ws`]: WebSocket frames, presence, close codes.
 //! - [`oauth`]: third-party sign-in and linked identities.
+//! - [`social`]: friends, friend requests, blocks, follows, discovery privacy.
 //! - [`admin`]: the world channel, reports, and the system administrator's API.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
@@ -22,6 +23,7 @@ pub mod ids;
 pub mod media;
 pub mod messaging;
 pub mod oauth;
+pub mod social;
 pub mod ws;
 
 pub use error::{ErrorBody, ErrorCode, ErrorInfo};

@@ -232,6 +232,16 @@ pub enum ServerEvent {
     /// A member set, replaced or removed their reaction to a message.
     #[serde(rename = "reaction")]
     Reaction(ReactionOut),
+    /// Someone sent me a friend request (or sent it again with a new note). Boxed: it
+    /// carries two profiles, much larger than the other events.
+    #[serde(rename = "friend.request")]
+    FriendRequest(Box<crate::social::FriendRequestOut>),
+    /// A friend request between me and another user was accepted: we are friends.
+    #[serde(rename = "friend.accepted")]
+    FriendAccepted(Box<crate::social::FriendAcceptedData>),
+    /// A friendship of mine ended (removed by either side).
+    #[serde(rename = "friend.removed")]
+    FriendRemoved(crate::social::FriendRemovedData),
     /// A system notice from an administrator, to every connected socket.
     #[serde(rename = "notice")]
     Notice(crate::admin::NoticeOut),
@@ -254,6 +264,9 @@ impl ServerEvent {
             ServerEvent::MessageEdited(_) => "message.edited",
             ServerEvent::MessageRecalled(_) => "message.recalled",
             ServerEvent::Reaction(_) => "reaction",
+            ServerEvent::FriendRequest(_) => "friend.request",
+            ServerEvent::FriendAccepted(_) => "friend.accepted",
+            ServerEvent::FriendRemoved(_) => "friend.removed",
             ServerEvent::Notice(_) => "notice",
         }
     }

@@ -88,6 +88,8 @@ pub struct Config {
     pub moderation: ModerationConfig,
     /// Message edits, recalls and send limits.
     pub messaging: MessagingConfig,
+    /// Friends, requests and who may message whom.
+    pub social: SocialConfig,
     /// The built-in world channel.
     pub channels: ChannelsConfig,
 }
@@ -113,6 +115,7 @@ impl Default for Config {
             gateway: GatewayConfig::default(),
             moderation: ModerationConfig::default(),
             messaging: MessagingConfig::default(),
+            social: SocialConfig::default(),
             channels: ChannelsConfig::default(),
         }
     }
@@ -310,6 +313,29 @@ impl Default for MessagingConfig {
     }
 }
 
+/// `[social]`: the social graph's limits and the direct-message policy (docs/social.md).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SocialConfig {
+    /// Who may open or send to a direct chat: `friends` (default) or `anyone` (anyone not
+    /// blocked either way).
+    pub direct_policy: DirectPolicy,
+    /// Pending outgoing friend requests one user may have at a time.
+    pub max_pending_requests: u32,
+    /// Friends one user may have (bounds presence fan-out and the friends list).
+    pub max_friends: u32,
+}
+
+impl Default for SocialConfig {
+    fn default() -> Self {
+        Self {
+            direct_policy: DirectPolicy::Friends,
+            max_pending_requests: 100,
+            max_friends: 5000,
+        }
+    }
+}
+
 /// `[channels]`: the world channel every user reads (docs/channels.md).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -327,6 +353,17 @@ impl Default for ChannelsConfig {
             world_posts_per_minute: 6,
         }
     }
+}
+
+/// Who may open or send to a direct chat.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DirectPolicy {
+    /// Only friends (blocks aside).
+    #[default]
+    Friends,
+    /// Anyone who is not blocked either way.
+    Anyone,
 }
 
 /// `[auth]`
@@ -850,6 +887,12 @@ impl Config {
                 "messaging.sends_burst",
                 "must be at least messaging.sends_per_second and at most 100000",
             ));
+        }
+        if !(1..=10_000).contains(&self.social.max_pending_requests) {
+            return Err(invalid("social.max_pending_requests", "must be 1..=10000"));
+        }
+        if !(1..=100_000).contains(&self.social.max_friends) {
+            return Err(invalid("social.max_friends", "must be 1..=100000"));
         }
         if !(1..=600).contains(&self.channels.world_posts_per_minute) {
             return Err(invalid(

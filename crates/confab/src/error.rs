@@ -67,6 +67,12 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
             StatusCode::FORBIDDEN
         }
         ErrorCode::NotEditable | ErrorCode::MessageRecalled => StatusCode::CONFLICT,
+        // social
+        ErrorCode::NotFriends | ErrorCode::Blocked => StatusCode::FORBIDDEN,
+        ErrorCode::AlreadyFriends
+        | ErrorCode::RequestNotPending
+        | ErrorCode::FriendRequestLimit
+        | ErrorCode::FriendLimit => StatusCode::CONFLICT,
         // admin
         ErrorCode::UserMuted | ErrorCode::ChannelMuted | ErrorCode::ChannelPostingClosed => {
             StatusCode::FORBIDDEN

@@ -21,6 +21,8 @@
 //! - [`moderation`]: the sensitive-word filter (normalise, match, mask) and reports.
 //! - [`notify`]: mail and SMS delivery ports (verification codes) and their adapters.
 //! - [`ratelimit`]: cluster-wide fixed-window limits and the client IP.
+//! - [`social`]: friends, friend requests, blocks, follows, discovery privacy, the
+//!   direct-message policy.
 //! - [`state`]: the shared handles every handler can reach.
 //! - [`tasks`]: named background tasks, cancelled and awaited at shutdown.
 //! - [`telemetry`]: logging and metrics set-up.
@@ -44,6 +46,7 @@ pub mod messaging;
 pub mod moderation;
 pub mod notify;
 pub mod ratelimit;
+pub mod social;
 pub mod state;
 pub mod tasks;
 pub mod telemetry;

@@ -195,25 +195,30 @@ pub async fn revoke_session(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A user's public profile.
+/// A user's public profile, with follower/following counts and how I relate to them.
 #[utoipa::path(get, path = "/users/{id}", tag = "users", security(("bearer" = [])),
     params(("id" = String, Path, description = "User id")),
     responses((status = 200, body = UserOut), (status = 404, body = ErrorBody)))]
 pub async fn get_user(
-    _auth: AuthUser,
+    auth: AuthUser,
     axum::extract::State(state): axum::extract::State<AppState>,
     AppPath(id): AppPath<UserId>,
 ) -> ApiResult<AppJson<UserOut>> {
-    Ok(AppJson(service::public_user(&state, id).await?))
+    let mut user = service::public_user(&state, id).await?;
+    crate::social::service::decorate_profile(&state, auth.user_id, &mut user).await?;
+    Ok(AppJson(user))
 }
 
 /// Find users by id, exact username / email / phone, or part of a nickname.
+///
+/// An exact username, email or phone finds a user only if they allow it (`/me/privacy`);
+/// users who block me are never found. Each result carries my `relation` to it.
 #[utoipa::path(get, path = "/users", tag = "users", security(("bearer" = [])), params(UserSearchQuery),
     responses((status = 200, body = Page<UserOut>), (status = 422, body = ErrorBody)))]
 pub async fn search_users(
-    _auth: AuthUser,
+    auth: AuthUser,
     axum::extract::State(state): axum::extract::State<AppState>,
     AppQuery(q): AppQuery<UserSearchQuery>,
 ) -> ApiResult<AppJson<Page<UserOut>>> {
-    Ok(AppJson(service::search(&state, q).await?))
+    Ok(AppJson(service::search(&state, auth.user_id, q).await?))
 }

@@ -131,6 +131,9 @@ impl User {
             bio: self.bio.clone(),
             gender: self.gender.clone(),
             tags: self.tags.clone(),
+            follower_count: None,
+            following_count: None,
+            relation: None,
         }
     }
 }
@@ -202,7 +205,8 @@ pub fn normalize_phone(raw: &str) -> Result<String, ApiError> {
 }
 
 /// Whether a character is invisible or reorders text (zero-width, bidi controls).
-fn is_invisible(c: char) -> bool {
+/// Zero-width, bidi-control and soft-hyphen characters (display texts refuse them).
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}')
 }

@@ -105,6 +105,20 @@ pub async fn public_user(state: &AppState, id: UserId) -> Result<UserOut, ApiErr
     Ok(get_user(state, id).await?.public())
 }
 
+/// The public profiles of these users, by id (deleted accounts and unknown ids are left
+/// out), in one query.
+pub async fn public_users(
+    state: &AppState,
+    ids: &[UserId],
+) -> Result<std::collections::HashMap<UserId, UserOut>, ApiError> {
+    Ok(store::find_users(state.store.reader(), ids)
+        .await?
+        .into_iter()
+        .filter(|u| u.status != Status::Deleted)
+        .map(|u| (u.id, u.public()))
+        .collect())
+}
+
 /// Creates an account with a password and signs it in. An email or phone given here must
 /// come with its verification code (so nobody can claim an address they do not hold).
 pub async fn register(
@@ -662,8 +676,14 @@ pub async fn delete_me(
     Ok(())
 }
 
-/// Searches users: an id, an exact username / email / phone, or part of a nickname.
-pub async fn search(state: &AppState, q: UserSearchQuery) -> Result<Page<UserOut>, ApiError> {
+/// Searches users for `viewer`: an id, an exact username / email / phone (only where that
+/// user allows being found by it), or part of a nickname. Users who block the viewer are
+/// left out; each result carries the viewer's relation to it.
+pub async fn search(
+    state: &AppState,
+    viewer: UserId,
+    q: UserSearchQuery,
+) -> Result<Page<UserOut>, ApiError> {
     let text = q.q.trim();
     if text.is_empty() || text.chars().count() > 64 || text.chars().any(char::is_control) {
         return Err(ApiError::invalid("q", "q: 1 to 64 characters"));
@@ -703,12 +723,30 @@ pub async fn search(state: &AppState, q: UserSearchQuery) -> Result<Page<UserOut
     let next_cursor = (fuzzy.len() == limit as usize)
         .then(|| fuzzy.last().map(|u| u.id.to_string()))
         .flatten();
-    let mut items: Vec<UserOut> = hits.iter().map(User::public).collect();
+    let mut items: Vec<UserOut> = Vec::with_capacity(hits.len() + fuzzy.len());
+    for u in hits {
+        // By id always; by an exact field only if its owner allows it (social's setting).
+        let p = crate::social::service::privacy_of(state, u.id).await?;
+        let by = |field: Taken, value: Option<&str>| {
+            exact
+                .iter()
+                .any(|(f, v)| *f == field && Some(v.as_str()) == value)
+        };
+        let allowed = exact_id == Some(u.id)
+            || u.id == viewer
+            || (p.by_username && by(Taken::Username, Some(&u.username)))
+            || (p.by_email && by(Taken::Email, u.email.as_deref()))
+            || (p.by_phone && by(Taken::Phone, u.phone.as_deref()));
+        if allowed {
+            items.push(u.public());
+        }
+    }
     for u in fuzzy {
         if !items.iter().any(|i| i.id == u.id) {
             items.push(u.public());
         }
     }
+    let items = crate::social::service::annotate_search(state, viewer, items).await?;
     Ok(Page { items, next_cursor })
 }
 

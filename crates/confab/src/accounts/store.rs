@@ -341,6 +341,28 @@ pub async fn find_user(db: &impl ConnectionTrait, id: UserId) -> Result<Option<U
     Ok(users::Entity::find_by_id(id.0).one(db).await?.map(user_of))
 }
 
+/// The users with these ids (missing ids are left out), at most 500 per call.
+pub async fn find_users(
+    db: &impl ConnectionTrait,
+    ids: &[UserId],
+) -> Result<Vec<User>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        out.extend(
+            users::Entity::find()
+                .filter(users::Column::Id.is_in(chunk.iter().map(|u| u.0)))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(user_of),
+        );
+    }
+    Ok(out)
+}
+
 /// The user with this (normalised) username, email or phone.
 pub async fn find_user_by(
     db: &impl ConnectionTrait,

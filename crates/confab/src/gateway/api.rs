@@ -103,13 +103,13 @@ pub async fn set_my_presence(
 
 /// A user's presence, as others see it.
 ///
-/// Visible to the user and their presence audience (today only the user; friends once the
-/// social graph lands).
+/// Visible to the user and their friends (never across a block); an invisible user reads
+/// as `offline`.
 #[utoipa::path(get, path = "/users/{id}/presence", tag = "users", security(("bearer" = [])),
     params(("id" = String, Path, description = "User id")),
     responses(
         (status = 200, body = PresenceOut),
-        (status = 403, description = "`forbidden`: not in this user's presence audience", body = ErrorBody)))]
+        (status = 403, description = "`forbidden`: not this user's friend (or a block stands)", body = ErrorBody)))]
 pub async fn get_user_presence(
     auth: AuthUser,
     State(state): State<AppState>,
@@ -118,7 +118,7 @@ pub async fn get_user_presence(
     if !presence::may_see(&state, auth.user_id, id).await {
         return Err(ApiError::new(
             ErrorCode::Forbidden,
-            "presence is visible to the user's contacts only",
+            "presence is visible to the user's friends only",
         ));
     }
     Ok(AppJson(presence::status_of(&state, id).await))

@@ -20,11 +20,11 @@
 //!   arrives on `state.control` for local and remote revocations alike).
 //!
 //! # Calls
-//! The gateway may call `accounts::auth` (to authenticate). Other features call the gateway,
+//! The gateway may call `accounts::auth` (to authenticate) and `social::service` (who is in
+//! a user's presence audience: friends, minus blocks). Other features call the gateway,
 //! never the other way round: [`publish`] to push an event (after the change is persisted:
 //! push is an optimisation, the store is the truth), and the [`registry::Registry`]
-//! conversation hook for membership. The friends feature fills
-//! [`presence::presence_audience`].
+//! conversation hook for membership.
 
 pub mod api;
 pub mod presence;

@@ -7,7 +7,8 @@
 //! - `presence:{user}:set` — the chosen [`PresenceSetting`] (`invisible` reads as offline
 //!   to everyone else). Lost on a Redis restart, which resets it to `online`.
 //!
-//! Changes are published as `presence` events to [`presence_audience`]. Known limit: when a
+//! Changes are published as `presence` events to [`presence_audience`]: the user's own
+//! devices and their friends, never across a block. Known limit: when a
 //! user has devices on two nodes and the last one on node A closes, node A clears the key
 //! and announces `offline`; node B re-asserts `online` on its next heartbeat (at most
 //! `heartbeat_secs` later). A crashed node's users time out silently (no event).
@@ -35,11 +36,18 @@ fn online_ttl(state: &AppState) -> Duration {
     Duration::from_secs(state.config.gateway.heartbeat_secs.saturating_mul(2))
 }
 
-/// Who is told about `user`'s presence changes. THE HOOK the friends feature fills: today
-/// it is only the user (their other devices); with the social graph it becomes the user
-/// plus their friends (minus blocks). Presence queries are allowed for the same audience.
-pub async fn presence_audience(_state: &AppState, user: UserId) -> Vec<UserId> {
-    vec![user]
+/// Who is told about `user`'s presence changes: the user (their other devices) and their
+/// friends, minus anyone either side blocks (`social::service::presence_audience`). On a
+/// store error only the user is told (presence is best-effort; `GET /friends` has it too).
+pub async fn presence_audience(state: &AppState, user: UserId) -> Vec<UserId> {
+    let mut out = vec![user];
+    match crate::social::service::presence_audience(state, user).await {
+        Ok(friends) => out.extend(friends),
+        Err(e) => {
+            tracing::warn!(error = %e, "presence audience unavailable; telling the user only")
+        }
+    }
+    out
 }
 
 /// The user's chosen setting (`online` when unset or the cache is down).
@@ -166,7 +174,34 @@ pub async fn set(state: &AppState, user: UserId, to: PresenceSetting) -> Presenc
     after
 }
 
-/// Whether `viewer` may see `user`'s presence: the user and their audience.
+/// Whether `viewer` may see `user`'s presence: the user themself and their friends (never
+/// across a block). Fails closed on a store error.
 pub async fn may_see(state: &AppState, viewer: UserId, user: UserId) -> bool {
-    viewer == user || presence_audience(state, user).await.contains(&viewer)
+    viewer == user
+        || crate::social::service::are_friends(state, viewer, user)
+            .await
+            .unwrap_or(false)
+}
+
+/// Tells `to` (all their devices) what `about`'s presence is now, as others see it: for a
+/// new friend, or one whose block was lifted.
+pub async fn tell(state: &AppState, about: UserId, to: UserId) {
+    let now = status_of(state, about).await;
+    tell_status(state, about, to, now.status).await;
+}
+
+/// Tells `to` that `about` now reads as offline (the friendship ended, or a block began).
+pub async fn tell_offline(state: &AppState, about: UserId, to: UserId) {
+    tell_status(state, about, to, PresenceStatus::Offline).await;
+}
+
+async fn tell_status(state: &AppState, about: UserId, to: UserId, status: PresenceStatus) {
+    let event = ServerEvent::Presence(PresenceOut {
+        user_id: about,
+        status,
+        at: state.clock.now(),
+    });
+    if let Err(e) = super::publish(state, Topic::User(to), &event).await {
+        tracing::debug!(error = %e, "presence not published");
+    }
 }

@@ -21,6 +21,7 @@ use crate::error::status_of;
         (name = "auth", description = "Sign-up, sign-in, tokens"),
         (name = "me", description = "My account, devices and bindings"),
         (name = "users", description = "Profiles and user search"),
+        (name = "social", description = "Friends, friend requests, blocks, follows"),
         (name = "ops", description = "Health, readiness and metrics"),
         (name = "realtime", description = "The WebSocket gateway (see docs/protocol.md)"),
     )

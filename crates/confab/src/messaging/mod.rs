@@ -11,7 +11,8 @@
 //! - Membership changes must lock the conversation row (as the writer does), so a send and
 //!   a removal are ordered: no message of a removed member gets a seq after the removal.
 //!
-//! Calls: messaging uses accounts (profiles) and media (attachments); it publishes events
+//! Calls: messaging uses accounts (profiles), media (attachments) and social (blocks and
+//! the direct-message policy, on every direct send and open); it publishes events
 //! on the bus and never calls the gateway directly.
 
 pub mod actions;

@@ -161,6 +161,9 @@ pub async fn open_direct(
     if other.status != crate::accounts::model::Status::Active {
         return Err(ApiError::new(ErrorCode::NotFound, "no such user"));
     }
+    if peer != me {
+        crate::social::service::check_direct(state, me, peer).await?;
+    }
     let fresh = ConversationId(state.ids.next_id());
     let id = store::create_or_find_direct(state.store.writer(), fresh, me, peer, state.clock.now())
         .await?;
@@ -179,17 +182,40 @@ pub async fn send(
     conv: ConversationId,
     input: MessageIn,
 ) -> Result<SendAck, ApiError> {
+    send_as(state, me, conv, input, true).await
+}
+
+/// [`send`], with the per-user send rate applied only when `throttled`: a message a feature
+/// rule stores on a user's behalf (a friend request's greeting, stored when the other side
+/// accepts) was not sent by them now, so it must not count against — or fail on — their
+/// rate. Every other rule applies.
+pub async fn send_as(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    input: MessageIn,
+    throttled: bool,
+) -> Result<SendAck, ApiError> {
     model::client_msg_id(&input.client_msg_id)?;
     let mut body = model::validate(&input.kind, &input.body)?;
-    send_limit(state, me).await?;
-    // A site-wide mute (an administrator's, or an upheld report's) holds in every kind.
-    crate::moderation::mutes::check_can_send(state, me).await?;
+    if throttled {
+        send_limit(state, me).await?;
+        // A site-wide mute (an administrator's, or an upheld report's) holds in every kind
+        // of conversation, for everything the user sends now. (A message stored on the
+        // user's behalf by a feature rule — a greeting the other side accepts — was written
+        // earlier; refusing it here would fail the acceptor's request instead.)
+        crate::moderation::mutes::check_can_send(state, me).await?;
+    }
     let (c, member) = membership(state, me, conv).await?;
     if !member.active() {
         return Err(ApiError::new(
             ErrorCode::NotMember,
             "you are no longer in this conversation",
         ));
+    }
+    // Blocks either way and `social.direct_policy` (design.md §5 step 1).
+    if c.kind == "direct" {
+        crate::social::service::check_direct_conversation(state, me, conv).await?;
     }
     if c.kind == CHANNEL {
         crate::channels::policy::check_post(state, me, conv).await?;

@@ -163,6 +163,8 @@ async fn run(cluster: Option<(String, String)>) {
     let mut convs = Vec::new();
     for pair in 0..SENDERS / 2 {
         let peer = users[2 * pair + 1].me().await.unwrap().id;
+        // Direct messages are between friends (`social.direct_policy = "friends"`).
+        befriend_clients(&users[2 * pair], &users[2 * pair + 1], peer).await;
         convs.push(users[2 * pair].open_direct(peer).await.unwrap().id);
     }
 

@@ -84,6 +84,7 @@ filter_tests! {
         let (app, _words) = spawn(backend, "# house list\nbad\n坏蛋\n", FilterAction::Mask).await;
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         for (i, t) in ["you are ＢＡＤ", "b\u{200B}a.d 😀", "你是坏 蛋", "all good"].iter().enumerate() {
             alice.client.send(c.id, &text(&format!("m{i}"), t)).await.unwrap();
@@ -117,6 +118,7 @@ filter_tests! {
         let (app, _words) = spawn(backend, "bad\n", FilterAction::Reject).await;
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         let e = alice.client.send(c.id, &text("r1", "B-A-D news")).await.unwrap_err();
         assert_eq!(code(&e), (422, "content_blocked"));
@@ -131,6 +133,7 @@ filter_tests! {
         let (app, _words) = spawn(backend, "bad\n", FilterAction::Review).await;
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         let ack = alice.client.send(c.id, &text("v1", "so Bad!")).await.unwrap();
         assert_eq!(texts(&bob, c.id).await, ["so ***!"]);
@@ -152,6 +155,7 @@ filter_tests! {
         let (app, _words) = spawn(backend, "", FilterAction::Mask).await;
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         alice.client.send(c.id, &text("w1", "spam")).await.unwrap();
 

@@ -290,6 +290,13 @@ impl TestApp {
         }
     }
 
+    /// Makes `a` and `b` friends: `a` sends a friend request (no note, no greeting, so their
+    /// direct chat starts empty) and `b` accepts it. Already friends: nothing happens.
+    /// Direct messages need this under the default `social.direct_policy = "friends"`.
+    pub async fn befriend(&self, a: &TestUser, b: &TestUser) {
+        befriend_clients(&a.client, &b.client, b.id()).await;
+    }
+
     /// A signed-in system administrator (`role = admin`), made the way `confab admin
     /// create-admin` makes one.
     pub async fn admin(&self, name: &str) -> TestUser {
@@ -320,6 +327,20 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.stop.cancel();
+    }
+}
+
+/// [`TestApp::befriend`] for bare clients (tests that run the binary): `a` asks `b`
+/// (whose id is `b_id`), `b` accepts.
+pub async fn befriend_clients(a: &Client, b: &Client, b_id: confab_proto::ids::UserId) {
+    use confab_proto::social::FriendRequestStatus;
+    let r = match a.send_friend_request(b_id, None, None).await {
+        Ok(r) => r,
+        Err(e) if e.code() == Some("already_friends") => return,
+        Err(e) => panic!("friend request failed: {e}"),
+    };
+    if r.status != FriendRequestStatus::Accepted {
+        b.accept_friend_request(r.id).await.unwrap();
     }
 }
 

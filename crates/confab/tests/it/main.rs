@@ -28,3 +28,4 @@ mod ports;
 mod realtime;
 mod redis_outage;
 mod schema;
+mod social;

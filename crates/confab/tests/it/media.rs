@@ -164,6 +164,7 @@ backend_tests! {
         let bob = app.user("bob").await;
         let carol = app.user("carol").await;
         let eve = app.user("eve").await;
+        app.befriend(&alice, &bob).await;
         let ab = alice.client.open_direct(bob.id()).await.unwrap();
         let f = alice.client.upload(png(40, 30), "pic.png", "image/png").await.unwrap();
         // Not shared yet: only Alice.
@@ -180,6 +181,7 @@ backend_tests! {
         assert_eq!(bob.client.download(f.id, false).await.unwrap().content_type, "image/png");
         bob.client.download(f.id, true).await.unwrap();
         // Strangers may not, nor may members of another chat of Alice's.
+        app.befriend(&alice, &carol).await;
         let ac = alice.client.open_direct(carol.id()).await.unwrap();
         alice.client.send_text(ac.id, "hi carol").await.unwrap();
         for who in [&eve, &carol] {

@@ -31,6 +31,7 @@ backend_tests! {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
         let eve = app.user("eve").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         let mut bob_ws = bob.client.ws().await.unwrap();
         alice.client.send_text(c.id, "helo").await.unwrap();
@@ -70,6 +71,7 @@ backend_tests! {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
         let eve = app.user("eve").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         let mut bob_ws = bob.client.ws().await.unwrap();
         alice.client.send_text(c.id, "oops").await.unwrap();
@@ -105,6 +107,7 @@ backend_tests! {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
         let eve = app.user("eve").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         let mut alice_ws = alice.client.ws().await.unwrap();
         alice.client.send_text(c.id, "lunch?").await.unwrap();
@@ -152,6 +155,7 @@ backend_tests! {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
         let eve = app.user("eve").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         alice.client.send_text(c.id, "one").await.unwrap();
         alice.client.send_text(c.id, "two").await.unwrap();
@@ -177,6 +181,7 @@ async fn sends_are_rate_limited_per_user(backend: Backend) {
     .await;
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
+    app.befriend(&alice, &bob).await;
     let c = alice.client.open_direct(bob.id()).await.unwrap();
     // Everything below runs well within the one-second burst window.
     let mut ws = alice.client.ws().await.unwrap();

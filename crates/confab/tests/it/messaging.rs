@@ -26,6 +26,7 @@ backend_tests! {
     async fn direct_chat_unread_and_marks(app) {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         assert_eq!(c.kind, "direct");
         assert_eq!(c.peer.as_ref().unwrap().id, bob.id());
@@ -61,6 +62,7 @@ backend_tests! {
     async fn retries_store_once_and_conflicts_are_refused(app) {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         let msg = text("same-id-1", "once");
         let sends: Vec<_> = (0..5).map(|_| {
@@ -85,6 +87,7 @@ backend_tests! {
     async fn concurrent_senders_get_gapless_ordered_seqs(app) {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         const PER: usize = 100;
         let mut tasks = Vec::new();
@@ -129,6 +132,7 @@ backend_tests! {
     async fn history_pages_both_ways_and_clear_hides_for_me_only(app) {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         for i in 1..=10 {
             alice.client.send(c.id, &text(&format!("h{i}"), &format!("m{i}"))).await.unwrap();
@@ -161,6 +165,7 @@ backend_tests! {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
         let eve = app.user("eve").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         alice.client.send(c.id, &text("s1", "secret")).await.unwrap();
         assert_eq!(code(&eve.client.history(c.id, None, None, None).await.unwrap_err()), (404, "not_found"));
@@ -198,6 +203,7 @@ backend_tests! {
     async fn images_in_messages_must_be_my_uploads(app) {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         let f = alice.client.upload(crate::media::png(20, 20), "a.png", "image/png").await.unwrap();
         let m = MessageIn { client_msg_id: "img1".into(), kind: "image".into(), body: serde_json::json!({"file_id": f.id}), reply_to: None, mentions: None };
@@ -212,7 +218,9 @@ backend_tests! {
         let me = app.user("me").await;
         let a = app.user("a").await;
         let b = app.user("b").await;
+        app.befriend(&me, &a).await;
         let ca = me.client.open_direct(a.id()).await.unwrap();
+        app.befriend(&me, &b).await;
         let cb = me.client.open_direct(b.id()).await.unwrap();
         a.client.send(ca.id, &text("x1", "from a")).await.unwrap();
         app.clock.advance(chrono::Duration::seconds(1));

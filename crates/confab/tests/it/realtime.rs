@@ -46,6 +46,7 @@ backend_tests! {
         let mut a2 = alice.client.ws().await.unwrap();
         let mut b1 = bob.client.ws().await.unwrap();
         let mut e1 = eve.client.ws().await.unwrap();
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
 
         a1.send_frame("send", Some("s1"), send_frame(c.id, "ws-1", "over the socket")).await.unwrap();
@@ -92,6 +93,7 @@ backend_tests! {
     async fn one_client_id_on_five_sockets_is_stored_once(app) {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         let mut sockets = Vec::new();
         for _ in 0..5 {
@@ -124,6 +126,7 @@ async fn messages_and_receipts_cross_nodes() {
     // Bob is connected to node B; Alice talks to node A.
     let bob_on_b = b.client.with_token(bob.tokens.access_token.clone());
     let mut bws = bob_on_b.ws().await.unwrap();
+    a.befriend(&alice, &bob).await;
     let c = alice.client.open_direct(bob.id()).await.unwrap();
     let ack = alice.client.send_text(c.id, "across nodes").await.unwrap();
     let m: MessageOut = bws

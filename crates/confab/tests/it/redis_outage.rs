@@ -158,6 +158,7 @@ async fn cross_node_push_resumes_after_a_redis_restart_and_sync_recovers_the_gap
     let bob = a.user("bob").await;
     let bob_on_b = b.client.with_token(bob.tokens.access_token.clone());
     let mut bws = bob_on_b.ws().await.unwrap();
+    a.befriend(&alice, &bob).await;
     let c = alice.client.open_direct(bob.id()).await.unwrap();
     let t = Duration::from_secs(5);
     alice.client.send_text(c.id, "before").await.unwrap();

@@ -39,6 +39,7 @@ backend_tests! {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
         let eve = app.user("eve").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         bob.client.send_text(c.id, "give me your password").await.unwrap();
 
@@ -77,6 +78,7 @@ backend_tests! {
         let admin = app.admin("root").await;
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         bob.client.send_text(c.id, "first version").await.unwrap();
         let r = alice.client.report(&on_message(c.id, 1)).await.unwrap();
@@ -132,6 +134,7 @@ backend_tests! {
         let admin = app.admin("root").await;
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         bob.client.send_text(c.id, "spam spam").await.unwrap();
         let r = alice.client.report(&on_message(c.id, 1)).await.unwrap();
@@ -231,6 +234,7 @@ async fn filter_reports_reach_the_queue_with_the_original_text() {
     let admin = app.admin("root").await;
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
+    app.befriend(&alice, &bob).await;
     let c = alice.client.open_direct(bob.id()).await.unwrap();
     alice.client.send_text(c.id, "you badword").await.unwrap();
     alice

@@ -8,6 +8,7 @@ mod m0003_uploads;
 mod m0004_messaging;
 mod m0005_moderation;
 mod m0006_message_files;
+mod m0008_social;
 mod m0010_admin;
 
 use sea_orm::DatabaseBackend;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_messaging::Migration),
             Box::new(m0005_moderation::Migration),
             Box::new(m0006_message_files::Migration),
+            Box::new(m0008_social::Migration),
             Box::new(m0010_admin::Migration),
         ]
     }
