@@ -10,9 +10,10 @@
 //! ```
 
 mod admin;
+mod groups;
 mod media;
 mod messaging;
-pub use media::Download;
+pub use media::{Download, UploadMeta};
 mod codes;
 mod social;
 
@@ -68,6 +69,14 @@ impl ClientError {
     pub fn code(&self) -> Option<&str> {
         match self {
             ClientError::Api { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The offending field, when the server named one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ClientError::Api { field, .. } => field.as_deref(),
             _ => None,
         }
     }

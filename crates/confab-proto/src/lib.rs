@@ -9,6 +9,7 @@
 //! - [`ws`]: WebSocket frames, presence, close codes.
 //! - [`oauth`]: third-party sign-in and linked identities.
 //! - [`social`]: friends, friend requests, blocks, follows, discovery privacy.
+//! - [`groups`]: groups, members and roles, invites, join requests, bans, `group.*` events.
 //! - [`admin`]: the world channel, reports, and the system administrator's API.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
@@ -18,6 +19,7 @@ pub mod accounts;
 pub mod admin;
 pub mod codes;
 pub mod error;
+pub mod groups;
 pub mod health;
 pub mod ids;
 pub mod media;

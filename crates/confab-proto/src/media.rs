@@ -15,7 +15,7 @@ use crate::ids::FileId;
 pub struct FileOut {
     /// File id (use it as an avatar, or in a message).
     pub id: FileId,
-    /// `image` (more kinds come with messaging).
+    /// `image`, `video`, `audio` or `file`: a message of that kind (or `file`) may carry it.
     pub kind: String,
     /// The type sniffed from the bytes.
     pub content_type: String,
@@ -23,10 +23,13 @@ pub struct FileOut {
     pub size: u64,
     /// SHA-256 of the bytes, hex.
     pub sha256: String,
-    /// Pixels, for images.
+    /// Pixels: measured for images, as declared for videos.
     pub width: Option<u32>,
-    /// Pixels, for images.
+    /// Pixels: measured for images, as declared for videos.
     pub height: Option<u32>,
+    /// Length in milliseconds, as declared for audio and video.
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
     /// The name the client gave (metadata only; sanitised).
     pub file_name: String,
     /// Where to download it (authorised).
@@ -35,4 +38,18 @@ pub struct FileOut {
     pub thumbnail_url: Option<String>,
     /// When it was uploaded.
     pub created_at: DateTime<Utc>,
+}
+
+/// A signed download URL: works without an `Authorization` header until it expires.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+#[schema(example = json!({"url": "/api/v1/files/7260000000000000001?u=7250000000000000001&exp=1795000000&sig=Zm9v…",
+    "thumbnail_url": "/api/v1/files/7260000000000000001?u=7250000000000000001&exp=1795000000&sig=Zm9v…&variant=thumbnail",
+    "expires_at": "2026-11-22T08:05:00Z"}))]
+pub struct FileUrlOut {
+    /// The file, signed for the caller (relative to the server).
+    pub url: String,
+    /// Its thumbnail, for images.
+    pub thumbnail_url: Option<String>,
+    /// When the URL stops working.
+    pub expires_at: DateTime<Utc>,
 }

@@ -90,6 +90,8 @@ pub struct Config {
     pub messaging: MessagingConfig,
     /// Friends, requests and who may message whom.
     pub social: SocialConfig,
+    /// Group sizes.
+    pub groups: GroupsConfig,
     /// The built-in world channel.
     pub channels: ChannelsConfig,
 }
@@ -116,6 +118,7 @@ impl Default for Config {
             moderation: ModerationConfig::default(),
             messaging: MessagingConfig::default(),
             social: SocialConfig::default(),
+            groups: GroupsConfig::default(),
             channels: ChannelsConfig::default(),
         }
     }
@@ -351,6 +354,25 @@ impl Default for ChannelsConfig {
         Self {
             world_posting: confab_proto::admin::Posting::Everyone,
             world_posts_per_minute: 6,
+        }
+    }
+}
+
+/// `[groups]`: member limits.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GroupsConfig {
+    /// A new group's member limit when its creator names none.
+    pub default_member_limit: u32,
+    /// The highest member limit a group may have.
+    pub max_member_limit: u32,
+}
+
+impl Default for GroupsConfig {
+    fn default() -> Self {
+        Self {
+            default_member_limit: 500,
+            max_member_limit: 10_000,
         }
     }
 }
@@ -622,6 +644,14 @@ pub struct MediaConfig {
     pub thumbnail_side: u32,
     /// An upload that takes longer is answered 408.
     pub upload_timeout_secs: u64,
+    /// Largest video upload, in bytes (counted while streaming; never buffered whole).
+    pub max_video_bytes: usize,
+    /// Largest audio upload, in bytes.
+    pub max_audio_bytes: usize,
+    /// Largest upload of any other allowed file (documents, archives…), in bytes.
+    pub max_file_bytes: usize,
+    /// How long a signed download URL (`POST /files/{id}/url`) stays valid, in seconds.
+    pub signed_url_ttl_secs: u64,
 }
 
 impl Default for MediaConfig {
@@ -632,6 +662,10 @@ impl Default for MediaConfig {
             max_image_pixels: 50_000_000,
             thumbnail_side: 320,
             upload_timeout_secs: 300,
+            max_video_bytes: 100 * 1024 * 1024,
+            max_audio_bytes: 20 * 1024 * 1024,
+            max_file_bytes: 100 * 1024 * 1024,
+            signed_url_ttl_secs: 300,
         }
     }
 }
@@ -640,7 +674,11 @@ impl MediaConfig {
     /// The largest body any upload route accepts (the biggest per-kind cap plus multipart
     /// framing).
     pub fn max_upload_body(&self) -> usize {
-        self.max_image_bytes + 64 * 1024
+        self.max_image_bytes
+            .max(self.max_video_bytes)
+            .max(self.max_audio_bytes)
+            .max(self.max_file_bytes)
+            + 64 * 1024
     }
 }
 
@@ -894,6 +932,16 @@ impl Config {
         if !(1..=100_000).contains(&self.social.max_friends) {
             return Err(invalid("social.max_friends", "must be 1..=100000"));
         }
+        let groups = &self.groups;
+        if !(2..=1_000_000).contains(&groups.max_member_limit) {
+            return Err(invalid("groups.max_member_limit", "must be 2..=1000000"));
+        }
+        if !(2..=groups.max_member_limit).contains(&groups.default_member_limit) {
+            return Err(invalid(
+                "groups.default_member_limit",
+                "must be 2..=groups.max_member_limit",
+            ));
+        }
         if !(1..=600).contains(&self.channels.world_posts_per_minute) {
             return Err(invalid(
                 "channels.world_posts_per_minute",
@@ -1047,6 +1095,18 @@ impl Config {
         }
         if !(1..=3600).contains(&m.upload_timeout_secs) {
             return Err(invalid("media.upload_timeout_secs", "must be 1..=3600"));
+        }
+        for (key, v) in [
+            ("media.max_video_bytes", m.max_video_bytes),
+            ("media.max_audio_bytes", m.max_audio_bytes),
+            ("media.max_file_bytes", m.max_file_bytes),
+        ] {
+            if !(1024..=4 * 1024 * 1024 * 1024).contains(&v) {
+                return Err(invalid(key, "must be 1024..=4294967296"));
+            }
+        }
+        if !(1..=3600).contains(&m.signed_url_ttl_secs) {
+            return Err(invalid("media.signed_url_ttl_secs", "must be 1..=3600"));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(invalid("log.level", "is not a valid tracing filter"));

@@ -14,9 +14,10 @@
 //! - [`events`]: node-to-node control messages (session revocation, membership, word-list
 //!   changes) over the bus.
 //! - [`gateway`]: WebSocket sessions, the socket registry, fan-out and presence.
+//! - [`groups`]: groups, roles, invites, join requests, bans, mutes and system messages.
 //! - [`http`]: router assembly, middleware, extractors, OpenAPI and the docs page.
 //! - [`infra`]: the ports (store, bus, cache, blobs, clock, ids) and their adapters.
-//! - [`media`]: uploaded files and their authorised download.
+//! - [`media`]: uploads of every kind (streamed, allow-listed), authorised and signed downloads.
 //! - [`messaging`]: conversations, the group-commit writer, history, sync, receipts.
 //! - [`moderation`]: the sensitive-word filter (normalise, match, mask) and reports.
 //! - [`notify`]: mail and SMS delivery ports (verification codes) and their adapters.
@@ -39,6 +40,7 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod gateway;
+pub mod groups;
 pub mod http;
 pub mod infra;
 pub mod media;
@@ -91,7 +93,7 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
-        let writer = messaging::writer::Writer::start(
+        let (writer, committed) = messaging::writer::Writer::start(
             infra.store.clone(),
             infra.ids.clone(),
             clock.clone(),
@@ -121,9 +123,12 @@ impl Application {
             gateway: gateway::Registry::new(),
             filter,
         };
-        channels::service::ensure_world(&state)
+        // The world channel exists before anything is published: the publisher sends its
+        // messages to every socket rather than to a member list.
+        let world = channels::service::ensure_world(&state)
             .await
             .map_err(|e| anyhow::anyhow!("cannot create the world channel: {e}"))?;
+        messaging::service::spawn_publisher(state.clone(), committed, world);
         events::spawn_listener(state.clone());
         gateway::spawn(state.clone());
         admin::service::spawn_reporter(state.clone());

@@ -62,6 +62,9 @@ pub struct TokenKeys {
     decoding: DecodingKey,
     validation: Validation,
     ttl_secs: i64,
+    /// Signs download URLs (media): derived from the same secret, so every node of a cluster
+    /// agrees on it, but never equal to it.
+    file_url_key: Vec<u8>,
 }
 
 impl TokenKeys {
@@ -83,7 +86,13 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(&secret),
             validation,
             ttl_secs: i64::try_from(config.auth.access_ttl_secs).unwrap_or(900),
+            file_url_key: derive_key(&secret, "confab file-url key v1")?,
         })
+    }
+
+    /// The key that signs download URLs (`media::model::url_signature`).
+    pub fn file_url_key(&self) -> &[u8] {
+        &self.file_url_key
     }
 
     /// Seconds an access token lives.
@@ -177,6 +186,15 @@ pub fn new_refresh_token() -> String {
 /// The stored form of a refresh token (or any other bearer secret).
 pub fn hash_secret(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A key for another purpose, derived from the signing secret (HMAC-SHA256 of the purpose).
+fn derive_key(secret: &[u8], purpose: &str) -> anyhow::Result<Vec<u8>> {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret)
+        .map_err(|_| anyhow::anyhow!("HMAC refused the secret"))?;
+    mac.update(purpose.as_bytes());
+    Ok(mac.finalize().into_bytes().to_vec())
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 
 use crate::config::S3Config;
 
@@ -75,6 +75,46 @@ pub struct BlobRead {
     pub size: u64,
     /// The content.
     pub stream: BoxStream<'static, Result<Bytes, BlobError>>,
+}
+
+/// A blob being written part by part ([`Blobs::create`]): bytes go to the store as they
+/// arrive, so a large upload is never held in memory whole. Nothing is visible under the key
+/// until [`BlobWriter::finish`]; dropping the writer (or [`BlobWriter::abort`]) leaves
+/// nothing behind on the local store (S3 abandons the multipart upload; a bucket lifecycle
+/// rule reaps those, see docs/files.md).
+pub struct BlobWriter {
+    inner: WriteMultipart,
+}
+
+/// Parts in flight per writer: bounds a writer's memory to about `(1 + this) × part size`.
+const PARTS_IN_FLIGHT: usize = 2;
+
+impl BlobWriter {
+    /// Appends bytes, waiting while too many parts are still being sent.
+    pub async fn write(&mut self, data: Bytes) -> Result<(), BlobError> {
+        self.inner
+            .wait_for_capacity(PARTS_IN_FLIGHT)
+            .await
+            .map_err(BlobError::Unavailable)?;
+        self.inner.put(data);
+        Ok(())
+    }
+
+    /// Completes the blob: it becomes readable under its key.
+    pub async fn finish(self) -> Result<(), BlobError> {
+        self.inner
+            .finish()
+            .await
+            .map(|_| ())
+            .map_err(BlobError::Unavailable)
+    }
+
+    /// Gives up: whatever was written is discarded (best effort).
+    pub async fn abort(self) {
+        if let Err(e) = self.inner.abort().await {
+            tracing::warn!(error = %e, "aborting a blob upload failed");
+        }
+    }
 }
 
 /// The blob store in use.
@@ -146,6 +186,24 @@ impl Blobs {
             .await
             .map(|_| ())
             .map_err(BlobError::Unavailable)
+    }
+
+    /// Starts writing a blob under `key` in parts (for uploads too large to buffer).
+    pub async fn create(&self, key: &BlobKey) -> Result<BlobWriter, BlobError> {
+        let upload = self
+            .store
+            .put_multipart(&key.path())
+            .await
+            .map_err(BlobError::Unavailable)?;
+        // S3 needs parts of at least 5 MiB (but the last); a local file takes any size.
+        let part = if self.kind == "s3" {
+            5 * 1024 * 1024
+        } else {
+            1024 * 1024
+        };
+        Ok(BlobWriter {
+            inner: WriteMultipart::new_with_chunk_size(upload, part),
+        })
     }
 
     /// Reads a whole blob; `None` if there is none under `key`.

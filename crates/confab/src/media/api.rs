@@ -1,19 +1,22 @@
-//! Routes: `POST /uploads` (multipart) and `GET /files/{id}`.
+//! Routes: `POST /uploads` (multipart), `GET /files/{id}` and `POST /files/{id}/url`.
 
 use axum::body::Body;
+use axum::extract::multipart::Field;
 use axum::extract::{Multipart, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::BytesMut;
 use confab_proto::ErrorBody;
 use confab_proto::ErrorCode;
-use confab_proto::ids::FileId;
-use confab_proto::media::FileOut;
+use confab_proto::ids::{FileId, UserId};
+use confab_proto::media::{FileOut, FileUrlOut};
+use futures::StreamExt;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::model::Declared;
 use super::service;
 use super::store;
 use crate::accounts::auth::AuthUser;
@@ -26,16 +29,28 @@ pub fn upload_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(upload_file))
 }
 
-/// The download route (mounted under `/api/v1`).
+/// The download routes (mounted under `/api/v1`).
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_file))
+    OpenApiRouter::new()
+        .routes(routes!(get_file))
+        .routes(routes!(sign_file_url))
 }
 
-/// The multipart form `POST /uploads` takes.
+/// The multipart form `POST /uploads` takes. Text parts come before `file`, which is last.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct UploadForm {
-    /// The file. Its type is decided from its bytes: PNG, JPEG, GIF or WebP for now.
+    /// What the upload is for: `image`, `video`, `audio` or `file`. Default: decided from
+    /// the bytes (see docs/files.md for which types may be which kind).
+    kind: Option<String>,
+    /// Audio and video: length in milliseconds, 1 to 86,400,000 (as the client measured it).
+    duration_ms: Option<u64>,
+    /// Video: width in pixels, 1 to 16,384 (with `height`).
+    width: Option<u32>,
+    /// Video: height in pixels, 1 to 16,384 (with `width`).
+    height: Option<u32>,
+    /// The file. Its type is decided from its bytes against an allow-list; its name is kept
+    /// as metadata only.
     #[schema(format = Binary, content_media_type = "application/octet-stream")]
     file: String,
 }
@@ -51,69 +66,85 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     }
 }
 
-/// Upload a file (an image for now: PNG, JPEG, GIF or WebP).
+/// A metadata part's value: short UTF-8 text.
+async fn small_text(mut field: Field<'_>, name: &str) -> Result<String, ApiError> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+        if buf.len() + chunk.len() > 64 {
+            return Err(ApiError::invalid(
+                name.to_owned(),
+                format!("{name}: at most 64 bytes"),
+            ));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    String::from_utf8(buf)
+        .map_err(|_| ApiError::invalid(name.to_owned(), format!("{name}: not UTF-8 text")))
+}
+
+/// Upload a file: an image, video, audio or other document.
 ///
-/// The body is `multipart/form-data` with one part named `file`. The type comes from the
-/// bytes, not the name or the part's Content-Type; the size cap is enforced while reading;
-/// image dimensions are checked from the header before anything is decoded; a thumbnail is
-/// made. The client's file name is kept as metadata only.
+/// The body is `multipart/form-data`: optional text parts `kind`, `duration_ms`, `width`,
+/// `height`, then one part named `file`, last. The type comes from the bytes, not the name
+/// or the part's Content-Type, against an allow-list per kind; executables, HTML, SVG, XML
+/// and scripts are refused. The size cap of the kind (`media.max_*_bytes`) is enforced
+/// while the body streams into storage. Images are measured from their header before
+/// decoding and get a thumbnail. The client's file name is kept as metadata only.
 #[utoipa::path(post, path = "/uploads", tag = "files", security(("bearer" = [])),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, body = FileOut),
-        (status = 413, description = "`payload_too_large`", body = ErrorBody),
+        (status = 400, description = "`bad_request` (malformed multipart)", body = ErrorBody),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large` (over the kind's cap)", body = ErrorBody),
         (status = 415, description = "`unsupported_file_type`", body = ErrorBody),
-        (status = 422, description = "`image_too_large`", body = ErrorBody)))]
+        (status = 422, description = "`validation_failed` (a metadata part), `image_too_large`", body = ErrorBody)))]
 pub async fn upload_file(
     auth: AuthUser,
     State(state): State<AppState>,
     mut form: Multipart,
 ) -> ApiResult<(StatusCode, AppJson<FileOut>)> {
-    let cap = state.config.media.max_image_bytes;
-    while let Some(mut field) = form.next_field().await.map_err(multipart_error)? {
-        if field.name() != Some("file") {
-            continue;
-        }
-        let file_name = service::clean_file_name(field.file_name());
-        let mut buf = BytesMut::new();
-        let mut content_type = None;
-        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-            if buf.len() + chunk.len() > cap {
-                return Err(ApiError::new(
-                    ErrorCode::PayloadTooLarge,
-                    format!("images are limited to {cap} bytes"),
+    let mut declared = Declared::default();
+    let staged = loop {
+        let Some(field) = form.next_field().await.map_err(multipart_error)? else {
+            return Err(ApiError::invalid(
+                "file",
+                "send the file in a multipart part named `file`",
+            ));
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        match name.as_str() {
+            "file" => {
+                let file_name = service::clean_file_name(field.file_name());
+                let body = field.map(|c| c.map_err(multipart_error));
+                break service::receive(&state, auth.user_id, &declared, file_name, body).await?;
+            }
+            "kind" | "duration_ms" | "width" | "height" => {
+                let value = small_text(field, &name).await?;
+                declared.set(&name, &value)?;
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    "file",
+                    "unknown part: the form takes kind, duration_ms, width, height and file",
                 ));
             }
-            buf.extend_from_slice(&chunk);
-            // Decide the type as soon as the magic bytes are in, before reading the rest.
-            if content_type.is_none() && buf.len() >= 16 {
-                content_type = Some(service::sniff_image(&buf).ok_or_else(unsupported)?);
-            }
         }
-        let content_type = match content_type {
-            Some(t) => t,
-            None => service::sniff_image(&buf).ok_or_else(unsupported)?,
-        };
-        let upload =
-            service::store_image(&state, auth.user_id, buf.freeze(), content_type, file_name)
-                .await?;
-        return Ok((StatusCode::CREATED, AppJson(service::file_out(&upload))));
+    };
+    // `file` is the last part: anything after it would be ignored silently otherwise.
+    let rest = form.next_field().await.map(|f| f.is_some());
+    if !matches!(rest, Ok(false)) {
+        service::discard(&state, staged).await;
+        return Err(match rest {
+            Err(e) => multipart_error(e),
+            Ok(_) => ApiError::invalid("file", "the `file` part must be the last part"),
+        });
     }
-    Err(ApiError::invalid(
-        "file",
-        "send the file in a multipart part named `file`",
-    ))
+    let upload = service::commit(&state, staged).await?;
+    Ok((StatusCode::CREATED, AppJson(service::file_out(&upload))))
 }
 
-fn unsupported() -> ApiError {
-    ApiError::new(
-        ErrorCode::UnsupportedFileType,
-        "only PNG, JPEG, GIF and WebP images can be uploaded here (decided from the file's bytes)",
-    )
-    .with_field("file")
-}
-
-/// Which rendition to download.
+/// Which rendition to download, and the signature of a signed URL.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -121,28 +152,66 @@ pub struct FileQuery {
     /// `original` (default) or `thumbnail` (images).
     #[serde(default)]
     pub variant: Option<String>,
+    /// Signed URL: the user it was signed for.
+    #[serde(default)]
+    #[param(value_type = Option<String>)]
+    pub u: Option<UserId>,
+    /// Signed URL: expiry, Unix seconds.
+    #[serde(default)]
+    pub exp: Option<i64>,
+    /// Signed URL: the signature.
+    #[serde(default)]
+    pub sig: Option<String>,
 }
 
-/// Download a file I may see: my own, or any user's avatar.
+/// Download a file I may see (or through a signed URL, without signing in).
 ///
-/// Served with `X-Content-Type-Options: nosniff` and a restrictive CSP; inline only for
-/// allow-listed image types, otherwise as an attachment.
-#[utoipa::path(get, path = "/files/{id}", tag = "files", security(("bearer" = [])),
+/// Allowed: my own files, any active user's avatar, and files carried by a message I can
+/// see in one of my conversations (inside my window, not recalled). With `u`, `exp` and
+/// `sig` from `POST /files/{id}/url`, no `Authorization` header is needed until the URL
+/// expires, and access is checked again for the user it was signed for. Served with
+/// `X-Content-Type-Options: nosniff` and a restrictive CSP; inline only for decoded images
+/// of the allow-listed types, otherwise as an attachment.
+#[utoipa::path(get, path = "/files/{id}", tag = "files", security(("bearer" = []), ()),
     params(("id" = String, Path, description = "File id"), FileQuery),
     responses(
         (status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 404, description = "`not_found` (also when you may not see it)", body = ErrorBody)))]
+        (status = 401, description = "`unauthorized` (no token and no signature)", body = ErrorBody),
+        (status = 403, description = "`signature_invalid`, `signature_expired`", body = ErrorBody),
+        (status = 404, description = "`not_found` (also when you may not see it)", body = ErrorBody),
+        (status = 422, description = "`validation_failed` (variant; an incomplete signature)", body = ErrorBody)))]
 pub async fn get_file(
-    auth: AuthUser,
     State(state): State<AppState>,
+    parts: Parts,
     AppPath(id): AppPath<FileId>,
     AppQuery(q): AppQuery<FileQuery>,
 ) -> ApiResult<Response> {
+    let (user, max_age) = match (q.u, q.exp, q.sig.as_deref()) {
+        (None, None, None) => {
+            let token = crate::accounts::auth::bearer(&parts).ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Unauthorized,
+                    "sign in first (`Authorization: Bearer <access token>`), or use a signed URL",
+                )
+            })?;
+            let who = crate::accounts::auth::authenticate(&state, token).await?;
+            (who.user_id, 86_400)
+        }
+        (Some(u), Some(exp), Some(sig)) if sig.len() <= 128 => {
+            (u, service::check_signed(&state, id, u, exp, sig)?)
+        }
+        _ => {
+            return Err(ApiError::invalid(
+                "sig",
+                "a signed URL carries u, exp and sig together, as POST /files/{id}/url made it",
+            ));
+        }
+    };
     let not_found = || ApiError::new(ErrorCode::NotFound, "no such file");
     let file = store::find_upload(state.store.reader(), id)
         .await?
         .ok_or_else(not_found)?;
-    if !service::may_read(&state, auth.user_id, &file).await? {
+    if !service::may_read(&state, user, &file).await? {
         return Err(not_found());
     }
     let (key, content_type) = match q.variant.as_deref() {
@@ -162,14 +231,7 @@ pub async fn get_file(
     let key = crate::infra::blob::BlobKey::new(&segments)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("stored key is not a blob key")))?;
     let read = state.blobs.open(&key).await?.ok_or_else(not_found)?;
-    let disposition = if service::inline_safe(&content_type) {
-        "inline".to_owned()
-    } else {
-        format!(
-            "attachment; filename=\"{}\"",
-            file.file_name.replace(['"', '\\'], "_")
-        )
-    };
+    let disposition = super::model::disposition(&file.kind, &content_type, &file.file_name);
     let mut resp = Body::from_stream(read.stream).into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -186,12 +248,38 @@ pub async fn get_file(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static("default-src 'none'; sandbox"),
     );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=86400"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
+    if let Ok(v) = HeaderValue::from_str(&format!("private, max-age={max_age}")) {
+        h.insert(header::CACHE_CONTROL, v);
     }
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).unwrap_or(HeaderValue::from_static("attachment")),
+    );
     Ok(resp)
+}
+
+/// Get a signed, short-lived download URL for a file I may see.
+///
+/// The URL works without an `Authorization` header (for `<img src>`, players, downloads)
+/// until `expires_at` (`media.signed_url_ttl_secs`, default 300 s). It is signed for me:
+/// when used, access is checked again as for me (a recalled message stops it working).
+#[utoipa::path(post, path = "/files/{id}/url", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path, description = "File id")),
+    responses(
+        (status = 200, body = FileUrlOut),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 404, description = "`not_found` (also when you may not see it)", body = ErrorBody)))]
+pub async fn sign_file_url(
+    auth: AuthUser,
+    State(state): State<AppState>,
+    AppPath(id): AppPath<FileId>,
+) -> ApiResult<AppJson<FileUrlOut>> {
+    let not_found = || ApiError::new(ErrorCode::NotFound, "no such file");
+    let file = store::find_upload(state.store.reader(), id)
+        .await?
+        .ok_or_else(not_found)?;
+    if !service::may_read(&state, auth.user_id, &file).await? {
+        return Err(not_found());
+    }
+    Ok(AppJson(service::signed_url(&state, auth.user_id, &file)?))
 }

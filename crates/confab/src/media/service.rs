@@ -3,97 +3,222 @@
 
 use std::io::Cursor;
 
-use bytes::Bytes;
-use chrono::Datelike;
+use bytes::{Bytes, BytesMut};
+use chrono::{DateTime, Datelike, Utc};
 use confab_proto::ErrorCode;
 use confab_proto::ids::{FileId, UserId};
-use confab_proto::media::FileOut;
+use confab_proto::media::{FileOut, FileUrlOut};
+use futures::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 
+use super::model::{self, Declared, Kind, SNIFF_BYTES};
 use super::store::{self, Upload};
 use crate::error::ApiError;
-use crate::infra::blob::BlobKey;
+use crate::infra::blob::{BlobKey, BlobWriter};
 use crate::state::AppState;
 
-/// Image types accepted, by sniffed MIME type. Browsers render these safely inline.
-const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
+pub use super::model::clean_file_name;
 
-/// Whether a type may be shown inline (everything else downloads as an attachment).
-pub fn inline_safe(content_type: &str) -> bool {
-    IMAGE_TYPES.contains(&content_type)
+/// An upload whose bytes are in the blob store and whose row is not written yet: the
+/// handler [`commit`]s it once the whole form has been read, or [`discard`]s it.
+pub struct Staged {
+    upload: Upload,
 }
 
-/// The client's file name as metadata: no path, no control characters, at most 255 chars.
-pub fn clean_file_name(raw: Option<&str>) -> String {
-    let raw = raw.unwrap_or("");
-    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| {
-            !c.is_control() && !matches!(c, '"' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-        })
-        .take(255)
-        .collect();
-    let cleaned = cleaned.trim().trim_matches('.').to_owned();
-    if cleaned.is_empty() {
-        "file".to_owned()
-    } else {
-        cleaned
+/// Receives one file part: decides its type from the first bytes, then — within the size
+/// cap of its kind, counted as the bytes arrive — buffers an image (it is decoded) or
+/// streams anything else into the blob store while hashing it. Nothing is recorded yet.
+pub async fn receive<S>(
+    state: &AppState,
+    owner: UserId,
+    declared: &Declared,
+    file_name: String,
+    mut body: S,
+) -> Result<Staged, ApiError>
+where
+    S: Stream<Item = Result<Bytes, ApiError>> + Unpin,
+{
+    model::check_file_name(&file_name)?;
+    let cfg = &state.config.media;
+    let mut head = BytesMut::new();
+    while head.len() < SNIFF_BYTES {
+        match body.next().await {
+            Some(chunk) => head.extend_from_slice(&chunk?),
+            None => break,
+        }
+    }
+    let window = &head[..head.len().min(SNIFF_BYTES)];
+    let (content_type, kind) =
+        model::classify(window, declared.kind).map_err(model::Refusal::into_error)?;
+    declared.check_for(kind)?;
+    let cap = kind.cap(cfg);
+    let too_large = || {
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("{} uploads are limited to {cap} bytes", kind.as_str()),
+        )
+        .with_field("file")
+    };
+    if head.len() > cap {
+        return Err(too_large());
+    }
+    let id = FileId(state.ids.next_id());
+    let keys = Keys::new(state, id)?;
+    if kind == Kind::Image {
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            if head.len() + chunk.len() > cap {
+                return Err(too_large());
+            }
+            head.extend_from_slice(&chunk);
+        }
+        return stage_image(
+            state,
+            owner,
+            id,
+            keys,
+            head.freeze(),
+            content_type,
+            file_name,
+        )
+        .await;
+    }
+    let mut writer = state.blobs.create(&keys.original).await?;
+    let (size, sha256) = match pump(&mut writer, head.freeze(), &mut body, cap).await {
+        Ok(v) => v,
+        Err(e) => {
+            writer.abort().await;
+            return Err(if e.code() == ErrorCode::PayloadTooLarge {
+                too_large()
+            } else {
+                e
+            });
+        }
+    };
+    writer.finish().await?;
+    Ok(Staged {
+        upload: Upload {
+            id,
+            owner,
+            kind: kind.as_str().into(),
+            storage_key: keys.original.as_str().to_owned(),
+            thumb_key: None,
+            content_type: content_type.to_owned(),
+            size: i64::try_from(size).map_err(ApiError::internal)?,
+            sha256,
+            width: declared.width,
+            height: declared.height,
+            duration_ms: declared.duration_ms,
+            file_name,
+            created_at: state.clock.now(),
+        },
+    })
+}
+
+/// Copies `head` then the rest of `body` into `writer`, refusing past `cap` bytes; returns
+/// the size and the SHA-256 (hex).
+async fn pump<S>(
+    writer: &mut BlobWriter,
+    head: Bytes,
+    body: &mut S,
+    cap: usize,
+) -> Result<(usize, String), ApiError>
+where
+    S: Stream<Item = Result<Bytes, ApiError>> + Unpin,
+{
+    let mut sha = Sha256::new();
+    let mut size = head.len();
+    sha.update(&head);
+    writer.write(head).await?;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        size += chunk.len();
+        if size > cap {
+            return Err(ApiError::new(ErrorCode::PayloadTooLarge, "too large"));
+        }
+        sha.update(&chunk);
+        writer.write(chunk).await?;
+    }
+    Ok((size, hex::encode(sha.finalize())))
+}
+
+/// Writes the upload's row: from now on it exists. (If that fails, its blobs are removed.)
+pub async fn commit(state: &AppState, staged: Staged) -> Result<Upload, ApiError> {
+    if let Err(e) = store::create_upload(state.store.writer(), &staged.upload).await {
+        discard(state, staged).await;
+        return Err(e.into());
+    }
+    Ok(staged.upload)
+}
+
+/// Removes a staged upload's blobs (best effort: a leftover blob without a row is unreachable).
+pub async fn discard(state: &AppState, staged: Staged) {
+    let u = staged.upload;
+    for key in std::iter::once(u.storage_key).chain(u.thumb_key) {
+        let segments: Vec<&str> = key.split('/').collect();
+        if let Some(k) = BlobKey::new(&segments)
+            && let Err(e) = state.blobs.delete(&k).await
+        {
+            tracing::warn!(error = %e, "could not remove the blob of a refused upload");
+        }
     }
 }
 
-/// The type of `head` (the first bytes of a file) from its magic bytes, if allowed as an image.
-pub fn sniff_image(head: &[u8]) -> Option<&'static str> {
-    let kind = infer::get(head)?;
-    IMAGE_TYPES.iter().copied().find(|t| *t == kind.mime_type())
+/// The blob keys of a new upload: `uploads/YYYY/MM/{id}` and `{id}-thumb`.
+struct Keys {
+    original: BlobKey,
+    thumb: BlobKey,
 }
 
-/// Stores an uploaded image: checks its dimensions from the header before decoding,
-/// decodes it with allocation limits to make a thumbnail, and records it.
-pub async fn store_image(
+impl Keys {
+    fn new(state: &AppState, id: FileId) -> Result<Self, ApiError> {
+        let now = state.clock.now();
+        let (y, m) = (format!("{:04}", now.year()), format!("{:02}", now.month()));
+        let bad = || ApiError::internal(anyhow::anyhow!("bad blob key"));
+        Ok(Self {
+            original: BlobKey::new(&["uploads", &y, &m, &id.to_string()]).ok_or_else(bad)?,
+            thumb: BlobKey::new(&["uploads", &y, &m, &format!("{id}-thumb")]).ok_or_else(bad)?,
+        })
+    }
+}
+
+/// Stages an uploaded image: checks its dimensions from the header before decoding,
+/// decodes it with allocation limits to make a thumbnail, and stores both.
+async fn stage_image(
     state: &AppState,
     owner: UserId,
+    id: FileId,
+    keys: Keys,
     bytes: Bytes,
     content_type: &'static str,
     file_name: String,
-) -> Result<Upload, ApiError> {
+) -> Result<Staged, ApiError> {
     let cfg = state.config.media.clone();
     let data = bytes.clone();
     let (width, height, thumb) = tokio::task::spawn_blocking(move || analyse_image(&data, &cfg))
         .await
         .map_err(ApiError::internal)??;
-    let id = FileId(state.ids.next_id());
-    let now = state.clock.now();
-    let dir = [
-        "uploads".to_owned(),
-        format!("{:04}", now.year()),
-        format!("{:02}", now.month()),
-    ];
-    let key = BlobKey::new(&[&dir[0], &dir[1], &dir[2], &id.to_string()])
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad blob key")))?;
-    let thumb_key = BlobKey::new(&[&dir[0], &dir[1], &dir[2], &format!("{id}-thumb")])
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("bad blob key")))?;
     let sha = hex::encode(Sha256::digest(&bytes));
     let size = bytes.len() as i64;
-    state.blobs.put(&key, bytes).await?;
-    state.blobs.put(&thumb_key, thumb).await?;
-    let upload = Upload {
-        id,
-        owner,
-        kind: "image".into(),
-        storage_key: key.as_str().to_owned(),
-        thumb_key: Some(thumb_key.as_str().to_owned()),
-        content_type: content_type.to_owned(),
-        size,
-        sha256: sha,
-        width: i32::try_from(width).ok(),
-        height: i32::try_from(height).ok(),
-        duration_ms: None,
-        file_name,
-        created_at: now,
-    };
-    store::create_upload(state.store.writer(), &upload).await?;
-    Ok(upload)
+    state.blobs.put(&keys.original, bytes).await?;
+    state.blobs.put(&keys.thumb, thumb).await?;
+    Ok(Staged {
+        upload: Upload {
+            id,
+            owner,
+            kind: "image".into(),
+            storage_key: keys.original.as_str().to_owned(),
+            thumb_key: Some(keys.thumb.as_str().to_owned()),
+            content_type: content_type.to_owned(),
+            size,
+            sha256: sha,
+            width: i32::try_from(width).ok(),
+            height: i32::try_from(height).ok(),
+            duration_ms: None,
+            file_name,
+            created_at: state.clock.now(),
+        },
+    })
 }
 
 fn analyse_image(
@@ -149,6 +274,7 @@ pub fn file_out(u: &Upload) -> FileOut {
         sha256: u.sha256.clone(),
         width: u.width.and_then(|v| u32::try_from(v).ok()),
         height: u.height.and_then(|v| u32::try_from(v).ok()),
+        duration_ms: u.duration_ms.and_then(|v| u64::try_from(v).ok()),
         file_name: u.file_name.clone(),
         url: format!("/api/v1/files/{}", u.id),
         thumbnail_url: u
@@ -173,6 +299,56 @@ pub async fn may_read(state: &AppState, user: UserId, file: &Upload) -> Result<b
     Ok(store::shared_with(db, file.id, user).await?)
 }
 
+/// A download URL for `file` signed for `user`, valid for `media.signed_url_ttl_secs`.
+pub fn signed_url(state: &AppState, user: UserId, file: &Upload) -> Result<FileUrlOut, ApiError> {
+    let ttl = i64::try_from(state.config.media.signed_url_ttl_secs).unwrap_or(300);
+    let expires = state.clock.now().timestamp() + ttl;
+    let sig = model::url_signature(state.auth.tokens.file_url_key(), file.id, user, expires)?;
+    let url = format!("/api/v1/files/{}?u={user}&exp={expires}&sig={sig}", file.id);
+    Ok(FileUrlOut {
+        thumbnail_url: file
+            .thumb_key
+            .as_ref()
+            .map(|_| format!("{url}&variant=thumbnail")),
+        url,
+        expires_at: DateTime::<Utc>::from_timestamp(expires, 0)
+            .unwrap_or_else(|| state.clock.now()),
+    })
+}
+
+/// Checks a signed URL's (user, expiry, signature) for `file`: the signature first (so a
+/// forged one learns nothing), then the expiry — past, or further ahead than the TTL now
+/// allows (the TTL was shortened since), both refuse. Returns the seconds it has left.
+pub fn check_signed(
+    state: &AppState,
+    file: FileId,
+    user: UserId,
+    expires: i64,
+    sig: &str,
+) -> Result<i64, ApiError> {
+    if !model::url_signature_ok(state.auth.tokens.file_url_key(), file, user, expires, sig) {
+        return Err(ApiError::new(
+            ErrorCode::SignatureInvalid,
+            "this file URL's signature does not match",
+        ));
+    }
+    let now = state.clock.now().timestamp();
+    let ttl = i64::try_from(state.config.media.signed_url_ttl_secs).unwrap_or(300);
+    if now > expires {
+        return Err(ApiError::new(
+            ErrorCode::SignatureExpired,
+            "this file URL has expired; ask for a new one",
+        ));
+    }
+    if expires - now > ttl {
+        return Err(ApiError::new(
+            ErrorCode::SignatureInvalid,
+            "this file URL outlives the allowed lifetime",
+        ));
+    }
+    Ok(expires - now)
+}
+
 /// The file, if `user` uploaded it and it is an image (avatars, covers).
 pub async fn require_own_image(
     state: &AppState,
@@ -187,41 +363,5 @@ pub async fn require_own_image(
         )
         .with_field("avatar")),
         _ => Err(ApiError::new(ErrorCode::NotFound, "no such file of yours").with_field("avatar")),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn file_names_are_metadata_only() {
-        assert_eq!(clean_file_name(Some("../../etc/passwd")), "passwd");
-        assert_eq!(clean_file_name(Some("..\\..\\boot.ini")), "boot.ini");
-        assert_eq!(clean_file_name(Some("a\0b\r\n.png")), "ab.png");
-        assert_eq!(clean_file_name(Some("evil\u{202e}gnp.exe")), "evilgnp.exe");
-        assert_eq!(clean_file_name(Some("..")), "file");
-        assert_eq!(clean_file_name(None), "file");
-        assert_eq!(clean_file_name(Some(&"x".repeat(999))).len(), 255);
-    }
-
-    #[test]
-    fn only_real_images_pass_the_sniffer() {
-        assert_eq!(
-            sniff_image(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
-            Some("image/png")
-        );
-        assert_eq!(
-            sniff_image(b"\xff\xd8\xff\xe0\0\x10JFIF"),
-            Some("image/jpeg")
-        );
-        assert_eq!(sniff_image(b"GIF89a...."), Some("image/gif"));
-        assert_eq!(
-            sniff_image(b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
-            None
-        );
-        assert_eq!(sniff_image(b"<html><script>alert(1)</script>"), None);
-        assert_eq!(sniff_image(b"%PDF-1.7"), None);
-        assert_eq!(sniff_image(b"MZ\x90\0"), None);
     }
 }

@@ -124,12 +124,20 @@ pub async fn recall(
     seq: i64,
 ) -> Result<(), ApiError> {
     let (m, topic) = target(state, me, conv, seq, Access::Change).await?;
-    if m.sender_id != me {
-        // Hook: a group owner/admin may recall anyone's message at any time; groups will
-        // authorise that here (ask groups for my role) before refusing.
+    if m.kind == "system" {
+        // The record of a group change is the server's, not its actor's.
         return Err(ApiError::new(
             ErrorCode::NotSender,
-            "only the sender may recall a message",
+            "system messages cannot be recalled",
+        ));
+    }
+    // A group's owner or admin may recall anyone's message of a lower role, at any time.
+    let as_manager = m.sender_id != me
+        && crate::groups::service::may_recall_as_manager(state, conv, me, m.sender_id).await?;
+    if m.sender_id != me && !as_manager {
+        return Err(ApiError::new(
+            ErrorCode::NotSender,
+            "only the sender (or a group's owner or admin) may recall a message",
         ));
     }
     if m.recalled_at.is_some() {
@@ -137,7 +145,7 @@ pub async fn recall(
     }
     // At the store's precision (ms), so the event says exactly what history will.
     let now = from_ms(to_ms(state.clock.now()));
-    if !within(m.created_at, now, state.config.messaging.recall_window_secs) {
+    if !as_manager && !within(m.created_at, now, state.config.messaging.recall_window_secs) {
         return Err(ApiError::new(
             ErrorCode::RecallWindowPassed,
             "the message is too old to recall",
@@ -310,8 +318,10 @@ async fn summary(
     })
 }
 
-/// Who read a message: current members other than the sender who joined before it, and
-/// those of them whose read mark reached it. Any member who may see the message may ask.
+/// Who read a message: current members other than the sender whose window holds it
+/// (joined before it, not cleared past it), and those of them whose read mark reached it.
+/// Any member who may see the message may ask — in a group only its sender, the owner and
+/// the admins.
 pub async fn readers(
     state: &AppState,
     me: UserId,
@@ -319,6 +329,12 @@ pub async fn readers(
     seq: i64,
 ) -> Result<ReadersOut, ApiError> {
     let (m, _) = target(state, me, conv, seq, Access::Read).await?;
+    if !crate::groups::service::may_list_readers(state, conv, me, m.sender_id).await? {
+        return Err(ApiError::new(
+            ErrorCode::NotSender,
+            "in a group, only the sender, the owner and admins may see who read a message",
+        ));
+    }
     let members = store::list_members(state.store.reader(), conv, false).await?;
     let eligible: Vec<_> = members
         .iter()

@@ -217,12 +217,24 @@ pub async fn send_as(
     if c.kind == "direct" {
         crate::social::service::check_direct_conversation(state, me, conv).await?;
     }
+    // Group rules (mutes, mute-all, dissolved, `@all`); the writer re-checks membership
+    // under the conversation lock.
+    let mentions_all = input
+        .mentions
+        .as_ref()
+        .is_some_and(|l| l.contains(&confab_proto::messaging::Mention::All));
+    crate::groups::service::check_send(state, conv, &c.kind, me, mentions_all).await?;
     if c.kind == CHANNEL {
         crate::channels::policy::check_post(state, me, conv).await?;
     }
     if let Some((file, kind)) = body.file {
         match crate::media::store::find_upload(state.store.reader(), file).await? {
-            Some(u) if u.owner == me && (u.kind == kind || kind == "file") => {}
+            // A `file` message may carry any upload; the others need an upload of their kind.
+            Some(u) if u.owner == me && (u.kind == kind || kind == "file") => {
+                // What a receiver needs to render the attachment, from the upload itself
+                // (never from the client), so a retry carries the very same body.
+                body.json["file"] = attachment_meta(&u);
+            }
             Some(u) if u.owner == me => {
                 return Err(ApiError::new(
                     ErrorCode::InvalidMessage,
@@ -280,13 +292,8 @@ pub async fn send_as(
         })
         .await?;
     let stored = match outcome {
+        // The writer's publisher pushes `message.new`, in seq order (writer.rs).
         Outcome::Stored(m) => {
-            push(
-                state,
-                topic_of(&c),
-                ServerEvent::MessageNew(message_out(&m)),
-            )
-            .await;
             metrics::counter!("confab_messages_sent_total").increment(1);
             if let Some(original) = review {
                 report_for_review(state, &m, original).await;
@@ -315,6 +322,27 @@ pub async fn send_as(
         client_msg_id: stored.client_msg_id,
         created_at: stored.created_at,
     })
+}
+
+/// An attachment's facts as stored in the message body: kind, type, size, name, and the
+/// dimensions or duration when known.
+fn attachment_meta(u: &crate::media::store::Upload) -> serde_json::Value {
+    let mut meta = serde_json::json!({
+        "kind": u.kind,
+        "content_type": u.content_type,
+        "size": u.size,
+        "file_name": u.file_name,
+    });
+    for (key, v) in [
+        ("width", u.width.map(i64::from)),
+        ("height", u.height.map(i64::from)),
+        ("duration_ms", u.duration_ms),
+    ] {
+        if let Some(v) = v {
+            meta[key] = v.into();
+        }
+    }
+    meta
 }
 
 /// The user-written fields of a kind's body (key, field name for errors): a text's text, an
@@ -411,6 +439,33 @@ async fn send_limit(state: &AppState, me: UserId) -> Result<(), ApiError> {
         }
     }
     Ok(())
+}
+
+/// Starts the node's publisher: it pushes `message.new` for every message the writer
+/// stored, one batch after another and in seq order within each, so the node's sockets see
+/// each conversation in seq order. It drains what is queued before stopping at shutdown.
+///
+/// `world` is the world channel's conversation: its messages go to every socket
+/// ([`topic_of`]); every other conversation's go to its members.
+pub fn spawn_publisher(
+    state: AppState,
+    mut committed: super::writer::Committed,
+    world: ConversationId,
+) {
+    let st = state.clone();
+    state.tasks.spawn("message-publisher", async move {
+        while let Some(batch) = committed.recv().await {
+            for m in batch {
+                let conv = m.conversation_id;
+                let topic = if conv == world {
+                    Topic::Everyone
+                } else {
+                    Topic::Conversation(conv)
+                };
+                push(&st, topic, ServerEvent::MessageNew(message_out(&m))).await;
+            }
+        }
+    });
 }
 
 /// Pushes an event to every socket `topic` addresses (after the change is committed).

@@ -14,7 +14,15 @@
 //! 4. allocate `last_seq + 1 … + k` per conversation with one `UPDATE … CASE`;
 //! 5. insert every new message with one multi-row `INSERT`;
 //! 6. move each sender's read/recv marks to its own newest message (one `UPDATE … CASE`);
-//! 7. commit, then answer every sender.
+//! 7. commit, hand the batch's new messages (in seq order) to the node's publisher, then
+//!    answer every sender.
+//!
+//! Publishing is the writer's job, not the senders': two senders woken by one batch (or by
+//! two batches in a row) would otherwise race to publish, and devices would see seq 7
+//! before seq 6. One ordered queue from this task to one publisher task keeps a node's
+//! `message.new` events in seq order per conversation, and publishes even when the sender
+//! went away right after the commit. (Across nodes, order on the wire is best-effort;
+//! clients order by seq and fill gaps, docs/protocol.md.)
 //!
 //! A deadlock or lock timeout retries the batch. A unique-key conflict (the same client id
 //! racing in two batches, possibly on two nodes) fails the multi-row insert, so the batch is
@@ -103,16 +111,35 @@ pub struct Writer {
     tx: mpsc::Sender<Job>,
 }
 
+/// Batches of newly stored messages, in commit order and seq order within each, for the
+/// node's publisher (`messaging::service::spawn_publisher`).
+pub type Committed = mpsc::Receiver<Vec<Message>>;
+
+/// Committed batches waiting for the publisher before the writer waits for room.
+const PUBLISH_QUEUE: usize = 1024;
+
 impl Writer {
-    /// Starts the writer task.
-    pub fn start(store: Store, ids: Arc<IdGen>, clock: Arc<dyn Clock>, tasks: &Tasks) -> Self {
+    /// Starts the writer task; the caller must drain the returned [`Committed`] queue (the
+    /// publisher), or the writer stalls once it is full.
+    pub fn start(
+        store: Store,
+        ids: Arc<IdGen>,
+        clock: Arc<dyn Clock>,
+        tasks: &Tasks,
+    ) -> (Self, Committed) {
         let (tx, rx) = mpsc::channel(QUEUE);
+        let (published, committed) = mpsc::channel(PUBLISH_QUEUE);
         let cancel = tasks.token();
-        tasks.spawn("message-writer", run(rx, store, ids, clock, cancel));
-        Self { tx }
+        tasks.spawn(
+            "message-writer",
+            run(rx, store, ids, clock, cancel, published),
+        );
+        (Self { tx }, committed)
     }
 
     /// Stores a message (or finds its original) and answers once the transaction committed.
+    /// A newly stored message is published (`message.new`) by the writer's publisher: callers
+    /// must not publish it again.
     pub async fn write(&self, msg: NewMessage) -> Result<Outcome, WriteError> {
         let (reply, rx) = oneshot::channel();
         self.tx
@@ -131,6 +158,7 @@ async fn run(
     ids: Arc<IdGen>,
     clock: Arc<dyn Clock>,
     cancel: tokio_util::sync::CancellationToken,
+    published: mpsc::Sender<Vec<Message>>,
 ) {
     loop {
         let first = tokio::select! {
@@ -147,15 +175,39 @@ async fn run(
         }
         metrics::histogram!("confab_writer_batch_size").record(batch.len() as f64);
         let started = std::time::Instant::now();
-        process(&store, &ids, clock.as_ref(), batch).await;
+        process(&store, &ids, clock.as_ref(), batch, &published).await;
         metrics::histogram!("confab_writer_batch_seconds").record(started.elapsed().as_secs_f64());
     }
 }
 
-async fn process(store: &Store, ids: &IdGen, clock: &dyn Clock, batch: Vec<Job>) {
+/// Hands newly stored messages to the publisher, in seq order per conversation. (If the
+/// publisher has stopped, the node is shutting down; clients catch up by sync.)
+async fn publish(published: &mpsc::Sender<Vec<Message>>, outcomes: &[Outcome]) {
+    let mut stored: Vec<Message> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Stored(m) => Some(m.clone()),
+            _ => None,
+        })
+        .collect();
+    if stored.is_empty() {
+        return;
+    }
+    stored.sort_by_key(|m| (m.conversation_id, m.seq));
+    let _ = published.send(stored).await;
+}
+
+async fn process(
+    store: &Store,
+    ids: &IdGen,
+    clock: &dyn Clock,
+    batch: Vec<Job>,
+    published: &mpsc::Sender<Vec<Message>>,
+) {
     let msgs: Vec<NewMessage> = batch.iter().map(|j| j.msg.clone()).collect();
     match with_retries(store, ids, clock, &msgs).await {
         Ok(outcomes) => {
+            publish(published, &outcomes).await;
             for (job, outcome) in batch.into_iter().zip(outcomes) {
                 let _ = job.reply.send(Ok(outcome));
             }
@@ -168,6 +220,9 @@ async fn process(store: &Store, ids: &IdGen, clock: &dyn Clock, batch: Vec<Job>)
                     .await
                     .map(|mut v| v.remove(0))
                     .map_err(StoreError::from);
+                if let Ok(o) = &r {
+                    publish(published, std::slice::from_ref(o)).await;
+                }
                 let _ = job.reply.send(r);
             }
         }
@@ -475,4 +530,125 @@ fn same_content(orig: &Message, m: &NewMessage) -> bool {
         && orig.kind == m.kind
         && orig.body == m.body
         && orig.reply_to == m.reply_to
+}
+
+// ------------------------------------------------------------ membership transactions
+
+/// The conversation row, locked by a membership transaction (see [`lock`]). Holding it
+/// orders the transaction with every batch of the writer: a send is either committed before
+/// (its seq is lower) or checks membership after this transaction committed.
+#[derive(Debug)]
+pub struct Locked {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// Its kind.
+    pub kind: String,
+    /// Its newest seq, as of the lock (moved by [`append_system`]).
+    pub last_seq: i64,
+}
+
+/// Locks a conversation for a membership change, as the writer does (`FOR UPDATE` on MySQL;
+/// on SQLite the single writer connection's transaction is the lock). Call it FIRST in the
+/// transaction, before reading or changing members, so that every transaction takes the
+/// conversation lock before any member row (the writer's order too) and none deadlocks.
+pub async fn lock(
+    txn: &sea_orm::DatabaseTransaction,
+    conv: ConversationId,
+) -> Result<Option<Locked>, DbErr> {
+    let backend = txn.get_database_backend();
+    let lock = if backend == DatabaseBackend::MySql {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            format!("SELECT id, kind, last_seq FROM conversations WHERE id = ?{lock}"),
+            [conv.0.into()],
+        ))
+        .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(Locked {
+        conversation_id: conv,
+        kind: r.try_get("", "kind")?,
+        last_seq: r.try_get("", "last_seq")?,
+    }))
+}
+
+/// Stores a `system` message (made by the server, never by a client: the send path refuses
+/// the kind) in a locked conversation, with the next seq — inside the caller's transaction,
+/// so the change it records and its seq commit together. `actor` is the user whose action
+/// it records (the wire's `sender_id`); their read/recv marks move to it when they are a
+/// member. The client id is `sys:<message id>`: `:` is outside the client alphabet, so it
+/// can never collide with a client's own.
+pub async fn append_system(
+    txn: &sea_orm::DatabaseTransaction,
+    ids: &IdGen,
+    locked: &mut Locked,
+    actor: UserId,
+    body: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<Message, DbErr> {
+    let backend = txn.get_database_backend();
+    let seq = locked.last_seq + 1;
+    let created = to_ms(now);
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "UPDATE conversations SET last_seq = ?, last_message_at = ? WHERE id = ?",
+        [seq.into(), created.into(), locked.conversation_id.0.into()],
+    ))
+    .await?;
+    let id = MessageId(ids.next_id());
+    let stored = Message {
+        conversation_id: locked.conversation_id,
+        seq,
+        id,
+        sender_id: actor,
+        client_msg_id: format!("sys:{id}"),
+        kind: "system".into(),
+        body: body.to_string(),
+        reply_to: None,
+        mentions: None,
+        edited_at: None,
+        recalled_at: None,
+        created_at: from_ms(created),
+    };
+    messages::Entity::insert(messages::ActiveModel {
+        conversation_id: Set(stored.conversation_id.0),
+        seq: Set(seq),
+        id: Set(id.0),
+        sender_id: Set(actor.0),
+        client_msg_id: Set(stored.client_msg_id.clone()),
+        kind: Set(stored.kind.clone()),
+        body: Set(stored.body.clone()),
+        reply_to: Set(None),
+        mentions: Set(None),
+        edited_at: Set(None),
+        recalled_at: Set(None),
+        created_at: Set(created),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "UPDATE conversation_members SET read_seq = ?, recv_seq = ?, hidden = ?, updated_at = ? \
+         WHERE conversation_id = ? AND user_id = ? AND left_seq IS NULL",
+        [
+            seq.into(),
+            seq.into(),
+            false.into(),
+            created.into(),
+            locked.conversation_id.0.into(),
+            actor.0.into(),
+        ],
+    ))
+    .await?;
+    locked.last_seq = seq;
+    Ok(stored)
+}
+
+/// Whether a store error is a deadlock or lock timeout worth retrying the transaction for.
+pub fn retryable(e: &DbErr) -> bool {
+    is_retryable(e)
 }

@@ -349,6 +349,38 @@ async fn blob_contract(blobs: &Blobs) {
     assert_eq!(blobs.get(&key).await.unwrap(), None);
     blobs.delete(&key).await.unwrap();
     blobs.ping().await.unwrap();
+
+    // Written in parts (uploads): larger than one part, in odd-sized pieces; visible only
+    // once finished.
+    let streamed = BlobKey::new(&["contract", &unique("s")]).unwrap();
+    let big: Vec<u8> = (0..6 * 1024 * 1024 + 12_345u32)
+        .map(|i| (i % 253) as u8)
+        .collect();
+    let mut w = blobs.create(&streamed).await.unwrap();
+    for piece in big.chunks(70_001) {
+        w.write(Bytes::copy_from_slice(piece)).await.unwrap();
+    }
+    assert_eq!(
+        blobs.size(&streamed).await.unwrap(),
+        None,
+        "visible before finish"
+    );
+    w.finish().await.unwrap();
+    assert_eq!(
+        blobs.get(&streamed).await.unwrap().as_deref(),
+        Some(&big[..])
+    );
+    blobs.delete(&streamed).await.unwrap();
+    // Aborted, or dropped half-way: nothing under the key.
+    let aborted = BlobKey::new(&["contract", &unique("a")]).unwrap();
+    let mut w = blobs.create(&aborted).await.unwrap();
+    w.write(Bytes::from(vec![7u8; 100_000])).await.unwrap();
+    w.abort().await;
+    assert_eq!(blobs.get(&aborted).await.unwrap(), None);
+    let mut w = blobs.create(&aborted).await.unwrap();
+    w.write(Bytes::from(vec![7u8; 100_000])).await.unwrap();
+    drop(w);
+    assert_eq!(blobs.get(&aborted).await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -362,6 +394,24 @@ async fn blob_contract_local() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(outside, ["files"]);
+    // Aborted and dropped writers leave no staging files behind (the drop cleans up on a
+    // blocking thread: give it a moment).
+    eventually(Duration::from_secs(5), "staging files removed", || async {
+        let mut left = Vec::new();
+        let mut stack = vec![dir.path().join("files")];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p)
+                } else {
+                    left.push(p)
+                }
+            }
+        }
+        left.is_empty().then_some(())
+    })
+    .await;
 }
 
 #[tokio::test]
