@@ -200,9 +200,12 @@ pub async fn send_as(
     let mut body = model::validate(&input.kind, &input.body)?;
     if throttled {
         send_limit(state, me).await?;
+        // A site-wide mute (an administrator's, or an upheld report's) holds in every kind
+        // of conversation, for everything the user sends now. (A message stored on the
+        // user's behalf by a feature rule — a greeting the other side accepts — was written
+        // earlier; refusing it here would fail the acceptor's request instead.)
+        crate::moderation::mutes::check_can_send(state, me).await?;
     }
-    // A site-wide mute (an administrator's, or an upheld report's) holds in every kind.
-    crate::moderation::mutes::check_can_send(state, me).await?;
     let (c, member) = membership(state, me, conv).await?;
     if !member.active() {
         return Err(ApiError::new(
