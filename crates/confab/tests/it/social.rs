@@ -249,7 +249,7 @@ backend_tests! {
         let bob = app.user("bob").await;
         // Strangers cannot open a direct chat.
         assert_eq!(code(&alice.client.open_direct(bob.id()).await.unwrap_err()), (403, "not_friends"));
-        assert_eq!(count(&app, "SELECT COUNT(*) FROM conversations", vec![]).await, 0);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM conversations WHERE kind = 'direct'", vec![]).await, 0);
         app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         alice.client.send_text(c.id, "while friends").await.unwrap();
