@@ -9,6 +9,8 @@
 //! # Ok(()) }
 //! ```
 
+mod groups;
+mod admin;
 mod media;
 mod messaging;
 pub use media::{Download, UploadMeta};

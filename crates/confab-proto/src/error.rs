@@ -93,9 +93,30 @@ catalogue! {
     RequestNotPending => "request_not_pending", "The friend request was already declined or cancelled.";
     FriendRequestLimit => "friend_request_limit", "You have too many pending outgoing friend requests (`social.max_pending_requests`); cancel some or wait for answers.";
     FriendLimit => "friend_limit", "You or the other user already has the most friends allowed (`social.max_friends`).";
+    // groups
+    NotGroupMember => "not_group_member", "You are not a member of this group (or no longer are).";
+    GroupRoleRequired => "group_role_required", "Your role in this group does not allow this (owner or admin only; an admin never acts on the owner or another admin).";
+    GroupDissolved => "group_dissolved", "The group was dissolved: its history stays readable, nothing else can change or be sent.";
+    GroupFull => "group_full", "The group has reached its member limit.";
+    AlreadyMember => "already_member", "The user is already a member of this group.";
+    BannedFromGroup => "banned_from_group", "The user is banned from this group until the ban ends.";
+    MemberMuted => "member_muted", "You are muted in this group; you may read but not send until the mute ends.";
+    GroupAllMuted => "group_all_muted", "The group is muted: only the owner and admins may send.";
+    MentionAllForbidden => "mention_all_forbidden", "Only the group's owner and admins may mention `all` (and only in groups).";
+    OwnerMustTransfer => "owner_must_transfer", "The owner must transfer ownership before leaving.";
+    InviteeNotFriend => "invitee_not_friend", "Only your friends can be added to a group by you.";
+    InviteInvalid => "invite_invalid", "The invite token is unknown, expired, revoked or used up.";
+    JoinRequestPending => "join_request_pending", "You already asked to join this group; wait for the answer.";
     // media
     SignatureInvalid => "signature_invalid", "A signed file URL's signature does not match (altered, or for another file or user).";
     SignatureExpired => "signature_expired", "A signed file URL is past its expiry; ask for a new one (`POST /files/{id}/url`).";
+    // admin: world channel, site-wide mutes, reports
+    UserMuted => "user_muted", "An administrator muted you site-wide: you cannot send messages until the mute ends.";
+    ChannelMuted => "channel_muted", "An administrator muted you in this channel until the mute ends.";
+    ChannelPostingClosed => "channel_posting_closed", "Posting in this channel is turned off, or open to administrators only (`channels.world_posting`).";
+    ReportClosed => "report_closed", "The report was already upheld or dismissed.";
+    ActionNotApplicable => "action_not_applicable", "That uphold action does not fit this report's target (e.g. `recall` on a user report).";
+    CannotTargetSelf => "cannot_target_self", "You cannot do this to yourself (report, disable or mute your own account).";
 }
 
 /// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.

@@ -89,6 +89,8 @@ id_type! {
     ReportId;
     /// A friend request.
     FriendRequestId;
+    /// A request to join a group.
+    JoinRequestId;
 }
 
 #[cfg(test)]

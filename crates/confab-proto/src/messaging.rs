@@ -76,9 +76,11 @@ pub struct MessageIn {
     /// The seq of the message this replies to (same conversation).
     #[serde(default)]
     pub reply_to: Option<i64>,
-    /// User ids mentioned.
+    /// Who is mentioned: user ids, or `"all"` (in groups, the owner and admins only; at most
+    /// 50 entries).
     #[serde(default)]
-    pub mentions: Option<Vec<UserId>>,
+    #[schema(value_type = Option<Vec<String>>, example = json!(["all", "7260000000000000002"]))]
+    pub mentions: Option<Vec<Mention>>,
 }
 
 /// What a send answers, after the message is committed.
@@ -116,8 +118,9 @@ pub struct MessageOut {
     pub body: serde_json::Value,
     /// Replied-to seq.
     pub reply_to: Option<i64>,
-    /// Mentioned users.
-    pub mentions: Vec<UserId>,
+    /// Mentioned users, or `"all"`.
+    #[schema(value_type = Vec<String>)]
+    pub mentions: Vec<Mention>,
     /// When last edited.
     pub edited_at: Option<DateTime<Utc>>,
     /// When recalled.
@@ -269,4 +272,40 @@ pub struct ReadersOut {
     /// Members (other than the sender) who could read it: current members who joined
     /// before it. "Read by `count` of `total`".
     pub total: i64,
+}
+
+/// One mention in a message: a user id (as a string), or `"all"` (everyone in the group).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Mention {
+    /// `"all"`.
+    All,
+    /// A user.
+    User(UserId),
+}
+
+impl Serialize for Mention {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Mention::All => s.serialize_str("all"),
+            Mention::User(u) => u.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Mention {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        if s == "all" {
+            return Ok(Mention::All);
+        }
+        s.parse()
+            .map(Mention::User)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl From<UserId> for Mention {
+    fn from(u: UserId) -> Self {
+        Mention::User(u)
+    }
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::ErrorInfo;
+use crate::groups::{GroupDissolvedData, GroupMemberData, GroupUpdatedData};
 use crate::ids::{ConversationId, SessionId, UserId};
 use crate::messaging::{MarksOut, MessageIn, MessageOut, ReactionOut, RecallOut};
 
@@ -242,6 +243,31 @@ pub enum ServerEvent {
     /// A friendship of mine ended (removed by either side).
     #[serde(rename = "friend.removed")]
     FriendRemoved(crate::social::FriendRemovedData),
+    /// A group's settings changed (name, avatar, description, announcement, policies,
+    /// mute-all, owner).
+    #[serde(rename = "group.updated")]
+    GroupUpdated(GroupUpdatedData),
+    /// Someone joined one of my groups (by search, request, invite or being added).
+    #[serde(rename = "group.member_joined")]
+    GroupMemberJoined(GroupMemberData),
+    /// A member left one of my groups.
+    #[serde(rename = "group.member_left")]
+    GroupMemberLeft(GroupMemberData),
+    /// A member was removed (optionally banned); the removed member gets it too.
+    #[serde(rename = "group.member_kicked")]
+    GroupMemberKicked(GroupMemberData),
+    /// A member was muted or unmuted (`until: null`).
+    #[serde(rename = "group.member_muted")]
+    GroupMemberMuted(GroupMemberData),
+    /// A member's role or group nickname changed.
+    #[serde(rename = "group.member_updated")]
+    GroupMemberUpdated(GroupMemberData),
+    /// One of my groups was dissolved: its history stays readable, nothing more can be sent.
+    #[serde(rename = "group.dissolved")]
+    GroupDissolved(GroupDissolvedData),
+    /// A system notice from an administrator, to every connected socket.
+    #[serde(rename = "notice")]
+    Notice(crate::admin::NoticeOut),
 }
 
 impl ServerEvent {
@@ -264,6 +290,14 @@ impl ServerEvent {
             ServerEvent::FriendRequest(_) => "friend.request",
             ServerEvent::FriendAccepted(_) => "friend.accepted",
             ServerEvent::FriendRemoved(_) => "friend.removed",
+            ServerEvent::GroupUpdated(_) => "group.updated",
+            ServerEvent::GroupMemberJoined(_) => "group.member_joined",
+            ServerEvent::GroupMemberLeft(_) => "group.member_left",
+            ServerEvent::GroupMemberKicked(_) => "group.member_kicked",
+            ServerEvent::GroupMemberMuted(_) => "group.member_muted",
+            ServerEvent::GroupMemberUpdated(_) => "group.member_updated",
+            ServerEvent::GroupDissolved(_) => "group.dissolved",
+            ServerEvent::Notice(_) => "notice",
         }
     }
 }

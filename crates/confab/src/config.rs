@@ -90,6 +90,10 @@ pub struct Config {
     pub messaging: MessagingConfig,
     /// Friends, requests and who may message whom.
     pub social: SocialConfig,
+    /// Group sizes.
+    pub groups: GroupsConfig,
+    /// The built-in world channel.
+    pub channels: ChannelsConfig,
 }
 
 impl Default for Config {
@@ -114,6 +118,8 @@ impl Default for Config {
             moderation: ModerationConfig::default(),
             messaging: MessagingConfig::default(),
             social: SocialConfig::default(),
+            groups: GroupsConfig::default(),
+            channels: ChannelsConfig::default(),
         }
     }
 }
@@ -329,6 +335,44 @@ impl Default for SocialConfig {
             direct_policy: DirectPolicy::Friends,
             max_pending_requests: 100,
             max_friends: 5000,
+        }
+    }
+}
+
+/// `[channels]`: the world channel every user reads (docs/channels.md).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChannelsConfig {
+    /// Who may post in the world channel: `everyone`, `admins` or `off`.
+    pub world_posting: confab_proto::admin::Posting,
+    /// Posts per user per minute in the world channel (on top of `messaging`'s send rate).
+    pub world_posts_per_minute: u32,
+}
+
+impl Default for ChannelsConfig {
+    fn default() -> Self {
+        Self {
+            world_posting: confab_proto::admin::Posting::Everyone,
+            world_posts_per_minute: 6,
+        }
+    }
+}
+
+/// `[groups]`: member limits.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GroupsConfig {
+    /// A new group's member limit when its creator names none.
+    pub default_member_limit: u32,
+    /// The highest member limit a group may have.
+    pub max_member_limit: u32,
+}
+
+impl Default for GroupsConfig {
+    fn default() -> Self {
+        Self {
+            default_member_limit: 500,
+            max_member_limit: 10_000,
         }
     }
 }
@@ -638,8 +682,8 @@ impl MediaConfig {
     }
 }
 
-/// `[moderation]`: the sensitive-word filter (docs/moderation.md).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// `[moderation]`: the sensitive-word filter and reports (docs/moderation.md).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModerationConfig {
     /// A UTF-8 file of sensitive words, one per line (`#` starts a comment). Empty: none
@@ -647,6 +691,18 @@ pub struct ModerationConfig {
     pub words_file: String,
     /// What a match does: `mask`, `reject` or `review`.
     pub action: FilterAction,
+    /// Reports one user may file per day (`POST /reports`); 0 turns user reports off.
+    pub reports_per_day: u32,
+}
+
+impl Default for ModerationConfig {
+    fn default() -> Self {
+        Self {
+            words_file: String::new(),
+            action: FilterAction::Mask,
+            reports_per_day: 20,
+        }
+    }
 }
 
 /// What the sensitive-word filter does with a match.
@@ -875,6 +931,25 @@ impl Config {
         }
         if !(1..=100_000).contains(&self.social.max_friends) {
             return Err(invalid("social.max_friends", "must be 1..=100000"));
+        }
+        let groups = &self.groups;
+        if !(2..=1_000_000).contains(&groups.max_member_limit) {
+            return Err(invalid("groups.max_member_limit", "must be 2..=1000000"));
+        }
+        if !(2..=groups.max_member_limit).contains(&groups.default_member_limit) {
+            return Err(invalid(
+                "groups.default_member_limit",
+                "must be 2..=groups.max_member_limit",
+            ));
+        }
+        if !(1..=600).contains(&self.channels.world_posts_per_minute) {
+            return Err(invalid(
+                "channels.world_posts_per_minute",
+                "must be 1..=600",
+            ));
+        }
+        if self.moderation.reports_per_day > 10_000 {
+            return Err(invalid("moderation.reports_per_day", "must be 0..=10000"));
         }
         let auth = &self.auth;
         if !auth.jwt_secret.is_empty() && auth.jwt_secret.expose().len() < 32 {

@@ -73,8 +73,30 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::RequestNotPending
         | ErrorCode::FriendRequestLimit
         | ErrorCode::FriendLimit => StatusCode::CONFLICT,
+        // groups
+        ErrorCode::NotGroupMember
+        | ErrorCode::GroupRoleRequired
+        | ErrorCode::BannedFromGroup
+        | ErrorCode::MemberMuted
+        | ErrorCode::GroupAllMuted
+        | ErrorCode::MentionAllForbidden
+        | ErrorCode::InviteeNotFriend => StatusCode::FORBIDDEN,
+        ErrorCode::GroupDissolved
+        | ErrorCode::GroupFull
+        | ErrorCode::AlreadyMember
+        | ErrorCode::OwnerMustTransfer
+        | ErrorCode::JoinRequestPending => StatusCode::CONFLICT,
+        ErrorCode::InviteInvalid => StatusCode::NOT_FOUND,
         // media
         ErrorCode::SignatureInvalid | ErrorCode::SignatureExpired => StatusCode::FORBIDDEN,
+        // admin
+        ErrorCode::UserMuted | ErrorCode::ChannelMuted | ErrorCode::ChannelPostingClosed => {
+            StatusCode::FORBIDDEN
+        }
+        ErrorCode::ReportClosed => StatusCode::CONFLICT,
+        ErrorCode::ActionNotApplicable | ErrorCode::CannotTargetSelf => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
     }
 }
 

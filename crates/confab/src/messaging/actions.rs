@@ -15,7 +15,7 @@ use confab_proto::messaging::{
 use confab_proto::ws::ServerEvent;
 
 use super::model;
-use super::service::{membership, message_out, push};
+use super::service::{membership, message_out, push, topic_of};
 use super::store::{self, Message};
 use crate::error::ApiError;
 use crate::infra::bus::Topic;
@@ -37,14 +37,14 @@ enum Access {
     Change,
 }
 
-/// The message `seq` of `conv`, if `me` may act on it.
+/// The message `seq` of `conv`, if `me` may act on it, and where its events go.
 async fn target(
     state: &AppState,
     me: UserId,
     conv: ConversationId,
     seq: i64,
     access: Access,
-) -> Result<Message, ApiError> {
+) -> Result<(Message, Topic), ApiError> {
     let (c, member) = membership(state, me, conv).await?;
     if seq <= member.floor() || seq > member.ceiling(c.last_seq) {
         return Err(no_message());
@@ -55,9 +55,10 @@ async fn target(
             "you are no longer in this conversation",
         ));
     }
-    store::find_message(state.store.reader(), conv, seq)
+    let m = store::find_message(state.store.reader(), conv, seq)
         .await?
-        .ok_or_else(no_message)
+        .ok_or_else(no_message)?;
+    Ok((m, topic_of(&c)))
 }
 
 /// Whether `at` is within `window_secs` of `sent` (a window of 0 allows nothing).
@@ -74,7 +75,7 @@ pub async fn edit(
     seq: i64,
     patch: MessagePatch,
 ) -> Result<MessageOut, ApiError> {
-    let m = target(state, me, conv, seq, Access::Change).await?;
+    let (m, topic) = target(state, me, conv, seq, Access::Change).await?;
     if m.sender_id != me {
         return Err(ApiError::new(
             ErrorCode::NotSender,
@@ -110,12 +111,7 @@ pub async fn edit(
     }
     store::touch_members(db, conv, now).await?;
     let out = message_out(&after);
-    push(
-        state,
-        Topic::Conversation(conv),
-        ServerEvent::MessageEdited(out.clone()),
-    )
-    .await;
+    push(state, topic, ServerEvent::MessageEdited(out.clone())).await;
     Ok(out)
 }
 
@@ -127,13 +123,21 @@ pub async fn recall(
     conv: ConversationId,
     seq: i64,
 ) -> Result<(), ApiError> {
-    let m = target(state, me, conv, seq, Access::Change).await?;
-    if m.sender_id != me {
-        // Hook: a group owner/admin may recall anyone's message at any time; groups will
-        // authorise that here (ask groups for my role) before refusing.
+    let (m, topic) = target(state, me, conv, seq, Access::Change).await?;
+    if m.kind == "system" {
+        // The record of a group change is the server's, not its actor's.
         return Err(ApiError::new(
             ErrorCode::NotSender,
-            "only the sender may recall a message",
+            "system messages cannot be recalled",
+        ));
+    }
+    // A group's owner or admin may recall anyone's message of a lower role, at any time.
+    let as_manager = m.sender_id != me
+        && crate::groups::service::may_recall_as_manager(state, conv, me, m.sender_id).await?;
+    if m.sender_id != me && !as_manager {
+        return Err(ApiError::new(
+            ErrorCode::NotSender,
+            "only the sender (or a group's owner or admin) may recall a message",
         ));
     }
     if m.recalled_at.is_some() {
@@ -141,7 +145,7 @@ pub async fn recall(
     }
     // At the store's precision (ms), so the event says exactly what history will.
     let now = from_ms(to_ms(state.clock.now()));
-    if !within(m.created_at, now, state.config.messaging.recall_window_secs) {
+    if !as_manager && !within(m.created_at, now, state.config.messaging.recall_window_secs) {
         return Err(ApiError::new(
             ErrorCode::RecallWindowPassed,
             "the message is too old to recall",
@@ -154,7 +158,7 @@ pub async fn recall(
     store::touch_members(db, conv, now).await?;
     push(
         state,
-        Topic::Conversation(conv),
+        topic,
         ServerEvent::MessageRecalled(RecallOut {
             conversation_id: conv,
             seq,
@@ -211,7 +215,7 @@ pub async fn react(
     emoji: &str,
 ) -> Result<ReactionsOut, ApiError> {
     validate_emoji(emoji)?;
-    let m = target(state, me, conv, seq, Access::Change).await?;
+    let (m, topic) = target(state, me, conv, seq, Access::Change).await?;
     if m.recalled_at.is_some() {
         return Err(recalled());
     }
@@ -219,7 +223,7 @@ pub async fn react(
     store::put_reaction(db, conv, seq, me, emoji, state.clock.now()).await?;
     push(
         state,
-        Topic::Conversation(conv),
+        topic,
         ServerEvent::Reaction(ReactionOut {
             conversation_id: conv,
             seq,
@@ -241,7 +245,7 @@ pub async fn unreact(
     emoji: &str,
 ) -> Result<ReactionsOut, ApiError> {
     validate_emoji(emoji)?;
-    target(state, me, conv, seq, Access::Change).await?;
+    let (_, topic) = target(state, me, conv, seq, Access::Change).await?;
     let db = state.store.writer();
     // Only my reaction with this emoji: a stale client removing an emoji I already replaced
     // must not remove the new one.
@@ -252,7 +256,7 @@ pub async fn unreact(
     if mine && store::delete_reaction(db, conv, seq, me).await? {
         push(
             state,
-            Topic::Conversation(conv),
+            topic,
             ServerEvent::Reaction(ReactionOut {
                 conversation_id: conv,
                 seq,
@@ -314,15 +318,23 @@ async fn summary(
     })
 }
 
-/// Who read a message: current members other than the sender who joined before it, and
-/// those of them whose read mark reached it. Any member who may see the message may ask.
+/// Who read a message: current members other than the sender whose window holds it
+/// (joined before it, not cleared past it), and those of them whose read mark reached it.
+/// Any member who may see the message may ask — in a group only its sender, the owner and
+/// the admins.
 pub async fn readers(
     state: &AppState,
     me: UserId,
     conv: ConversationId,
     seq: i64,
 ) -> Result<ReadersOut, ApiError> {
-    let m = target(state, me, conv, seq, Access::Read).await?;
+    let (m, _) = target(state, me, conv, seq, Access::Read).await?;
+    if !crate::groups::service::may_list_readers(state, conv, me, m.sender_id).await? {
+        return Err(ApiError::new(
+            ErrorCode::NotSender,
+            "in a group, only the sender, the owner and admins may see who read a message",
+        ));
+    }
     let members = store::list_members(state.store.reader(), conv, false).await?;
     let eligible: Vec<_> = members
         .iter()
@@ -340,6 +352,44 @@ pub async fn readers(
         total: eligible.len() as i64,
         readers,
     })
+}
+
+/// Recalls any message as a system administrator upholding a report: no sender check and
+/// no window. Pushes `message.recalled` with `by` = the administrator; `false` when it was
+/// already recalled (nothing pushed). 404 when there is no such message.
+pub async fn recall_as_moderator(
+    state: &AppState,
+    conv: ConversationId,
+    seq: i64,
+    by: UserId,
+) -> Result<bool, ApiError> {
+    let db = state.store.writer();
+    let c = store::find_conversation(db, conv)
+        .await?
+        .ok_or_else(no_message)?;
+    let m = store::find_message(db, conv, seq)
+        .await?
+        .ok_or_else(no_message)?;
+    if m.recalled_at.is_some() {
+        return Ok(false);
+    }
+    let now = from_ms(to_ms(state.clock.now()));
+    if !store::recall_message(db, conv, seq, now).await? {
+        return Ok(false);
+    }
+    store::touch_members(db, conv, now).await?;
+    push(
+        state,
+        topic_of(&c),
+        ServerEvent::MessageRecalled(RecallOut {
+            conversation_id: conv,
+            seq,
+            recalled_at: now,
+            by,
+        }),
+    )
+    .await;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -692,3 +692,134 @@ pub async fn delete_reaction(
         .await?;
     Ok(r.rows_affected > 0)
 }
+
+// ---------------------------------------------------------------- membership windows, open conversations
+
+/// Creates a conversation of `kind` (not direct) with no members yet (a group adds its own in the
+/// caller's transaction; a channel's members join lazily).
+pub async fn create_conversation(
+    txn: &impl ConnectionTrait,
+    id: ConversationId,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conversations::ActiveModel {
+        id: Set(id.0),
+        kind: Set(kind.to_owned()),
+        direct_key: Set(None),
+        last_seq: Set(0),
+        last_message_at: Set(None),
+        created_at: Set(to_ms(now)),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// Opens a member's window at `joined_seq` (they see seqs above it), marking everything up
+/// to `read_seq` read. A returning member's old row is reused: its window starts afresh.
+/// Call it with the conversation locked ([`super::writer::lock`]).
+pub async fn join_member(
+    txn: &impl ConnectionTrait,
+    conv: ConversationId,
+    user: UserId,
+    joined_seq: i64,
+    read_seq: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let t = to_ms(now);
+    match members::Entity::find_by_id((conv.0, user.0))
+        .one(txn)
+        .await?
+    {
+        Some(_) => {
+            members::Entity::update_many()
+                .col_expr(members::Column::JoinedSeq, Expr::value(joined_seq))
+                .col_expr(members::Column::LeftSeq, Expr::value(Option::<i64>::None))
+                .col_expr(members::Column::ReadSeq, Expr::value(read_seq))
+                .col_expr(members::Column::RecvSeq, Expr::value(read_seq))
+                .col_expr(members::Column::ClearedSeq, Expr::value(0))
+                .col_expr(members::Column::Hidden, Expr::value(false))
+                .col_expr(members::Column::UpdatedAt, Expr::value(t))
+                .filter(members::Column::ConversationId.eq(conv.0))
+                .filter(members::Column::UserId.eq(user.0))
+                .exec(txn)
+                .await?;
+        }
+        None => {
+            members::ActiveModel {
+                conversation_id: Set(conv.0),
+                user_id: Set(user.0),
+                read_seq: Set(read_seq),
+                recv_seq: Set(read_seq),
+                cleared_seq: Set(0),
+                joined_seq: Set(joined_seq),
+                left_seq: Set(None),
+                pinned: Set(false),
+                muted: Set(false),
+                hidden: Set(false),
+                created_at: Set(t),
+                updated_at: Set(t),
+            }
+            .insert(txn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Closes an active member's window at `left_seq`: they keep seeing up to it, nothing after.
+/// Call it with the conversation locked ([`super::writer::lock`]).
+pub async fn leave_member(
+    txn: &impl ConnectionTrait,
+    conv: ConversationId,
+    user: UserId,
+    left_seq: i64,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    members::Entity::update_many()
+        .col_expr(members::Column::LeftSeq, Expr::value(left_seq))
+        .col_expr(members::Column::UpdatedAt, Expr::value(to_ms(now)))
+        .filter(members::Column::ConversationId.eq(conv.0))
+        .filter(members::Column::UserId.eq(user.0))
+        .filter(members::Column::LeftSeq.is_null())
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// Makes `user` a member of an open conversation (a channel) if it is not one yet, seeing
+/// its whole history with nothing unread before `last_seq`; returns the member's row.
+/// Racing first touches (two devices) insert once: the loser's unique violation is ignored.
+pub async fn join_open_conversation(
+    db: &DatabaseConnection,
+    conv: ConversationId,
+    user: UserId,
+    last_seq: i64,
+    now: DateTime<Utc>,
+) -> Result<Member, StoreError> {
+    let row = members::ActiveModel {
+        conversation_id: Set(conv.0),
+        user_id: Set(user.0),
+        read_seq: Set(last_seq),
+        recv_seq: Set(last_seq),
+        cleared_seq: Set(0),
+        joined_seq: Set(0),
+        left_seq: Set(None),
+        pinned: Set(false),
+        muted: Set(false),
+        hidden: Set(false),
+        created_at: Set(to_ms(now)),
+        updated_at: Set(to_ms(now)),
+    };
+    match members::Entity::insert(row).exec(db).await {
+        Ok(_) => {}
+        Err(e) if unique_violation(&e).is_some() => {}
+        Err(e) => return Err(e.into()),
+    }
+    find_member(db, conv, user)
+        .await?
+        .ok_or(StoreError::Db(sea_orm::DbErr::RecordNotFound(
+            "channel member".into(),
+        )))
+}

@@ -531,3 +531,124 @@ fn same_content(orig: &Message, m: &NewMessage) -> bool {
         && orig.body == m.body
         && orig.reply_to == m.reply_to
 }
+
+// ------------------------------------------------------------ membership transactions
+
+/// The conversation row, locked by a membership transaction (see [`lock`]). Holding it
+/// orders the transaction with every batch of the writer: a send is either committed before
+/// (its seq is lower) or checks membership after this transaction committed.
+#[derive(Debug)]
+pub struct Locked {
+    /// The conversation.
+    pub conversation_id: ConversationId,
+    /// Its kind.
+    pub kind: String,
+    /// Its newest seq, as of the lock (moved by [`append_system`]).
+    pub last_seq: i64,
+}
+
+/// Locks a conversation for a membership change, as the writer does (`FOR UPDATE` on MySQL;
+/// on SQLite the single writer connection's transaction is the lock). Call it FIRST in the
+/// transaction, before reading or changing members, so that every transaction takes the
+/// conversation lock before any member row (the writer's order too) and none deadlocks.
+pub async fn lock(
+    txn: &sea_orm::DatabaseTransaction,
+    conv: ConversationId,
+) -> Result<Option<Locked>, DbErr> {
+    let backend = txn.get_database_backend();
+    let lock = if backend == DatabaseBackend::MySql {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            format!("SELECT id, kind, last_seq FROM conversations WHERE id = ?{lock}"),
+            [conv.0.into()],
+        ))
+        .await?;
+    let Some(r) = row else { return Ok(None) };
+    Ok(Some(Locked {
+        conversation_id: conv,
+        kind: r.try_get("", "kind")?,
+        last_seq: r.try_get("", "last_seq")?,
+    }))
+}
+
+/// Stores a `system` message (made by the server, never by a client: the send path refuses
+/// the kind) in a locked conversation, with the next seq — inside the caller's transaction,
+/// so the change it records and its seq commit together. `actor` is the user whose action
+/// it records (the wire's `sender_id`); their read/recv marks move to it when they are a
+/// member. The client id is `sys:<message id>`: `:` is outside the client alphabet, so it
+/// can never collide with a client's own.
+pub async fn append_system(
+    txn: &sea_orm::DatabaseTransaction,
+    ids: &IdGen,
+    locked: &mut Locked,
+    actor: UserId,
+    body: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<Message, DbErr> {
+    let backend = txn.get_database_backend();
+    let seq = locked.last_seq + 1;
+    let created = to_ms(now);
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "UPDATE conversations SET last_seq = ?, last_message_at = ? WHERE id = ?",
+        [seq.into(), created.into(), locked.conversation_id.0.into()],
+    ))
+    .await?;
+    let id = MessageId(ids.next_id());
+    let stored = Message {
+        conversation_id: locked.conversation_id,
+        seq,
+        id,
+        sender_id: actor,
+        client_msg_id: format!("sys:{id}"),
+        kind: "system".into(),
+        body: body.to_string(),
+        reply_to: None,
+        mentions: None,
+        edited_at: None,
+        recalled_at: None,
+        created_at: from_ms(created),
+    };
+    messages::Entity::insert(messages::ActiveModel {
+        conversation_id: Set(stored.conversation_id.0),
+        seq: Set(seq),
+        id: Set(id.0),
+        sender_id: Set(actor.0),
+        client_msg_id: Set(stored.client_msg_id.clone()),
+        kind: Set(stored.kind.clone()),
+        body: Set(stored.body.clone()),
+        reply_to: Set(None),
+        mentions: Set(None),
+        edited_at: Set(None),
+        recalled_at: Set(None),
+        created_at: Set(created),
+    })
+    .exec_without_returning(txn)
+    .await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "UPDATE conversation_members SET read_seq = ?, recv_seq = ?, hidden = ?, updated_at = ? \
+         WHERE conversation_id = ? AND user_id = ? AND left_seq IS NULL",
+        [
+            seq.into(),
+            seq.into(),
+            false.into(),
+            created.into(),
+            locked.conversation_id.0.into(),
+            actor.0.into(),
+        ],
+    ))
+    .await?;
+    locked.last_seq = seq;
+    Ok(stored)
+}
+
+/// Whether a store error is a deadlock or lock timeout worth retrying the transaction for.
+pub fn retryable(e: &DbErr) -> bool {
+    is_retryable(e)
+}

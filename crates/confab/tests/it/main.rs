@@ -11,12 +11,14 @@
 mod harness;
 
 mod accounts;
+mod admin;
 mod bad_input;
 mod cli;
 mod codes;
 mod crash;
 mod filter;
 mod gateway;
+mod groups;
 mod http_errors;
 mod media;
 mod message_ops;

@@ -9,6 +9,8 @@ mod m0004_messaging;
 mod m0005_moderation;
 mod m0006_message_files;
 mod m0008_social;
+mod m0009_groups;
+mod m0010_admin;
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -27,6 +29,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_moderation::Migration),
             Box::new(m0006_message_files::Migration),
             Box::new(m0008_social::Migration),
+            Box::new(m0009_groups::Migration),
+            Box::new(m0010_admin::Migration),
         ]
     }
 }

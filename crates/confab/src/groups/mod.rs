@@ -1,0 +1,31 @@
+//! Groups: a group owns one conversation of kind `group`; members, roles (one owner,
+//! admins, members), nicknames, mutes, mute-all, bans, invite tokens and join requests.
+//! Chat itself is messaging's (the conversation endpoints and frames).
+//!
+//! Invariants:
+//! - Exactly one owner at all times: ownership only moves by transfer, which swaps two
+//!   roles in one transaction; the owner cannot leave or be kicked.
+//! - Every change to members or settings runs in one transaction that FIRST locks the
+//!   group's conversation row, as the message writer does ([`service::locked`]). So
+//!   changes to one group are serialised (the member limit holds under races), and a send
+//!   and a removal are ordered: no message of a removed member gets a seq after the
+//!   system message that records the removal.
+//! - Every change is recorded by a `system` message in the conversation (with its seq)
+//!   and announced by a `group.*` event, published after the commit and after the fan-out
+//!   index learned of the membership change.
+//! - A member's window is `conversation_members.joined_seq … left_seq`: set on join (0 for
+//!   history `all`) and closed at the seq of the leave or kick message.
+//! - A private group does not exist for non-members (404); a dissolved group keeps its
+//!   history readable to its members and refuses every change and send.
+//!
+//! Calls: groups uses messaging (writer lock, system messages, member windows, fan-out),
+//! accounts (users), media (avatars), moderation (the text filter) and social (friends).
+//! Messaging asks groups three questions through [`service`]: may this member send, may
+//! they recall that message as owner/admin, may they list its readers.
+
+pub mod api;
+pub mod invites;
+pub mod members;
+pub mod model;
+pub mod service;
+pub mod store;
