@@ -9,6 +9,7 @@
 //! # Ok(()) }
 //! ```
 
+mod admin;
 mod groups;
 mod media;
 mod messaging;

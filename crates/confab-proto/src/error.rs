@@ -110,6 +110,13 @@ catalogue! {
     // media
     SignatureInvalid => "signature_invalid", "A signed file URL's signature does not match (altered, or for another file or user).";
     SignatureExpired => "signature_expired", "A signed file URL is past its expiry; ask for a new one (`POST /files/{id}/url`).";
+    // admin: world channel, site-wide mutes, reports
+    UserMuted => "user_muted", "An administrator muted you site-wide: you cannot send messages until the mute ends.";
+    ChannelMuted => "channel_muted", "An administrator muted you in this channel until the mute ends.";
+    ChannelPostingClosed => "channel_posting_closed", "Posting in this channel is turned off, or open to administrators only (`channels.world_posting`).";
+    ReportClosed => "report_closed", "The report was already upheld or dismissed.";
+    ActionNotApplicable => "action_not_applicable", "That uphold action does not fit this report's target (e.g. `recall` on a user report).";
+    CannotTargetSelf => "cannot_target_self", "You cannot do this to yourself (report, disable or mute your own account).";
 }
 
 /// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.

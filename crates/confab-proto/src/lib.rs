@@ -10,11 +10,13 @@
 //! - [`oauth`]: third-party sign-in and linked identities.
 //! - [`social`]: friends, friend requests, blocks, follows, discovery privacy.
 //! - [`groups`]: groups, members and roles, invites, join requests, bans, `group.*` events.
+//! - [`admin`]: the world channel, reports, and the system administrator's API.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
 //! (`confab::error`); clients match on the code, never on the message text.
 
 pub mod accounts;
+pub mod admin;
 pub mod codes;
 pub mod error;
 pub mod groups;

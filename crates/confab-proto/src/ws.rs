@@ -265,6 +265,9 @@ pub enum ServerEvent {
     /// One of my groups was dissolved: its history stays readable, nothing more can be sent.
     #[serde(rename = "group.dissolved")]
     GroupDissolved(GroupDissolvedData),
+    /// A system notice from an administrator, to every connected socket.
+    #[serde(rename = "notice")]
+    Notice(crate::admin::NoticeOut),
 }
 
 impl ServerEvent {
@@ -294,6 +297,7 @@ impl ServerEvent {
             ServerEvent::GroupMemberMuted(_) => "group.member_muted",
             ServerEvent::GroupMemberUpdated(_) => "group.member_updated",
             ServerEvent::GroupDissolved(_) => "group.dissolved",
+            ServerEvent::Notice(_) => "notice",
         }
     }
 }

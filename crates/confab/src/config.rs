@@ -92,6 +92,8 @@ pub struct Config {
     pub social: SocialConfig,
     /// Group sizes.
     pub groups: GroupsConfig,
+    /// The built-in world channel.
+    pub channels: ChannelsConfig,
 }
 
 impl Default for Config {
@@ -117,6 +119,7 @@ impl Default for Config {
             messaging: MessagingConfig::default(),
             social: SocialConfig::default(),
             groups: GroupsConfig::default(),
+            channels: ChannelsConfig::default(),
         }
     }
 }
@@ -335,6 +338,25 @@ impl Default for SocialConfig {
             max_pending_requests: 100,
             max_friends: 5000,
             requests_per_minute: 30,
+        }
+    }
+}
+
+/// `[channels]`: the world channel every user reads (docs/channels.md).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChannelsConfig {
+    /// Who may post in the world channel: `everyone`, `admins` or `off`.
+    pub world_posting: confab_proto::admin::Posting,
+    /// Posts per user per minute in the world channel (on top of `messaging`'s send rate).
+    pub world_posts_per_minute: u32,
+}
+
+impl Default for ChannelsConfig {
+    fn default() -> Self {
+        Self {
+            world_posting: confab_proto::admin::Posting::Everyone,
+            world_posts_per_minute: 6,
         }
     }
 }
@@ -663,8 +685,8 @@ impl MediaConfig {
     }
 }
 
-/// `[moderation]`: the sensitive-word filter (docs/moderation.md).
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// `[moderation]`: the sensitive-word filter and reports (docs/moderation.md).
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModerationConfig {
     /// A UTF-8 file of sensitive words, one per line (`#` starts a comment). Empty: none
@@ -672,6 +694,18 @@ pub struct ModerationConfig {
     pub words_file: String,
     /// What a match does: `mask`, `reject` or `review`.
     pub action: FilterAction,
+    /// Reports one user may file per day (`POST /reports`); 0 turns user reports off.
+    pub reports_per_day: u32,
+}
+
+impl Default for ModerationConfig {
+    fn default() -> Self {
+        Self {
+            words_file: String::new(),
+            action: FilterAction::Mask,
+            reports_per_day: 20,
+        }
+    }
 }
 
 /// What the sensitive-word filter does with a match.
@@ -913,6 +947,15 @@ impl Config {
                 "groups.default_member_limit",
                 "must be 2..=groups.max_member_limit",
             ));
+        }
+        if !(1..=600).contains(&self.channels.world_posts_per_minute) {
+            return Err(invalid(
+                "channels.world_posts_per_minute",
+                "must be 1..=600",
+            ));
+        }
+        if self.moderation.reports_per_day > 10_000 {
+            return Err(invalid("moderation.reports_per_day", "must be 0..=10000"));
         }
         let auth = &self.auth;
         if !auth.jwt_secret.is_empty() && auth.jwt_secret.expose().len() < 32 {

@@ -89,6 +89,14 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::InviteInvalid => StatusCode::NOT_FOUND,
         // media
         ErrorCode::SignatureInvalid | ErrorCode::SignatureExpired => StatusCode::FORBIDDEN,
+        // admin
+        ErrorCode::UserMuted | ErrorCode::ChannelMuted | ErrorCode::ChannelPostingClosed => {
+            StatusCode::FORBIDDEN
+        }
+        ErrorCode::ReportClosed => StatusCode::CONFLICT,
+        ErrorCode::ActionNotApplicable | ErrorCode::CannotTargetSelf => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
     }
 }
 

@@ -6,6 +6,9 @@
 //!
 //! # Layout
 //! - [`accounts`]: sign-up, sign-in, tokens, sessions, profiles, verification codes.
+//! - [`admin`]: the system administrator's API (users, words, notices, stats, audit) and
+//!   reports with their review.
+//! - [`channels`]: the built-in world channel (lazy membership, posting rules, mutes).
 //! - [`config`]: the typed configuration (defaults → `confab.toml` → `CONFAB_*` env).
 //! - [`error`]: the one error type handlers return and the code → HTTP status mapping.
 //! - [`events`]: node-to-node control messages (session revocation, membership, word-list
@@ -31,6 +34,8 @@
 //! `main` and the integration tests both use), or [`serve`] with a state of your own.
 
 pub mod accounts;
+pub mod admin;
+pub mod channels;
 pub mod config;
 pub mod error;
 pub mod events;
@@ -118,9 +123,15 @@ impl Application {
             gateway: gateway::Registry::new(),
             filter,
         };
-        messaging::service::spawn_publisher(state.clone(), committed);
+        // The world channel exists before anything is published: the publisher sends its
+        // messages to every socket rather than to a member list.
+        let world = channels::service::ensure_world(&state)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot create the world channel: {e}"))?;
+        messaging::service::spawn_publisher(state.clone(), committed, world);
         events::spawn_listener(state.clone());
         gateway::spawn(state.clone());
+        admin::service::spawn_reporter(state.clone());
         Ok(Self { listener, state })
     }
 

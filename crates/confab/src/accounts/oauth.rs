@@ -640,7 +640,11 @@ async fn create_account(
         .name
         .as_deref()
         .or(profile.login.as_deref())
-        .and_then(|n| model::display_text("nickname", n, 1, 64).ok());
+        .and_then(|n| model::display_text("nickname", n, 1, 64).ok())
+        // The provider's display name is screened like any nickname; one the filter
+        // refuses falls back to the username (sign-in must not fail over it).
+        .and_then(|n| crate::moderation::filter::check(state, "nickname", &n).ok())
+        .map(|c| c.text);
     let now = state.clock.now();
     for attempt in 0..8 {
         let username = if attempt == 0 {

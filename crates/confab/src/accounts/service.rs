@@ -128,9 +128,9 @@ pub async fn register(
 ) -> Result<TokenOut, ApiError> {
     limit_ip(state, "register", origin.ip).await?;
     let username = model::normalize_username(&input.username)?;
-    let nickname = match &input.nickname {
-        Some(n) => model::display_text("nickname", n, 1, 64)?,
-        None => username.clone(),
+    let (nickname, nickname_review) = match &input.nickname {
+        Some(n) => screen_nickname(state, model::display_text("nickname", n, 1, 64)?)?,
+        None => (username.clone(), None),
     };
     let email = input
         .email
@@ -216,6 +216,9 @@ pub async fn register(
         },
     )
     .await?;
+    if let Some(original) = nickname_review {
+        report_nickname(state, id, original).await;
+    }
     let user = get_user(state, id).await?;
     tracing::info!(user_id = %id, "account created");
     start_session(state, &user, origin).await
@@ -513,8 +516,12 @@ pub async fn update_me(
     patch: MePatch,
 ) -> Result<MeOut, ApiError> {
     let mut c = ProfileChange::default();
+    let mut review = None;
     if let Some(n) = &patch.nickname {
-        c.nickname = Some(model::display_text("nickname", n, 1, 64)?);
+        let (nickname, original) =
+            screen_nickname(state, model::display_text("nickname", n, 1, 64)?)?;
+        c.nickname = Some(nickname);
+        review = original;
     }
     if let Some(b) = &patch.bio {
         c.bio = Some(model::multiline_text("bio", b, 500)?);
@@ -532,7 +539,41 @@ pub async fn update_me(
         c.avatar = Some(avatar);
     }
     store::update_profile(state.store.writer(), auth.user_id, c, state.clock.now()).await?;
+    if let Some(original) = review {
+        report_nickname(state, auth.user_id, original).await;
+    }
     me(state, auth).await
+}
+
+/// Runs the sensitive-word filter over a nickname: the text to store (masked, or refused
+/// with `content_blocked`), and the original when the action asks for a review.
+fn screen_nickname(
+    state: &AppState,
+    nickname: String,
+) -> Result<(String, Option<String>), ApiError> {
+    let checked = crate::moderation::filter::check(state, "nickname", &nickname)?;
+    if checked.review {
+        Ok((checked.text, Some(nickname)))
+    } else {
+        Ok((checked.text, None))
+    }
+}
+
+/// Files the filter's report on a user whose nickname it masked for review. The profile is
+/// already stored, so a failure here is logged, not returned.
+async fn report_nickname(state: &AppState, user: UserId, original: String) {
+    use crate::moderation::store::{NewReport, Target, file_report};
+    let report = NewReport {
+        target: Target::User(user),
+        target_user: Some(user),
+        reporter: None,
+        reason: "sensitive word in nickname".into(),
+        excerpt: Some(original),
+    };
+    let id = confab_proto::ids::ReportId(state.ids.next_id());
+    if let Err(e) = file_report(state.store.writer(), id, report, state.clock.now()).await {
+        tracing::error!(error = %e, user_id = %user, "filter report on a nickname not filed");
+    }
 }
 
 /// Changes the password (proved by the old one, or by a code), and signs out every other

@@ -29,6 +29,8 @@ pub trait Cache: Send + Sync {
     fn kind(&self) -> &'static str;
     /// The value, if present and not expired.
     async fn get(&self, key: &str) -> Result<Option<Bytes>, CacheError>;
+    /// The values of several keys in one round trip, in the order given.
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Bytes>>, CacheError>;
     /// Stores a value for `ttl`, replacing any previous one.
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError>;
     /// Stores a value only if the key is absent; `true` when it was stored.
@@ -113,6 +115,14 @@ impl Cache for MemoryCache {
             .await
             .filter(Entry::live)
             .map(|e| e.value))
+    }
+
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Bytes>>, CacheError> {
+        let mut out = Vec::with_capacity(keys.len());
+        for k in keys {
+            out.push(self.get(k).await?);
+        }
+        Ok(out)
     }
 
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
@@ -253,6 +263,21 @@ impl Cache for RedisCache {
             .await
             .map_err(CacheError::Unavailable)?;
         Ok(v.map(Bytes::from))
+    }
+
+    async fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Bytes>>, CacheError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut cmd = redis::cmd("MGET");
+        for k in keys {
+            cmd.arg(self.key(k));
+        }
+        let v: Vec<Option<Vec<u8>>> = cmd
+            .query_async(&mut self.redis.cmd())
+            .await
+            .map_err(CacheError::Unavailable)?;
+        Ok(v.into_iter().map(|o| o.map(Bytes::from)).collect())
     }
 
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {

@@ -15,7 +15,7 @@ use confab_proto::messaging::{
 use confab_proto::ws::ServerEvent;
 
 use super::model;
-use super::service::{membership, message_out, push};
+use super::service::{membership, message_out, push, topic_of};
 use super::store::{self, Message};
 use crate::error::ApiError;
 use crate::infra::bus::Topic;
@@ -37,14 +37,14 @@ enum Access {
     Change,
 }
 
-/// The message `seq` of `conv`, if `me` may act on it.
+/// The message `seq` of `conv`, if `me` may act on it, and where its events go.
 async fn target(
     state: &AppState,
     me: UserId,
     conv: ConversationId,
     seq: i64,
     access: Access,
-) -> Result<Message, ApiError> {
+) -> Result<(Message, Topic), ApiError> {
     let (c, member) = membership(state, me, conv).await?;
     if seq <= member.floor() || seq > member.ceiling(c.last_seq) {
         return Err(no_message());
@@ -55,9 +55,10 @@ async fn target(
             "you are no longer in this conversation",
         ));
     }
-    store::find_message(state.store.reader(), conv, seq)
+    let m = store::find_message(state.store.reader(), conv, seq)
         .await?
-        .ok_or_else(no_message)
+        .ok_or_else(no_message)?;
+    Ok((m, topic_of(&c)))
 }
 
 /// Whether `at` is within `window_secs` of `sent` (a window of 0 allows nothing).
@@ -74,7 +75,7 @@ pub async fn edit(
     seq: i64,
     patch: MessagePatch,
 ) -> Result<MessageOut, ApiError> {
-    let m = target(state, me, conv, seq, Access::Change).await?;
+    let (m, topic) = target(state, me, conv, seq, Access::Change).await?;
     crate::social::service::check_unblocked_in(state, me, conv).await?;
     if m.sender_id != me {
         return Err(ApiError::new(
@@ -111,12 +112,7 @@ pub async fn edit(
     }
     store::touch_members(db, conv, now).await?;
     let out = message_out(&after);
-    push(
-        state,
-        Topic::Conversation(conv),
-        ServerEvent::MessageEdited(out.clone()),
-    )
-    .await;
+    push(state, topic, ServerEvent::MessageEdited(out.clone())).await;
     Ok(out)
 }
 
@@ -128,7 +124,7 @@ pub async fn recall(
     conv: ConversationId,
     seq: i64,
 ) -> Result<(), ApiError> {
-    let m = target(state, me, conv, seq, Access::Change).await?;
+    let (m, topic) = target(state, me, conv, seq, Access::Change).await?;
     if m.kind == "system" {
         // The record of a group change is the server's, not its actor's.
         return Err(ApiError::new(
@@ -163,7 +159,7 @@ pub async fn recall(
     store::touch_members(db, conv, now).await?;
     push(
         state,
-        Topic::Conversation(conv),
+        topic,
         ServerEvent::MessageRecalled(RecallOut {
             conversation_id: conv,
             seq,
@@ -220,7 +216,7 @@ pub async fn react(
     emoji: &str,
 ) -> Result<ReactionsOut, ApiError> {
     validate_emoji(emoji)?;
-    let m = target(state, me, conv, seq, Access::Change).await?;
+    let (m, topic) = target(state, me, conv, seq, Access::Change).await?;
     if m.recalled_at.is_some() {
         return Err(recalled());
     }
@@ -229,7 +225,7 @@ pub async fn react(
     store::put_reaction(db, conv, seq, me, emoji, state.clock.now()).await?;
     push(
         state,
-        Topic::Conversation(conv),
+        topic,
         ServerEvent::Reaction(ReactionOut {
             conversation_id: conv,
             seq,
@@ -251,7 +247,7 @@ pub async fn unreact(
     emoji: &str,
 ) -> Result<ReactionsOut, ApiError> {
     validate_emoji(emoji)?;
-    target(state, me, conv, seq, Access::Change).await?;
+    let (_, topic) = target(state, me, conv, seq, Access::Change).await?;
     let db = state.store.writer();
     // Only my reaction with this emoji: a stale client removing an emoji I already replaced
     // must not remove the new one.
@@ -262,7 +258,7 @@ pub async fn unreact(
     if mine && store::delete_reaction(db, conv, seq, me).await? {
         push(
             state,
-            Topic::Conversation(conv),
+            topic,
             ServerEvent::Reaction(ReactionOut {
                 conversation_id: conv,
                 seq,
@@ -334,7 +330,7 @@ pub async fn readers(
     conv: ConversationId,
     seq: i64,
 ) -> Result<ReadersOut, ApiError> {
-    let m = target(state, me, conv, seq, Access::Read).await?;
+    let (m, _) = target(state, me, conv, seq, Access::Read).await?;
     if !crate::groups::service::may_list_readers(state, conv, me, m.sender_id).await? {
         return Err(ApiError::new(
             ErrorCode::NotSender,
@@ -358,6 +354,44 @@ pub async fn readers(
         total: eligible.len() as i64,
         readers,
     })
+}
+
+/// Recalls any message as a system administrator upholding a report: no sender check and
+/// no window. Pushes `message.recalled` with `by` = the administrator; `false` when it was
+/// already recalled (nothing pushed). 404 when there is no such message.
+pub async fn recall_as_moderator(
+    state: &AppState,
+    conv: ConversationId,
+    seq: i64,
+    by: UserId,
+) -> Result<bool, ApiError> {
+    let db = state.store.writer();
+    let c = store::find_conversation(db, conv)
+        .await?
+        .ok_or_else(no_message)?;
+    let m = store::find_message(db, conv, seq)
+        .await?
+        .ok_or_else(no_message)?;
+    if m.recalled_at.is_some() {
+        return Ok(false);
+    }
+    let now = from_ms(to_ms(state.clock.now()));
+    if !store::recall_message(db, conv, seq, now).await? {
+        return Ok(false);
+    }
+    store::touch_members(db, conv, now).await?;
+    push(
+        state,
+        topic_of(&c),
+        ServerEvent::MessageRecalled(RecallOut {
+            conversation_id: conv,
+            seq,
+            recalled_at: now,
+            by,
+        }),
+    )
+    .await;
+    Ok(true)
 }
 
 #[cfg(test)]

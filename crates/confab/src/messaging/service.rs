@@ -37,20 +37,47 @@ fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such conversation")
 }
 
-/// The conversation and my row in it; 404 if I never was a member.
+/// The conversation and my row in it; 404 if I never was a member. A `channel` is open to
+/// every user: my row there is made on first touch (read, send, open), seeing the whole
+/// history with nothing unread from before (docs/decisions/0011-channel-membership.md).
 pub async fn membership(
     state: &AppState,
     me: UserId,
     conv: ConversationId,
 ) -> Result<(Conversation, Member), ApiError> {
     let db = state.store.reader();
-    let member = store::find_member(db, conv, me)
-        .await?
-        .ok_or_else(not_found)?;
+    let found = store::find_member(db, conv, me).await?;
     let c = store::find_conversation(db, conv)
         .await?
         .ok_or_else(not_found)?;
+    let member = match found {
+        Some(m) => m,
+        None if c.kind == CHANNEL => {
+            store::join_open_conversation(
+                state.store.writer(),
+                conv,
+                me,
+                c.last_seq,
+                state.clock.now(),
+            )
+            .await?
+        }
+        None => return Err(not_found()),
+    };
     Ok((c, member))
+}
+
+/// The kind of the open, broadcast conversations (the world channel).
+pub const CHANNEL: &str = "channel";
+
+/// Where a conversation's events go: a channel's to every socket (one publish, encoded
+/// once, whoever reads it), any other's to its members' sockets.
+pub fn topic_of(c: &Conversation) -> Topic {
+    if c.kind == CHANNEL {
+        Topic::Everyone
+    } else {
+        Topic::Conversation(c.id)
+    }
 }
 
 /// The wire form of a stored message.
@@ -174,6 +201,8 @@ pub async fn send_as(
     if throttled {
         send_limit(state, me).await?;
     }
+    // A site-wide mute (an administrator's, or an upheld report's) holds in every kind.
+    crate::moderation::mutes::check_can_send(state, me).await?;
     let (c, member) = membership(state, me, conv).await?;
     if !member.active() {
         return Err(ApiError::new(
@@ -192,6 +221,9 @@ pub async fn send_as(
         .as_ref()
         .is_some_and(|l| l.contains(&confab_proto::messaging::Mention::All));
     crate::groups::service::check_send(state, conv, &c.kind, me, mentions_all).await?;
+    if c.kind == CHANNEL {
+        crate::channels::policy::check_post(state, me, conv).await?;
+    }
     if let Some((file, kind)) = body.file {
         match crate::media::store::find_upload(state.store.reader(), file).await? {
             // A `file` message may carry any upload; the others need an upload of their kind.
@@ -355,6 +387,7 @@ async fn report_for_review(state: &AppState, m: &Message, original: String) {
     use crate::moderation::store::{NewReport, Target, file_report};
     let report = NewReport {
         target: Target::Message(m.conversation_id, m.seq),
+        target_user: Some(m.sender_id),
         reporter: None,
         reason: "sensitive word".into(),
         excerpt: Some(original),
@@ -408,18 +441,25 @@ async fn send_limit(state: &AppState, me: UserId) -> Result<(), ApiError> {
 /// Starts the node's publisher: it pushes `message.new` for every message the writer
 /// stored, one batch after another and in seq order within each, so the node's sockets see
 /// each conversation in seq order. It drains what is queued before stopping at shutdown.
-pub fn spawn_publisher(state: AppState, mut committed: super::writer::Committed) {
+///
+/// `world` is the world channel's conversation: its messages go to every socket
+/// ([`topic_of`]); every other conversation's go to its members.
+pub fn spawn_publisher(
+    state: AppState,
+    mut committed: super::writer::Committed,
+    world: ConversationId,
+) {
     let st = state.clone();
     state.tasks.spawn("message-publisher", async move {
         while let Some(batch) = committed.recv().await {
             for m in batch {
                 let conv = m.conversation_id;
-                push(
-                    &st,
-                    Topic::Conversation(conv),
-                    ServerEvent::MessageNew(message_out(&m)),
-                )
-                .await;
+                let topic = if conv == world {
+                    Topic::Everyone
+                } else {
+                    Topic::Conversation(conv)
+                };
+                push(&st, topic, ServerEvent::MessageNew(message_out(&m))).await;
             }
         }
     });

@@ -693,9 +693,10 @@ pub async fn delete_reaction(
     Ok(r.rows_affected > 0)
 }
 
-// ---------------------------------------------------------------- membership windows
+// ---------------------------------------------------------------- membership windows, open conversations
 
-/// Creates a conversation of `kind` (not direct) inside the caller's transaction.
+/// Creates a conversation of `kind` (not direct) with no members yet (a group adds its own in the
+/// caller's transaction; a channel's members join lazily).
 pub async fn create_conversation(
     txn: &impl ConnectionTrait,
     id: ConversationId,
@@ -785,4 +786,40 @@ pub async fn leave_member(
         .exec(txn)
         .await?;
     Ok(())
+}
+
+/// Makes `user` a member of an open conversation (a channel) if it is not one yet, seeing
+/// its whole history with nothing unread before `last_seq`; returns the member's row.
+/// Racing first touches (two devices) insert once: the loser's unique violation is ignored.
+pub async fn join_open_conversation(
+    db: &DatabaseConnection,
+    conv: ConversationId,
+    user: UserId,
+    last_seq: i64,
+    now: DateTime<Utc>,
+) -> Result<Member, StoreError> {
+    let row = members::ActiveModel {
+        conversation_id: Set(conv.0),
+        user_id: Set(user.0),
+        read_seq: Set(last_seq),
+        recv_seq: Set(last_seq),
+        cleared_seq: Set(0),
+        joined_seq: Set(0),
+        left_seq: Set(None),
+        pinned: Set(false),
+        muted: Set(false),
+        hidden: Set(false),
+        created_at: Set(to_ms(now)),
+        updated_at: Set(to_ms(now)),
+    };
+    match members::Entity::insert(row).exec(db).await {
+        Ok(_) => {}
+        Err(e) if unique_violation(&e).is_some() => {}
+        Err(e) => return Err(e.into()),
+    }
+    find_member(db, conv, user)
+        .await?
+        .ok_or(StoreError::Db(sea_orm::DbErr::RecordNotFound(
+            "channel member".into(),
+        )))
 }

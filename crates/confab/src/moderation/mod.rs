@@ -1,4 +1,5 @@
-//! Moderation: the sensitive-word filter and reports (design.md §8).
+//! Moderation: the sensitive-word filter, reports and site-wide user mutes (design.md §8).
+//! The admin API over them (review, audit) is [`crate::admin`].
 //!
 //! The word list is the config's `moderation.words_file` (read once at start-up) plus the
 //! rows of `sensitive_words` (managed at runtime). Both are compiled into one Aho-Corasick
@@ -13,10 +14,12 @@
 //!   keeps its length in characters.
 //! - Words are stored normalised, so two spellings of one word are one row.
 //!
-//! Calls: other features call [`filter::check`] on user-written text (messaging now;
-//! nicknames, group names, moments and comments later) and [`store::file_report`] when it
-//! asks for a review. Moderation never calls those features.
+//! Calls: other features call [`filter::check`] on user-written text (messages, nicknames;
+//! group names, moments and comments as they arrive), [`store::file_report`] when it asks
+//! for a review, and [`mutes::check_can_send`] on the send path. Moderation never calls
+//! those features.
 
 pub mod filter;
+pub mod mutes;
 pub mod service;
 pub mod store;

@@ -297,6 +297,21 @@ impl TestApp {
         befriend_clients(&a.client, &b.client, b.id()).await;
     }
 
+    /// A signed-in system administrator (`role = admin`), made the way `confab admin
+    /// create-admin` makes one.
+    pub async fn admin(&self, name: &str) -> TestUser {
+        let username = unique(&format!("{name}_"));
+        confab::accounts::service::create_admin(&self.state, &username, PASSWORD)
+            .await
+            .unwrap();
+        let tokens = self.client.login(&username, PASSWORD).await.unwrap();
+        TestUser {
+            client: self.client.signed_in(&tokens),
+            username,
+            tokens,
+        }
+    }
+
     /// Shuts the node down gracefully and waits for it.
     pub async fn stop(mut self) {
         self.stop.cancel();

@@ -11,6 +11,7 @@
 mod harness;
 
 mod accounts;
+mod admin;
 mod bad_input;
 mod cli;
 mod codes;

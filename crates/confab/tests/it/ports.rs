@@ -46,6 +46,20 @@ async fn cache_contract(cache: Arc<dyn Cache>) {
         "{ttl:?}"
     );
 
+    // get_many: in the order asked, absent keys as None, one round trip.
+    assert_eq!(
+        cache
+            .get_many(&[k("a"), k("missing"), k("a")])
+            .await
+            .unwrap(),
+        vec![
+            Some(bytes::Bytes::from_static(b"two")),
+            None,
+            Some(bytes::Bytes::from_static(b"two"))
+        ]
+    );
+    assert!(cache.get_many(&[]).await.unwrap().is_empty());
+
     // Binary values survive.
     let bin = [0u8, 255, 10, 13, 0];
     cache

@@ -10,6 +10,7 @@ mod m0005_moderation;
 mod m0006_message_files;
 mod m0008_social;
 mod m0009_groups;
+mod m0010_admin;
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_message_files::Migration),
             Box::new(m0008_social::Migration),
             Box::new(m0009_groups::Migration),
+            Box::new(m0010_admin::Migration),
         ]
     }
 }

@@ -1,0 +1,26 @@
+//! The system administrator's API (`/admin/…`, `role = admin` only, through the
+//! [`crate::accounts::auth::AdminUser`] extractor) and user reports (design.md §8, §10).
+//!
+//! # Layout
+//! - [`api`]: the routes: users (disable, enable, mute), sensitive words, notices, stats,
+//!   the audit log, reports (`POST /reports` for users, the review queue for admins).
+//! - [`service`]: the audit log, user status and mutes, words, notices, stats, and the
+//!   per-node socket-count reporter.
+//! - [`reports`]: filing (visibility, snapshot, bounds) and review (uphold, dismiss).
+//! - [`store`]: the audit log and the counts.
+//!
+//! # Invariants
+//! - Every administrator action is written to the audit log after it took effect.
+//! - A report's excerpt is the content as it was when reported.
+//! - A disabled user's sessions are revoked at once on every node, by the same code the CLI
+//!   uses (`accounts::service::disable_user`).
+//!
+//! # Calls
+//! Admin sits above the other features: it may call accounts, messaging, moderation,
+//! channels and groups; none of them calls admin except to write an audit entry
+//! ([`service::audit`]).
+
+pub mod api;
+pub mod reports;
+pub mod service;
+pub mod store;

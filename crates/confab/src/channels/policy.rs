@@ -1,0 +1,96 @@
+//! Who may post in a channel right now: the posting setting, channel mutes, and the
+//! channel's own per-user rate limit. Asked by messaging's one send path (HTTP and
+//! WebSocket alike), after membership and before anything is stored.
+
+use std::time::Duration;
+
+use confab_proto::ErrorCode;
+use confab_proto::admin::Posting;
+use confab_proto::ids::{ConversationId, UserId};
+
+use super::store::{self, ChannelMute};
+use crate::accounts::model::Role;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The rate limit's window.
+const WINDOW: Duration = Duration::from_secs(60);
+
+/// Whether `me` is a system administrator (read fresh: a demotion holds at once).
+async fn is_admin(state: &AppState, me: UserId) -> Result<bool, ApiError> {
+    Ok(crate::accounts::store::find_user(state.store.reader(), me)
+        .await?
+        .is_some_and(|u| u.role == Role::Admin))
+}
+
+/// Refuses unless the posting setting lets `me` post (`channel_posting_closed`).
+pub async fn check_setting(state: &AppState, me: UserId) -> Result<(), ApiError> {
+    match state.config.channels.world_posting {
+        Posting::Everyone => Ok(()),
+        Posting::Off => Err(ApiError::new(
+            ErrorCode::ChannelPostingClosed,
+            "posting in this channel is turned off",
+        )),
+        Posting::Admins if is_admin(state, me).await? => Ok(()),
+        Posting::Admins => Err(ApiError::new(
+            ErrorCode::ChannelPostingClosed,
+            "only administrators may post in this channel",
+        )),
+    }
+}
+
+/// `me`'s channel mute in force now, if any.
+pub async fn mute_in_force(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+) -> Result<Option<ChannelMute>, ApiError> {
+    let now = state.clock.now();
+    Ok(store::find_mute(state.store.reader(), conv, me)
+        .await?
+        .filter(|m| m.in_force(now)))
+}
+
+/// Everything a post in channel `conv` needs: the setting, no mute in force, and room in
+/// the per-user rate limit (`channels.world_posts_per_minute`, a fixed one-minute window
+/// on the cache, so it holds across devices and nodes; it fails open when the cache is
+/// down, like messaging's send limit).
+pub async fn check_post(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+) -> Result<(), ApiError> {
+    check_setting(state, me).await?;
+    if let Some(m) = mute_in_force(state, me, conv).await? {
+        return Err(ApiError::new(
+            ErrorCode::ChannelMuted,
+            match m.until {
+                Some(t) => format!(
+                    "an administrator muted you in this channel until {}",
+                    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+                None => "an administrator muted you in this channel".to_owned(),
+            },
+        ));
+    }
+    let key = format!("rl:chan:{conv}:{me}");
+    let n = match state.cache.incr(&key, WINDOW).await {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!(error = %e, "channel rate limit skipped: cache unavailable");
+            return Ok(());
+        }
+    };
+    if n > u64::from(state.config.channels.world_posts_per_minute) {
+        let retry = match state.cache.ttl(&key).await {
+            Ok(Some(d)) => d.as_secs() + 1,
+            _ => WINDOW.as_secs(),
+        };
+        return Err(ApiError::new(
+            ErrorCode::RateLimited,
+            "posting in this channel too fast; retry after Retry-After seconds",
+        )
+        .with_retry_after(retry));
+    }
+    Ok(())
+}
