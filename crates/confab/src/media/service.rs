@@ -286,15 +286,14 @@ pub fn file_out(u: &Upload) -> FileOut {
 }
 
 /// Whether `user` may download `file`: its owner; anyone signed in when it is some active
-/// user's avatar; a group's avatar for whoever may see the group; or a member of a conversation with a message carrying it that the member
+/// user's avatar; or a member of a conversation with a message carrying it that the member
 /// can see (inside its window, not recalled).
 pub async fn may_read(state: &AppState, user: UserId, file: &Upload) -> Result<bool, ApiError> {
     if file.owner == user {
         return Ok(true);
     }
     let db = state.store.reader();
-    if store::is_avatar(db, file.id).await? || store::is_group_avatar_for(db, file.id, user).await?
-    {
+    if store::is_avatar(db, file.id).await? {
         return Ok(true);
     }
     Ok(store::shared_with(db, file.id, user).await?)

@@ -116,24 +116,6 @@ pub async fn is_avatar(db: &impl ConnectionTrait, id: FileId) -> Result<bool, St
     Ok(db.query_one_raw(stmt).await?.is_some())
 }
 
-/// Whether the file is the avatar of a group `user` may see: a public group (anyone signed
-/// in), or a private one they are a member of.
-pub async fn is_group_avatar_for(
-    db: &impl ConnectionTrait,
-    id: FileId,
-    user: UserId,
-) -> Result<bool, StoreError> {
-    use sea_orm::Statement;
-    let stmt = Statement::from_sql_and_values(
-        db.get_database_backend(),
-        "SELECT 1 AS x FROM chat_groups g WHERE g.avatar = ? AND (g.visibility = 'public' \
-         OR EXISTS (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.user_id = ?)) \
-         LIMIT 1",
-        [id.0.into(), user.0.into()],
-    );
-    Ok(db.query_one_raw(stmt).await?.is_some())
-}
-
 /// Whether a message carrying the file is visible to `user` as a member of its conversation:
 /// inside the member's window `(max(joined, cleared), left or newest]` and not recalled.
 pub async fn shared_with(

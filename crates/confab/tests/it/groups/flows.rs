@@ -393,26 +393,6 @@ backend_tests! {
         assert!(mem.client.search_groups("renamed", None, None).await.unwrap().items.iter().all(|x| x.id != g.id));
     }
 
-    async fn group_avatars_are_seen_by_whoever_sees_the_group(app) {
-        let owner = app.user("owner").await;
-        let inside = app.user("inside").await;
-        let outside = app.user("outside").await;
-        let img = owner.client.upload(crate::media::png(64, 64), "a.png", "image/png").await.unwrap();
-        let theirs = outside.client.upload(crate::media::png(8, 8), "b.png", "image/png").await.unwrap();
-        let mut input = group_in("with avatar", Visibility::Private, JoinPolicy::Open);
-        input.avatar = Some(theirs.id);
-        assert_eq!(code(&owner.client.create_group(&input).await.unwrap_err()).0, 422, "only my own images");
-        input.avatar = Some(img.id);
-        let g = owner.client.create_group(&input).await.unwrap();
-        assert_eq!(g.avatar, Some(img.id));
-        let inv = owner.client.create_invite(g.id, &InviteIn::default()).await.unwrap();
-        inside.client.accept_invite(&inv.token).await.unwrap();
-        inside.client.download(img.id, false).await.unwrap();
-        assert_eq!(code(&outside.client.download(img.id, false).await.unwrap_err()).0, 404);
-        owner.client.update_group(g.id, &GroupPatch { visibility: Some(Visibility::Public), ..GroupPatch::default() }).await.unwrap();
-        outside.client.download(img.id, false).await.unwrap();
-    }
-
     async fn dissolve_by_admin_and_sensitive_group_texts(app) {
         let owner = app.user("owner").await;
         let g = open_group(&owner, "reported").await;
