@@ -327,6 +327,8 @@ pub struct SocialConfig {
     pub max_pending_requests: u32,
     /// Friends one user may have (bounds presence fan-out and the friends list).
     pub max_friends: u32,
+    /// Friend requests (new or repeated) one user may send per minute, across nodes.
+    pub requests_per_minute: u32,
 }
 
 impl Default for SocialConfig {
@@ -335,6 +337,7 @@ impl Default for SocialConfig {
             direct_policy: DirectPolicy::Friends,
             max_pending_requests: 100,
             max_friends: 5000,
+            requests_per_minute: 30,
         }
     }
 }
@@ -931,6 +934,9 @@ impl Config {
         }
         if !(1..=100_000).contains(&self.social.max_friends) {
             return Err(invalid("social.max_friends", "must be 1..=100000"));
+        }
+        if !(1..=10_000).contains(&self.social.requests_per_minute) {
+            return Err(invalid("social.requests_per_minute", "must be 1..=10000"));
         }
         let groups = &self.groups;
         if !(2..=1_000_000).contains(&groups.max_member_limit) {

@@ -158,13 +158,28 @@ async fn snapshot(
     }
 }
 
-/// A group `me` can see: its name and description at report time, and its owner.
+/// A group `me` can see (public, or private with `me` a member): its name, description and
+/// announcement at report time, and its owner (the user a `mute` or `disable` would hit is
+/// not inferred from a group: a group report is upheld with `dissolve`).
 async fn group_snapshot(
-    _state: &AppState,
-    _me: UserId,
-    _group: confab_proto::ids::GroupId,
+    state: &AppState,
+    me: UserId,
+    group: confab_proto::ids::GroupId,
 ) -> Result<(String, Option<UserId>), ApiError> {
-    Err(ApiError::new(ErrorCode::NotFound, "no such group"))
+    let g = crate::groups::service::get(state, me, group).await?;
+    if g.dissolved {
+        return Err(ApiError::new(ErrorCode::NotFound, "no such group"));
+    }
+    let mut excerpt = g.name.clone();
+    if !g.description.is_empty() {
+        excerpt.push_str(" — ");
+        excerpt.push_str(&g.description);
+    }
+    if let Some(a) = g.announcement.as_deref().filter(|a| !a.is_empty()) {
+        excerpt.push_str(" — ");
+        excerpt.push_str(a);
+    }
+    Ok((excerpt, Some(g.owner_id)))
 }
 
 /// Files `me`'s report. `(report, true)` when filed now; `(report, false)` when `me`
@@ -364,8 +379,12 @@ async fn act(
         (UpholdAction::Disable, _, Some(u)) => {
             crate::accounts::service::disable_user(state, u).await?;
         }
-        (UpholdAction::Dissolve, Target::Group(_g), _) => {
-            return Err(not_applicable("groups are not available on this server"));
+        (UpholdAction::Dissolve, Target::Group(g), _) => {
+            match crate::groups::service::dissolve_by_admin(state, g, admin).await {
+                // Dissolved meanwhile (by its owner, or another report): the action holds.
+                Err(e) if e.code() == ErrorCode::GroupDissolved => {}
+                r => r?,
+            }
         }
         _ => {}
     }

@@ -186,11 +186,8 @@ async fn avatar(state: &AppState, me: UserId, f: FileId) -> Result<FileId, ApiEr
 }
 
 /// Whether `a` and `b` are friends (the social feature's rule).
-// WIRING: `crate::social::service::are_friends` once feat/social is merged; until then
-// nobody is anybody's friend, so only invites, search and requests add members.
 pub(crate) async fn are_friends(state: &AppState, a: UserId, b: UserId) -> Result<bool, ApiError> {
-    let _ = (state, a, b);
-    Ok(false)
+    crate::social::service::are_friends(state, a, b).await
 }
 
 /// Checks users to add (me excluded, deduplicated, at most [`model::MAX_ADD`]): active

@@ -76,6 +76,7 @@ pub async fn edit(
     patch: MessagePatch,
 ) -> Result<MessageOut, ApiError> {
     let (m, topic) = target(state, me, conv, seq, Access::Change).await?;
+    crate::social::service::check_unblocked_in(state, me, conv).await?;
     if m.sender_id != me {
         return Err(ApiError::new(
             ErrorCode::NotSender,
@@ -219,6 +220,7 @@ pub async fn react(
     if m.recalled_at.is_some() {
         return Err(recalled());
     }
+    crate::social::service::check_unblocked_in(state, me, conv).await?;
     let db = state.store.writer();
     store::put_reaction(db, conv, seq, me, emoji, state.clock.now()).await?;
     push(

@@ -61,7 +61,10 @@ pub async fn list_conversations(
 
 /// Open (or find) my one-to-one chat with a user.
 #[utoipa::path(post, path = "/conversations/direct", tag = "conversations", security(("bearer" = [])), request_body = DirectIn,
-    responses((status = 200, body = ConversationOut), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, body = ConversationOut),
+        (status = 403, description = "`not_friends` (`social.direct_policy = \"friends\"`), `blocked`", body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 pub async fn open_direct(
     auth: AuthUser,
     State(state): State<AppState>,
@@ -130,7 +133,7 @@ pub async fn list_messages(
     params(("id" = String, Path, description = "Conversation id")), request_body = MessageIn,
     responses(
         (status = 201, description = "Stored (or, for a retry, the original)", body = SendAck),
-        (status = 403, description = "`not_member`", body = ErrorBody),
+        (status = 403, description = "`not_member`; in a direct chat `not_friends` (`social.direct_policy = \"friends\"`) or `blocked`", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`duplicate_client_msg_id`", body = ErrorBody),
         (status = 422, description = "`invalid_message`", body = ErrorBody)))]
@@ -180,7 +183,7 @@ pub async fn mark_recv(
     request_body = MessagePatch,
     responses(
         (status = 200, description = "The edited message (also pushed as `message.edited`)", body = MessageOut),
-        (status = 403, description = "`not_sender`, `edit_window_passed`, `not_member`", body = ErrorBody),
+        (status = 403, description = "`not_sender`, `edit_window_passed`, `not_member`, `blocked` (direct chat)", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`not_editable` (not text), `message_recalled`", body = ErrorBody),
         (status = 422, description = "`invalid_message`", body = ErrorBody)))]
@@ -232,7 +235,7 @@ pub async fn list_reactions(
         ("emoji" = String, Path, description = "One emoji, percent-encoded (1–32 bytes)")),
     responses(
         (status = 200, description = "The message's reactions now (also pushed as `reaction`)", body = ReactionsOut),
-        (status = 403, description = "`not_member`", body = ErrorBody),
+        (status = 403, description = "`not_member`, `blocked` (direct chat)", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`message_recalled`", body = ErrorBody),
         (status = 422, description = "`validation_failed` (`emoji`)", body = ErrorBody)))]

@@ -200,9 +200,12 @@ pub async fn send_as(
     let mut body = model::validate(&input.kind, &input.body)?;
     if throttled {
         send_limit(state, me).await?;
+        // A site-wide mute (an administrator's, or an upheld report's) holds in every kind
+        // of conversation, for everything the user sends now. (A message stored on the
+        // user's behalf by a feature rule — a greeting the other side accepts — was written
+        // earlier; refusing it here would fail the acceptor's request instead.)
+        crate::moderation::mutes::check_can_send(state, me).await?;
     }
-    // A site-wide mute (an administrator's, or an upheld report's) holds in every kind.
-    crate::moderation::mutes::check_can_send(state, me).await?;
     let (c, member) = membership(state, me, conv).await?;
     if !member.active() {
         return Err(ApiError::new(
@@ -476,12 +479,15 @@ pub(super) async fn push(state: &AppState, topic: Topic, event: ServerEvent) {
 /// "I am typing": pushed to the conversation's members, never stored. At most one event per
 /// user and conversation every 2 s is pushed (the rest are accepted and dropped).
 pub async fn typing(state: &AppState, me: UserId, conv: ConversationId) -> Result<(), ApiError> {
-    let (_, m) = membership(state, me, conv).await?;
+    let (c, m) = membership(state, me, conv).await?;
     if !m.active() {
         return Err(ApiError::new(
             ErrorCode::NotMember,
             "you are no longer in this conversation",
         ));
+    }
+    if c.kind == "direct" {
+        crate::social::service::check_direct_conversation(state, me, conv).await?;
     }
     let key = format!("typing:{conv}:{me}");
     if state

@@ -112,7 +112,8 @@ pub async fn list_friend_requests(
         (status = 403, description = "`blocked`: one of us blocks the other", body = ErrorBody),
         (status = 404, description = "`not_found`: no such user", body = ErrorBody),
         (status = 409, description = "`already_friends`, `friend_request_limit`, `friend_limit`", body = ErrorBody),
-        (status = 422, description = "`validation_failed` (`user_id`, `note`, `greeting`), `content_blocked`", body = ErrorBody)))]
+        (status = 422, description = "`validation_failed` (`user_id`, `note`, `greeting`), `content_blocked`", body = ErrorBody),
+        (status = 429, description = "`rate_limited` (`social.requests_per_minute`)", body = ErrorBody)))]
 pub async fn send_friend_request(
     auth: AuthUser,
     State(state): State<AppState>,

@@ -99,6 +99,31 @@ pub async fn check_direct_conversation(
     }
 }
 
+/// Whether either member of direct conversation `conv` blocks the other (`blocked`): edits,
+/// reactions and typing reach the peer, so a block refuses them as it refuses sends. (The
+/// friend policy does not apply: they act on messages that were allowed.) Other kinds of
+/// conversation pass.
+pub async fn check_unblocked_in(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+) -> Result<(), ApiError> {
+    let db = state.store.reader();
+    let direct = crate::messaging::store::find_conversation(db, conv)
+        .await?
+        .is_some_and(|c| c.kind == "direct");
+    if !direct {
+        return Ok(());
+    }
+    let members = crate::messaging::store::list_members(db, conv, true).await?;
+    if let Some(peer) = members.iter().find(|m| m.user_id != me)
+        && store::blocked_either_way(db, me, peer.user_id).await?
+    {
+        return Err(blocked());
+    }
+    Ok(())
+}
+
 /// Who is told about `user`'s presence besides the user: their friends, minus anyone
 /// either side blocks.
 pub async fn presence_audience(state: &AppState, user: UserId) -> Result<Vec<UserId>, ApiError> {
@@ -267,6 +292,14 @@ pub async fn send_request(
     }
     let note = model::note(input.note.as_deref())?;
     let greeting = model::greeting(input.greeting.as_deref())?;
+    // Repeats merge, but each may notify the recipient again: bounded per sender.
+    crate::ratelimit::hit(
+        state,
+        &format!("friend-request:{me}"),
+        state.config.social.requests_per_minute,
+        std::time::Duration::from_secs(60),
+    )
+    .await?;
     // The note is shown and the greeting stored as a message: both are screened now, so a
     // refused word is refused to the sender, not at accept time.
     let note = crate::moderation::filter::check(state, "note", &note)?.text;
@@ -493,10 +526,14 @@ async fn accept_pending(state: &AppState, me: UserId, r: Request) -> Result<Requ
     }
     let now = state.clock.now();
     if !store::accept_request(state.store.writer(), r.id, r.from, r.to, now).await? {
-        return Err(ApiError::new(
-            ErrorCode::RequestNotPending,
-            "this friend request is no longer pending",
-        ));
+        // A concurrent accept (another device, a retry) won: answer as it does.
+        return match store::find_request(state.store.writer(), r.id).await? {
+            Some(now) if now.status == FriendRequestStatus::Accepted => Ok(now),
+            _ => Err(ApiError::new(
+                ErrorCode::RequestNotPending,
+                "this friend request is no longer pending",
+            )),
+        };
     }
     let conv = direct_of(state, r.to, r.from).await?;
     if !r.greeting.is_empty() {

@@ -212,10 +212,6 @@ backend_tests! {
 
 // ------------------------------------------------------------ every kind, streamed
 
-/// Stands in for "these two users may chat". Direct messages are open to anyone today; the
-/// friends-only policy (social) replaces this with `app.befriend(a, b)`.
-async fn allow_chat(_app: &TestApp, _a: &TestUser, _b: &TestUser) {}
-
 /// An MP4 (ISO base media) header followed by `len` filler bytes.
 fn mp4(len: usize) -> Vec<u8> {
     let mut v = b"\0\0\0\x18ftypisom\0\0\x02\0isomiso2\0\0\0\x08free".to_vec();
@@ -295,7 +291,7 @@ backend_tests! {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
         let eve = app.user("eve").await;
-        allow_chat(&app, &alice, &bob).await;
+        app.befriend(&alice, &bob).await;
         // Large enough to take several parts in the blob store (1 MiB parts locally).
         let video_bytes = mp4(2_500_000);
         let video = alice.client.upload_with(video_bytes.clone(), "clip.mp4", "application/octet-stream",
@@ -640,7 +636,7 @@ backend_tests! {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
         let eve = app.user("eve").await;
-        allow_chat(&app, &alice, &bob).await;
+        app.befriend(&alice, &bob).await;
         let anon = &app.client;
         let doc_bytes = pdf(20_000);
         let doc = alice.client.upload(doc_bytes.clone(), "plan.pdf", "application/pdf").await.unwrap();

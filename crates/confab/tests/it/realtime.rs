@@ -191,10 +191,6 @@ async fn messages_and_receipts_cross_nodes() {
     assert_eq!(t.data["user_id"], alice.id().to_string());
 }
 
-/// Stands in for "these two users may chat". Direct messages are open to anyone today; the
-/// friends-only policy (social) replaces this with `app.befriend(a, b)`.
-async fn allow_chat(_app: &TestApp, _a: &TestUser, _b: &TestUser) {}
-
 /// Reads `message.new` events until `n` arrived, returning their seqs in arrival order.
 async fn collect_seqs(ws: &mut WsConnection, n: usize, mut seqs: Vec<i64>) -> Vec<i64> {
     while seqs.len() < n {
@@ -229,7 +225,7 @@ async fn every_device_sees_one_gapless_order(backend: Backend) {
     .await;
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
-    allow_chat(&app, &alice, &bob).await;
+    app.befriend(&alice, &bob).await;
     let c = alice.client.open_direct(bob.id()).await.unwrap();
 
     // Three devices that only watch: one of Alice's, two of Bob's.

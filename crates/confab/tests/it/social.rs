@@ -77,6 +77,26 @@ async fn expect_presence(
     }
 }
 
+/// The first event of each of `kinds`, in any order of arrival (returned in `kinds` order).
+async fn events_of(
+    ws: &mut confab_client::WsConnection,
+    kinds: &[&str],
+) -> Vec<confab_client::Event> {
+    let mut got: Vec<Option<confab_client::Event>> = vec![None; kinds.len()];
+    while got.iter().any(Option::is_none) {
+        let ev = ws
+            .next_event_within(T)
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {kinds:?}: {e}"));
+        if let Some(i) = kinds.iter().position(|k| *k == ev.kind)
+            && got[i].is_none()
+        {
+            got[i] = Some(ev);
+        }
+    }
+    got.into_iter().flatten().collect()
+}
+
 /// Nothing of `kind` arrives within a short while (the event was not sent).
 async fn silent(ws: &mut confab_client::WsConnection, kind: &str) {
     let r = tokio::time::timeout(Duration::from_millis(400), ws.expect_event(kind, T)).await;
@@ -111,11 +131,13 @@ backend_tests! {
         assert_eq!(friend.user.id, alice.id());
         assert!(confab::social::service::are_friends(&app.state, alice.id(), bob.id()).await.unwrap());
         assert!(confab::social::service::are_friends(&app.state, bob.id(), alice.id()).await.unwrap());
-        // The greeting is pushed as it is stored, then both are told, each about the other.
-        let pushed: MessageOut = bws.expect_event("message.new", T).await.unwrap().decode().unwrap();
+        // The greeting is pushed as a message; both are told, each about the other. (The
+        // writer's publisher and the accept run apart: either may arrive first.)
+        let got = events_of(&mut bws, &["message.new", "friend.accepted"]).await;
+        let pushed: MessageOut = got[0].decode().unwrap();
         assert_eq!((pushed.seq, pushed.sender_id), (1, alice.id()));
         let a_ev: FriendAcceptedData = aws.expect_event("friend.accepted", T).await.unwrap().decode().unwrap();
-        let b_ev: FriendAcceptedData = bws.expect_event("friend.accepted", T).await.unwrap().decode().unwrap();
+        let b_ev: FriendAcceptedData = got[1].decode().unwrap();
         assert_eq!((a_ev.friend.id, b_ev.friend.id), (bob.id(), alice.id()));
         assert_eq!(a_ev.conversation_id, b_ev.conversation_id);
         // The greeting is the first message of their chat, from Alice, unread for Bob.
@@ -227,7 +249,7 @@ backend_tests! {
         let bob = app.user("bob").await;
         // Strangers cannot open a direct chat.
         assert_eq!(code(&alice.client.open_direct(bob.id()).await.unwrap_err()), (403, "not_friends"));
-        assert_eq!(count(&app, "SELECT COUNT(*) FROM conversations", vec![]).await, 0);
+        assert_eq!(count(&app, "SELECT COUNT(*) FROM conversations WHERE kind = 'direct'", vec![]).await, 0);
         app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         alice.client.send_text(c.id, "while friends").await.unwrap();
@@ -322,7 +344,14 @@ backend_tests! {
         let err = aws.expect_event("error", T).await.unwrap();
         assert_eq!(err.error_code(), Some("blocked"));
         assert_eq!(messages_in(&app, c.id).await, 1);
+        // Edits, reactions and typing reach the peer too: refused the same way.
+        assert_eq!(code(&alice.client.edit_message(c.id, 1, "edited").await.unwrap_err()), (403, "blocked"));
+        assert_eq!(code(&bob.client.react(c.id, 1, "👍").await.unwrap_err()), (403, "blocked"));
+        aws.send_frame("typing", Some("t"), json!({"conversation_id": c.id.to_string()})).await.unwrap();
+        assert_eq!(aws.expect_event("error", T).await.unwrap().error_code(), Some("blocked"));
+        assert_eq!(bob.client.history(c.id, None, None, None).await.unwrap().messages[0].body["text"], "hi");
         silent(&mut bws, "message.new").await;
+        silent(&mut bws, "typing").await;
         // Bob going invisible and back is not shown to Alice while the block stands.
         bob.client.set_presence(PresenceSetting::Busy).await.unwrap();
         silent(&mut aws, "presence").await;
@@ -521,9 +550,13 @@ backend_tests! {
 }
 
 /// With a cap of 3 pending requests, the fourth is refused until one is answered or
-/// cancelled; pending lists are paged by cursor, newest first.
+/// cancelled; pending lists are paged by cursor, newest first; sends are rate-limited.
 async fn the_pending_request_cap_holds(backend: Backend) {
-    let app = TestApp::spawn_with(backend, |c| c.social.max_pending_requests = 3).await;
+    let app = TestApp::spawn_with(backend, |c| {
+        c.social.max_pending_requests = 3;
+        c.social.requests_per_minute = 6;
+    })
+    .await;
     let alice = app.user("alice").await;
     let mut sent = Vec::new();
     for i in 0..3 {
@@ -567,6 +600,18 @@ async fn the_pending_request_cap_holds(backend: Backend) {
         .send_friend_request(one_more.id(), None, None)
         .await
         .unwrap();
+    // Six sends within the minute (refused ones count too); the seventh is refused.
+    alice
+        .client
+        .send_friend_request(one_more.id(), Some("again"), None)
+        .await
+        .unwrap();
+    let e = alice
+        .client
+        .send_friend_request(one_more.id(), Some("and again"), None)
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), (429, "rate_limited"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -677,4 +722,53 @@ async fn friend_events_cross_nodes() {
         .decode()
         .unwrap();
     assert_eq!(rm.user_id, alice.id());
+}
+
+backend_tests! {
+    async fn every_social_endpoint_refuses_bad_paths_and_queries(app) {
+        let u = app.user("sweeper").await;
+        let token = u.client.token().unwrap().to_owned();
+        let http = app.client.http();
+        let id_routes = [
+            ("PATCH", "/api/v1/friends/{}"),
+            ("DELETE", "/api/v1/friends/{}"),
+            ("POST", "/api/v1/friend-requests/{}/accept"),
+            ("POST", "/api/v1/friend-requests/{}/decline"),
+            ("DELETE", "/api/v1/friend-requests/{}"),
+            ("PUT", "/api/v1/blocks/{}"),
+            ("DELETE", "/api/v1/blocks/{}"),
+            ("PUT", "/api/v1/follows/{}"),
+            ("DELETE", "/api/v1/follows/{}"),
+            ("GET", "/api/v1/users/{}/followers"),
+            ("GET", "/api/v1/users/{}/following"),
+        ];
+        for (method, path) in id_routes {
+            for bad in ["abc", "0", "-1", "99999999999999999999", "1%27%20OR%201=1"] {
+                let url = app.url(&path.replace("{}", bad));
+                let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+                let r = http.request(m, &url).bearer_auth(&token).header("content-type", "application/json").body("{}").send().await.unwrap();
+                let status = r.status().as_u16();
+                let v: serde_json::Value = r.json().await.unwrap();
+                assert_eq!((status, v["error"]["code"].as_str()), (400, Some("bad_request")), "{method} {url}");
+            }
+            // Without a token: 401 before anything else.
+            let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            let r = http.request(m, app.url(&path.replace("{}", "1"))).send().await.unwrap();
+            assert_eq!(r.status().as_u16(), 401, "{method} {path}");
+        }
+        let list_routes = ["/api/v1/friends", "/api/v1/friend-requests", "/api/v1/blocks",
+            &format!("/api/v1/users/{}/followers", u.id()), &format!("/api/v1/users/{}/following", u.id())];
+        for path in list_routes {
+            for (q, want) in [("limit=0", 422), ("limit=101", 422), ("limit=x", 400), ("cursor=abc", 422), ("cursor=0", 422), ("surprise=1", 400)] {
+                let r = http.get(app.url(&format!("{path}?{q}"))).bearer_auth(&token).send().await.unwrap();
+                let status = r.status().as_u16();
+                let v: serde_json::Value = r.json().await.unwrap();
+                assert_eq!(status, want, "{path}?{q}: {v}");
+                assert!(v["error"]["code"].is_string(), "{path}?{q}: {v}");
+            }
+            let ok = http.get(app.url(&format!("{path}?limit=100"))).bearer_auth(&token).send().await.unwrap();
+            assert_eq!(ok.status().as_u16(), 200, "{path}");
+        }
+        assert_eq!(app.client.healthz().await.unwrap().status, "ok");
+    }
 }

@@ -1,4 +1,5 @@
-//! Issue 4's "done when", end to end: two newcomers on a fresh node chat in real time over
+//! Issue 4's "done when", end to end: two newcomers on a fresh node become friends (the default
+//! direct-message policy, social) and chat in real time over
 //! WebSocket; one goes offline and comes back to the right unread count and every missed
 //! message (sync, then history); edit, recall and react reach the other side without
 //! changing anyone's unread; and an image travels from upload to the peer's download.
@@ -9,13 +10,7 @@ use confab_client::{UploadMeta, WsConnection};
 use confab_proto::messaging::{MessageIn, MessageOut, ReactionOut, RecallOut, SendAck};
 use serde_json::json;
 
-use crate::harness::*;
-
 const T: Duration = Duration::from_secs(10);
-
-/// Stands in for "these two users may chat". Direct messages are open to anyone today; the
-/// friends-only policy (social) replaces this with `app.befriend(a, b)`.
-async fn allow_chat(_app: &TestApp, _a: &TestUser, _b: &TestUser) {}
 
 /// Sends a text over the socket and returns its ack (events read meanwhile are dropped:
 /// the sender's own copy of `message.new` may come before the ack).
@@ -61,7 +56,7 @@ backend_tests! {
         // Two newcomers on a fresh node.
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
-        allow_chat(&app, &alice, &bob).await;
+        app.befriend(&alice, &bob).await;
         let mut aws = alice.client.ws().await.unwrap();
         let mut bws = bob.client.ws().await.unwrap();
         let c = alice.client.open_direct(bob.id()).await.unwrap();

@@ -48,6 +48,7 @@ backend_tests! {
         let admin = app.admin("root").await;
         let alice = app.user("alice").await;
         let victim = app.user("victim").await;
+        app.befriend(&alice, &victim).await;
         let c = alice.client.open_direct(victim.id()).await.unwrap();
         victim.client.send_text(c.id, "buy my stuff").await.unwrap();
         let mut reports = Vec::new();
@@ -144,6 +145,7 @@ backend_tests! {
         let admin = app.admin("root").await;
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         let until = ms(app.clock.now() + chrono::Duration::minutes(5));
         let out = admin.client.mute_user(bob.id(), &UserMuteIn { until: Some(until) }).await.unwrap();
@@ -177,6 +179,7 @@ backend_tests! {
         let admin = app.admin("root").await;
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         let peer = peer_of(&app).await;
 
@@ -249,6 +252,7 @@ backend_tests! {
         let admin = app.admin("root").await;
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         for i in 0..3 {
             alice.client.send(c.id, &text(&format!("s{i}"), "hi")).await.unwrap();

@@ -103,6 +103,7 @@ backend_tests! {
         ws.send_frame("send", Some("s"), json!({"conversation_id": c.to_string(), "client_msg_id": "b2", "kind": "text", "body": {"text": "ws"}})).await.unwrap();
         assert_eq!(expect(&mut ws, "error").await.error_code(), Some("channel_muted"));
         // Only in the channel: his direct chats are not affected; others post in the channel.
+        app.befriend(&bob, &alice).await;
         let d = bob.client.open_direct(alice.id()).await.unwrap();
         bob.client.send(d.id, &text("d1", "psst")).await.unwrap();
         alice.client.send(c, &text("a1", "I can")).await.unwrap();
@@ -158,6 +159,7 @@ configured_tests! {
         assert_eq!(code(&e), (429, "rate_limited"));
         // Per user: Bob still may; and Alice's direct chats are not limited by it.
         bob.client.send(c, &text("r4", "mine")).await.unwrap();
+        app.befriend(&alice, &bob).await;
         let d = alice.client.open_direct(bob.id()).await.unwrap();
         alice.client.send(d.id, &text("r5", "direct")).await.unwrap();
         assert_eq!(alice.client.conversation(c).await.unwrap().last_seq, 3);

@@ -35,10 +35,40 @@ fn uphold(action: UpholdAction) -> UpholdIn {
 }
 
 backend_tests! {
+    async fn groups_are_reported_as_seen_and_dissolved_on_uphold(app) {
+        use crate::groups::group_in;
+        use confab_proto::groups::{JoinPolicy, Visibility};
+        let admin = app.admin("root").await;
+        let owner = app.user("owner").await;
+        let alice = app.user("alice").await;
+        let mut public = group_in("Free Coins", Visibility::Public, JoinPolicy::Open);
+        public.description = Some("send 1 coin, get 2".into());
+        let g = owner.client.create_group(&public).await.unwrap();
+        let hidden = owner.client.create_group(&group_in("Secret", Visibility::Private, JoinPolicy::Open)).await.unwrap();
+        // A private group I am not in does not exist for me.
+        let on_group = |group_id| ReportIn { target: ReportTarget::Group { group_id }, reason: "scam".into() };
+        assert_eq!(code(&alice.client.report(&on_group(hidden.id)).await.unwrap_err()), (404, "not_found"));
+        let r = alice.client.report(&on_group(g.id)).await.unwrap();
+        // The reviewer sees the group as it was, even after a rename.
+        let patch = confab_proto::groups::GroupPatch { name: Some("Totally Legit".into()), ..Default::default() };
+        owner.client.update_group(g.id, &patch).await.unwrap();
+        let item = admin.client.admin_reports(None, None).await.unwrap().items.remove(0);
+        assert_eq!((item.excerpt.as_deref(), item.target_user_id), (Some("Free Coins — send 1 coin, get 2"), Some(owner.id())));
+        // Group reports are upheld by dissolving, not by acting on a user.
+        assert_eq!(code(&admin.client.uphold_report(r.id, &uphold(UpholdAction::Mute)).await.unwrap_err()), (422, "action_not_applicable"));
+        let out = admin.client.uphold_report(r.id, &uphold(UpholdAction::Dissolve)).await.unwrap();
+        assert_eq!(out.resolution.as_deref(), Some("dissolve"));
+        assert!(owner.client.group(g.id).await.unwrap().dissolved);
+        // A dissolved group cannot be reported any more.
+        assert_eq!(code(&owner.client.report(&on_group(g.id)).await.unwrap_err()), (404, "not_found"));
+        assert_eq!(audit_actions(&admin).await, ["report.uphold"]);
+    }
+
     async fn users_report_only_what_they_can_see(app) {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
         let eve = app.user("eve").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         bob.client.send_text(c.id, "give me your password").await.unwrap();
 
@@ -57,6 +87,7 @@ backend_tests! {
         assert_eq!(code(&eve.client.report(&on_user(eve.id())).await.unwrap_err()), (422, "cannot_target_self"));
         assert_eq!(code(&eve.client.report(&on_user(UserId(42))).await.unwrap_err()), (404, "not_found"));
         let group = ReportIn { target: ReportTarget::Group { group_id: confab_proto::ids::GroupId(42) }, reason: "x".into() };
+        // (Groups that exist: groups_are_reported_as_seen_and_dissolved_on_uphold.)
         assert_eq!(code(&eve.client.report(&group).await.unwrap_err()), (404, "not_found"));
         // Reasons are bounded.
         for reason in ["", "   ", &"x".repeat(501)] {
@@ -77,6 +108,7 @@ backend_tests! {
         let admin = app.admin("root").await;
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         bob.client.send_text(c.id, "first version").await.unwrap();
         let r = alice.client.report(&on_message(c.id, 1)).await.unwrap();
@@ -132,6 +164,7 @@ backend_tests! {
         let admin = app.admin("root").await;
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         bob.client.send_text(c.id, "spam spam").await.unwrap();
         let r = alice.client.report(&on_message(c.id, 1)).await.unwrap();
@@ -231,6 +264,7 @@ async fn filter_reports_reach_the_queue_with_the_original_text() {
     let admin = app.admin("root").await;
     let alice = app.user("alice").await;
     let bob = app.user("bob").await;
+    app.befriend(&alice, &bob).await;
     let c = alice.client.open_direct(bob.id()).await.unwrap();
     alice.client.send_text(c.id, "you badword").await.unwrap();
     alice

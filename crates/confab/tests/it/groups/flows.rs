@@ -83,6 +83,41 @@ backend_tests! {
         assert_eq!(again.iter().map(|m| sys_event(m).unwrap_or("text")).collect::<Vec<_>>(), ["member_joined"]);
     }
 
+    async fn friends_are_initial_members_and_can_be_added(app) {
+        let owner = app.user("owner").await;
+        let f1 = app.user("f1").await;
+        let f2 = app.user("f2").await;
+        let f3 = app.user("f3").await;
+        let stranger = app.user("stranger").await;
+        app.befriend(&owner, &f1).await;
+        app.befriend(&owner, &f2).await;
+        app.befriend(&f1, &f3).await;
+        let mut input = group_in("friends", Visibility::Private, JoinPolicy::Open);
+        input.member_ids = Some(vec![stranger.id()]);
+        assert_eq!(code(&owner.client.create_group(&input).await.unwrap_err()), (403, "invitee_not_friend"));
+        input.member_ids = Some(vec![f1.id(), f1.id(), owner.id()]);
+        input.member_limit = Some(3);
+        let g = owner.client.create_group(&input).await.unwrap();
+        assert_eq!(g.member_count, 2, "duplicates and I count once");
+        assert_eq!(f1.client.group(g.id).await.unwrap().my_role, Some(Role::Member));
+        let first = all_messages(&f1, g.conversation_id).await;
+        assert_eq!(first.iter().map(|m| sys_event(m)).collect::<Vec<_>>(), [Some("group_created")]);
+        // Direct adds: the owner adds a friend; a member only when the group allows it.
+        let added = owner.client.add_group_members(g.id, &[f2.id()]).await.unwrap();
+        assert_eq!(added.iter().map(|m| m.user.id).collect::<Vec<_>>(), [f2.id()]);
+        assert_eq!(code(&f1.client.add_group_members(g.id, &[f3.id()]).await.unwrap_err()), (403, "group_role_required"));
+        owner.client.update_group(g.id, &GroupPatch { member_invite: Some(true), member_limit: Some(10), ..GroupPatch::default() }).await.unwrap();
+        assert_eq!(code(&f1.client.add_group_members(g.id, &[stranger.id()]).await.unwrap_err()), (403, "invitee_not_friend"));
+        f1.client.add_group_members(g.id, &[f3.id()]).await.unwrap();
+        assert_eq!(code(&f1.client.add_group_members(g.id, &[f3.id()]).await.unwrap_err()), (409, "already_member"));
+        assert_eq!(owner.client.group(g.id).await.unwrap().member_count, 4);
+        // The limit holds for adds too.
+        owner.client.update_group(g.id, &GroupPatch { member_limit: Some(4), ..GroupPatch::default() }).await.unwrap();
+        let f4 = app.user("f4").await;
+        app.befriend(&owner, &f4).await;
+        assert_eq!(code(&owner.client.add_group_members(g.id, &[f4.id()]).await.unwrap_err()), (409, "group_full"));
+    }
+
     async fn private_groups_join_only_by_invite(app) {
         let owner = app.user("owner").await;
         let carol = app.user("carol").await;
