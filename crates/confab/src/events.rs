@@ -31,6 +31,9 @@ pub enum Control {
     },
     /// The admin-managed sensitive words changed: nodes reload them and rebuild the filter.
     SensitiveWordsChanged,
+    /// A rule the send path checks changed (a group's members, roles or mutes, a
+    /// friendship, a block, a site mute): nodes drop their cached rule rows (`rules.rs`).
+    SendRulesChanged,
 }
 
 /// Publishes a control message to every node (this one included). The local node also
@@ -61,6 +64,7 @@ async fn apply(state: &AppState, msg: &Control) {
             added,
             removed,
         } => {
+            state.rules.bump();
             for user in added {
                 if state.gateway.connections_of(*user) > 0 {
                     state
@@ -76,6 +80,7 @@ async fn apply(state: &AppState, msg: &Control) {
         }
         // Applied before `publish` returns on this node, so the change holds here at once.
         Control::SensitiveWordsChanged => crate::moderation::service::reload(state).await,
+        Control::SendRulesChanged => state.rules.bump(),
     }
 }
 
@@ -97,6 +102,8 @@ pub fn spawn_listener(state: AppState) {
                 None => return,
                 Some(BusEvent::Gap) => {
                     st.auth.sessions.forget_all();
+                    // So may a rule change have been.
+                    st.rules.bump();
                     // A word-list change may have been missed too.
                     crate::moderation::service::reload(&st).await;
                 }

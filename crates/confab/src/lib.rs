@@ -48,6 +48,7 @@ pub mod messaging;
 pub mod moderation;
 pub mod notify;
 pub mod ratelimit;
+pub mod rules;
 pub mod social;
 pub mod state;
 pub mod tasks;
@@ -122,6 +123,7 @@ impl Application {
             notify,
             gateway: gateway::Registry::new(),
             filter,
+            rules: Arc::new(rules::SendRules::new()),
         };
         // The world channel exists before anything is published: the publisher sends its
         // messages to every socket rather than to a member list.

@@ -49,4 +49,6 @@ pub struct AppState {
     pub filter: Arc<crate::moderation::filter::Handle>,
     /// The WebSocket sockets open on this node.
     pub gateway: Arc<crate::gateway::Registry>,
+    /// The send path's cached rule rows (`rules.rs`).
+    pub rules: Arc<crate::rules::SendRules>,
 }

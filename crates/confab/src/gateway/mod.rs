@@ -113,7 +113,11 @@ pub fn spawn(state: AppState) {
                         session::close_revoked(&st, &session_ids);
                     }
                     // Applied by `events` itself, in order with the publisher.
-                    Ok(Control::MembersChanged { .. } | Control::SensitiveWordsChanged) => {}
+                    Ok(
+                        Control::MembersChanged { .. }
+                        | Control::SensitiveWordsChanged
+                        | Control::SendRulesChanged,
+                    ) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                         // A missed revocation still holds for HTTP (the session check); its
                         // sockets stay until they reconnect. Rare: the channel holds 1024.

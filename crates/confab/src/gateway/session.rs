@@ -5,6 +5,7 @@
 //! consumer), revocation and shutdown all set a close code; the writer sends that close
 //! frame (after what is queued, unless the queue itself is the problem).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -17,7 +18,7 @@ use confab_proto::ws::{
 };
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 
 use super::presence;
@@ -31,6 +32,9 @@ use crate::state::AppState;
 const CLOSE_GRACE: Duration = Duration::from_secs(5);
 /// Most frames written between two flushes, so pings and closes get a turn.
 const MAX_BATCH: usize = 256;
+/// Most sends one socket may have waiting for their commit; never more than half its
+/// outbound queue, which their acks will need.
+const MAX_SENDS_IN_FLIGHT: usize = 128;
 /// How long a closing socket waits for the client's close reply (and, after a read error,
 /// keeps the connection) once the close frame is sent.
 const CLOSE_HANDSHAKE: Duration = Duration::from_secs(1);
@@ -102,6 +106,8 @@ struct Conn {
     kill: Kill,
     auth: Option<AuthUser>,
     registration: Option<Registration>,
+    /// Sends checked and queued for the writer whose commit (and ack) is still due.
+    in_flight: Arc<Semaphore>,
 }
 
 /// What the reader does after a frame.
@@ -110,17 +116,21 @@ enum Next {
     Stop,
 }
 
+/// Queues an answer for a socket. Never waits on the queue: full means the client is not
+/// reading, which is the slow-consumer case.
+fn answer(tx: &mpsc::Sender<Utf8Bytes>, kill: &Kill, event: ServerEvent, id: Option<String>) {
+    let Some(frame) = local(event, id) else {
+        return;
+    };
+    if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(frame) {
+        kill.close(close_code::TRY_AGAIN_LATER, "resync", false);
+    }
+}
+
 impl Conn {
-    /// Queues an answer. The reader never waits on its own queue either: full means the
-    /// client is not reading, which is the slow-consumer case.
+    /// Queues an answer (the reader never waits on its own queue either).
     fn send(&self, event: ServerEvent, id: Option<String>) {
-        let Some(frame) = local(event, id) else {
-            return;
-        };
-        if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(frame) {
-            self.kill
-                .close(close_code::TRY_AGAIN_LATER, "resync", false);
-        }
+        answer(&self.tx, &self.kill, event, id);
     }
 
     fn error(&self, code: ErrorCode, message: impl Into<String>, id: Option<String>) {
@@ -235,21 +245,7 @@ impl Conn {
             client_kind::SEND => match serde_json::from_value::<SendData>(data) {
                 Ok(d) => {
                     if let Some(user) = self.auth {
-                        // Awaited here: one socket's sends are stored in the order it sent them.
-                        match crate::messaging::service::send(
-                            &self.state,
-                            user.user_id,
-                            d.conversation_id,
-                            d.message,
-                        )
-                        .await
-                        {
-                            Ok(ack) => {
-                                let result = serde_json::to_value(ack).unwrap_or_default();
-                                self.send(ServerEvent::Ack(AckData { result }), id);
-                            }
-                            Err(e) => self.api_error(&e, id),
-                        }
+                        self.submit_send(user, d, id).await;
                     }
                 }
                 Err(e) => self.error(ErrorCode::BadFrame, format!("data: {e}"), id),
@@ -309,6 +305,43 @@ impl Conn {
             }
         }
         Next::Continue
+    }
+
+    /// Checks a send and queues it for the writer here, in the reader, so one socket's sends
+    /// are stored in the order it sent them; the commit is awaited (and the ack queued) off
+    /// the reader, so the socket's next frames are read meanwhile. At most
+    /// [`MAX_SENDS_IN_FLIGHT`] wait for their commit; then the reader waits for room.
+    async fn submit_send(&self, user: AuthUser, d: SendData, id: Option<String>) {
+        let Ok(permit) = self.in_flight.clone().acquire_owned().await else {
+            return;
+        };
+        let submitted = crate::messaging::service::submit_as(
+            &self.state,
+            user.user_id,
+            d.conversation_id,
+            d.message,
+            true,
+        )
+        .await;
+        let pending = match submitted {
+            Ok(p) => p,
+            Err(e) => return self.api_error(&e, id),
+        };
+        let (state, tx, kill) = (self.state.clone(), self.tx.clone(), self.kill.clone());
+        tokio::spawn(async move {
+            let event = match pending.ack(&state).await {
+                Ok(ack) => ServerEvent::Ack(AckData {
+                    result: serde_json::to_value(ack).unwrap_or_default(),
+                }),
+                Err(e) => ServerEvent::Error(ErrorInfo {
+                    code: e.code(),
+                    message: e.message().to_owned(),
+                    field: None,
+                }),
+            };
+            answer(&tx, &kill, event, id);
+            drop(permit);
+        });
     }
 
     async fn on_unauthenticated(
@@ -391,9 +424,12 @@ pub async fn run(state: AppState, socket: WebSocket, pre: Option<AuthUser>) {
         kill: kill.clone(),
         auth: None,
         registration: None,
+        in_flight: Arc::new(Semaphore::new(
+            MAX_SENDS_IN_FLIGHT.min(cfg.outbound_queue / 2).max(1),
+        )),
     };
     if let Some(user) = pre {
-        conn.authenticated(user).await;
+        Box::pin(conn.authenticated(user)).await;
     }
     let linger = read_loop(&mut conn, &mut stream, &cfg).await;
 
@@ -402,7 +438,7 @@ pub async fn run(state: AppState, socket: WebSocket, pre: Option<AuthUser>) {
         && registration.unregister()
         && let Some(user) = conn.auth
     {
-        presence::disconnected(&state, user.user_id).await;
+        Box::pin(presence::disconnected(&state, user.user_id)).await;
     }
     drop(conn);
     // The stream is kept until the writer is done, so the close frame goes out before the
@@ -495,7 +531,9 @@ async fn read_loop(
                     );
                     continue;
                 }
-                if let Next::Stop = conn.on_text(&text).await {
+                // Boxed: the handlers' futures are large, and inline they would sit in every
+                // idle socket's reader state for the socket's whole life.
+                if let Next::Stop = Box::pin(conn.on_text(&text)).await {
                     return false;
                 }
             }

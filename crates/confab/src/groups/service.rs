@@ -143,6 +143,9 @@ pub(crate) async fn locked<T>(
 
 /// Publishes a committed change's effects: membership first, then events.
 pub(crate) async fn apply(state: &AppState, conv: ConversationId, fx: Effects) {
+    // Members, roles, mutes, mute-all or dissolution: whatever changed, the send path's
+    // cached rows of every group are stale now (`rules.rs`).
+    crate::rules::changed(state).await;
     if !fx.added.is_empty() || !fx.removed.is_empty() {
         crate::messaging::service::members_changed(state, conv, fx.added, fx.removed).await;
     }
@@ -592,16 +595,26 @@ pub async fn check_send(
         return Ok(());
     }
     let db = state.store.reader();
-    let Some(g) = store::find_group_by_conversation(db, conv).await? else {
-        return Ok(());
+    let rules = &state.rules;
+    let cached = rules
+        .get(&rules.group, (conv, me), async || {
+            store::find_membership_by_conversation(db, conv, me).await
+        })
+        .await?;
+    let (g, m) = match cached {
+        Some(found) => found,
+        None => {
+            let Some(g) = store::find_group_by_conversation(db, conv).await? else {
+                return Ok(());
+            };
+            alive(&g)?;
+            return Err(ApiError::new(
+                ErrorCode::NotMember,
+                "you are no longer in this conversation",
+            ));
+        }
     };
     alive(&g)?;
-    let m = store::find_member(db, g.id, me).await?.ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::NotMember,
-            "you are no longer in this conversation",
-        )
-    })?;
     if m.muted_at(state.clock.now()) {
         return Err(ApiError::new(
             ErrorCode::MemberMuted,

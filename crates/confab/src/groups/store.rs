@@ -63,7 +63,20 @@ mod members {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "super::groups::Entity",
+            from = "Column::GroupId",
+            to = "super::groups::Column::Id"
+        )]
+        Group,
+    }
+
+    impl Related<super::groups::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Group.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -488,6 +501,22 @@ pub async fn find_group_by_conversation(
         .one(db)
         .await?
         .map(group_of))
+}
+
+/// The group of conversation `conv` with `u`'s member row in it, in one query; `None` when
+/// either is missing.
+pub async fn find_membership_by_conversation(
+    db: &impl ConnectionTrait,
+    conv: ConversationId,
+    u: UserId,
+) -> Result<Option<(Group, Member)>, StoreError> {
+    Ok(members::Entity::find()
+        .filter(members::Column::UserId.eq(u.0))
+        .find_also_related(groups::Entity)
+        .filter(groups::Column::ConversationId.eq(conv.0))
+        .one(db)
+        .await?
+        .and_then(|(m, g)| Some((group_of(g?), member_of(m)))))
 }
 
 /// Public, not dissolved groups whose name contains `q` (case-insensitive, literal), newest

@@ -46,13 +46,14 @@ pub async fn membership(
     conv: ConversationId,
 ) -> Result<(Conversation, Member), ApiError> {
     let db = state.store.reader();
-    let found = store::find_member(db, conv, me).await?;
+    if let Some(found) = store::find_membership(db, conv, me).await? {
+        return Ok(found);
+    }
     let c = store::find_conversation(db, conv)
         .await?
         .ok_or_else(not_found)?;
-    let member = match found {
-        Some(m) => m,
-        None if c.kind == CHANNEL => {
+    let member = match c.kind.as_str() {
+        CHANNEL => {
             store::join_open_conversation(
                 state.store.writer(),
                 conv,
@@ -62,9 +63,28 @@ pub async fn membership(
             )
             .await?
         }
-        None => return Err(not_found()),
+        _ => return Err(not_found()),
     };
     Ok((c, member))
+}
+
+/// [`membership`] for a send, from the node's rule cache (`rules.rs`): the conversation's
+/// `last_seq` in it may be old, so it is for the kind and the member's activity only.
+async fn send_membership(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+) -> Result<(Conversation, Member), ApiError> {
+    let rules = &state.rules;
+    let cached = rules
+        .get(&rules.membership, (conv, me), async || {
+            store::find_membership(state.store.reader(), conv, me).await
+        })
+        .await?;
+    match cached {
+        Some(found) => Ok(found),
+        None => membership(state, me, conv).await,
+    }
 }
 
 /// The kind of the open, broadcast conversations (the world channel).
@@ -108,42 +128,89 @@ pub async fn conversation_out(
     c: &Conversation,
     m: &Member,
 ) -> Result<ConversationOut, ApiError> {
-    let floor = m.floor();
-    let ceiling = m.ceiling(c.last_seq);
-    let last = if ceiling > floor {
-        store::list_messages(state.store.reader(), c.id, floor, ceiling, false, 1)
-            .await?
-            .pop()
-    } else {
-        None
+    let mut one = conversations_out(state, std::slice::from_ref(&(c.clone(), m.clone()))).await?;
+    one.pop().ok_or_else(not_found)
+}
+
+/// Members' views of their conversations, in a fixed number of queries whatever their
+/// number (the last visible message of each, the direct chats' peers and their profiles):
+/// a reconnecting client's sync must not cost one round trip per conversation.
+pub async fn conversations_out(
+    state: &AppState,
+    list: &[(Conversation, Member)],
+) -> Result<Vec<ConversationOut>, ApiError> {
+    use std::collections::HashMap;
+    let db = state.store.reader();
+    // With gapless seqs, the newest visible message is the one at the ceiling.
+    let wanted: Vec<(ConversationId, i64)> = list
+        .iter()
+        .filter(|(c, m)| m.ceiling(c.last_seq) > m.floor())
+        .map(|(c, m)| (c.id, m.ceiling(c.last_seq)))
+        .collect();
+    let mut last: HashMap<(ConversationId, i64), Message> = store::messages_at(db, &wanted)
+        .await?
+        .into_iter()
+        .map(|msg| ((msg.conversation_id, msg.seq), msg))
+        .collect();
+    let direct: Vec<ConversationId> = list
+        .iter()
+        .filter(|(c, _)| c.kind == "direct")
+        .map(|(c, _)| c.id)
+        .collect();
+    let mut members: HashMap<ConversationId, Vec<UserId>> = HashMap::new();
+    for row in store::members_of(db, &direct).await? {
+        members
+            .entry(row.conversation_id)
+            .or_default()
+            .push(row.user_id);
+    }
+    // The peer of a direct chat is its other member; in a chat with oneself, oneself.
+    let peer_of = |c: &Conversation, m: &Member| {
+        let all = members.get(&c.id).map(Vec::as_slice).unwrap_or_default();
+        all.iter()
+            .copied()
+            .find(|u| *u != m.user_id)
+            .unwrap_or(m.user_id)
     };
-    let peer = if c.kind == "direct" {
-        let others = store::list_members(state.store.reader(), c.id, true).await?;
-        match others.iter().find(|o| o.user_id != m.user_id) {
-            Some(o) => crate::accounts::service::public_user(state, o.user_id)
-                .await
-                .ok(),
-            None => crate::accounts::service::public_user(state, m.user_id)
-                .await
-                .ok(),
-        }
-    } else {
-        None
-    };
-    Ok(ConversationOut {
-        id: c.id,
-        kind: c.kind.clone(),
-        last_seq: ceiling,
-        read_seq: m.read_seq.min(ceiling),
-        recv_seq: m.recv_seq.min(ceiling),
-        unread: unread(m, c.last_seq),
-        last_message: last.as_ref().map(message_out),
-        last_message_at: last.as_ref().map(|l| l.created_at),
-        pinned: m.pinned,
-        muted: m.muted,
-        hidden: m.hidden,
-        peer,
-    })
+    let peer_ids: Vec<UserId> = list
+        .iter()
+        .filter(|(c, _)| c.kind == "direct")
+        .map(|(c, m)| peer_of(c, m))
+        .collect();
+    let peers = crate::accounts::service::public_users(state, &peer_ids).await?;
+    let mut out = Vec::with_capacity(list.len());
+    for (c, m) in list {
+        let floor = m.floor();
+        let ceiling = m.ceiling(c.last_seq);
+        let last = match last.remove(&(c.id, ceiling)) {
+            Some(msg) => Some(msg),
+            // Not where gapless seqs put it (never expected): look it up the long way.
+            None if ceiling > floor => store::list_messages(db, c.id, floor, ceiling, false, 1)
+                .await?
+                .pop(),
+            None => None,
+        };
+        let peer = if c.kind == "direct" {
+            peers.get(&peer_of(c, m)).cloned()
+        } else {
+            None
+        };
+        out.push(ConversationOut {
+            id: c.id,
+            kind: c.kind.clone(),
+            last_seq: ceiling,
+            read_seq: m.read_seq.min(ceiling),
+            recv_seq: m.recv_seq.min(ceiling),
+            unread: unread(m, c.last_seq),
+            last_message: last.as_ref().map(message_out),
+            last_message_at: last.as_ref().map(|l| l.created_at),
+            pinned: m.pinned,
+            muted: m.muted,
+            hidden: m.hidden,
+            peer,
+        });
+    }
+    Ok(out)
 }
 
 /// Unread for a member: the visible seqs above its read mark (never negative).
@@ -185,6 +252,54 @@ pub async fn send(
     send_as(state, me, conv, input, true).await
 }
 
+/// A send that passed every check and is queued for the writer: [`PendingSend::ack`]
+/// answers once it is committed. Submitting sends one after another and awaiting their acks
+/// later keeps their order (the writer's queue is FIFO) without one commit wait per send.
+#[derive(Debug)]
+pub struct PendingSend {
+    conv: ConversationId,
+    pending: super::writer::Pending,
+    review: Option<String>,
+}
+
+impl PendingSend {
+    /// Waits for the commit and answers as [`send`] does.
+    pub async fn ack(self, state: &AppState) -> Result<SendAck, ApiError> {
+        let conv = self.conv;
+        let stored = match self.pending.outcome().await? {
+            // The writer's publisher pushes `message.new`, in seq order (writer.rs).
+            Outcome::Stored(m) => {
+                metrics::counter!("confab_messages_sent_total").increment(1);
+                if let Some(original) = self.review {
+                    report_for_review(state, &m, original).await;
+                }
+                m
+            }
+            Outcome::Duplicate(m) => m,
+            Outcome::Conflict => {
+                return Err(ApiError::new(
+                    ErrorCode::DuplicateClientMsgId,
+                    "this client_msg_id was already used for a different message",
+                )
+                .with_field("client_msg_id"));
+            }
+            Outcome::NotMember => {
+                return Err(ApiError::new(
+                    ErrorCode::NotMember,
+                    "you are no longer in this conversation",
+                ));
+            }
+        };
+        Ok(SendAck {
+            id: stored.id,
+            conversation_id: conv,
+            seq: stored.seq,
+            client_msg_id: stored.client_msg_id,
+            created_at: stored.created_at,
+        })
+    }
+}
+
 /// [`send`], with the per-user send rate applied only when `throttled`: a message a feature
 /// rule stores on a user's behalf (a friend request's greeting, stored when the other side
 /// accepts) was not sent by them now, so it must not count against — or fail on — their
@@ -196,6 +311,21 @@ pub async fn send_as(
     input: MessageIn,
     throttled: bool,
 ) -> Result<SendAck, ApiError> {
+    submit_as(state, me, conv, input, throttled)
+        .await?
+        .ack(state)
+        .await
+}
+
+/// Runs every check of [`send_as`] and queues the message for the writer, without waiting
+/// for the commit (the WebSocket pipelines a socket's sends this way).
+pub async fn submit_as(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    input: MessageIn,
+    throttled: bool,
+) -> Result<PendingSend, ApiError> {
     model::client_msg_id(&input.client_msg_id)?;
     let mut body = model::validate(&input.kind, &input.body)?;
     if throttled {
@@ -206,7 +336,12 @@ pub async fn send_as(
         // earlier; refusing it here would fail the acceptor's request instead.)
         crate::moderation::mutes::check_can_send(state, me).await?;
     }
-    let (c, member) = membership(state, me, conv).await?;
+    let (c, member) = if input.reply_to.is_none() {
+        send_membership(state, me, conv).await?
+    } else {
+        // A reply is checked against the member's window at the current last seq.
+        membership(state, me, conv).await?
+    };
     if !member.active() {
         return Err(ApiError::new(
             ErrorCode::NotMember,
@@ -278,9 +413,9 @@ pub async fn send_as(
     // Content policy (design.md §5 step 3), after every other check so a refused message
     // costs no more than a wrong one.
     let review = screen_body(state, &input.kind, &mut body.json)?;
-    let outcome = state
+    let pending = state
         .writer
-        .write(NewMessage {
+        .submit(NewMessage {
             conversation_id: conv,
             sender_id: me,
             client_msg_id: input.client_msg_id.clone(),
@@ -291,36 +426,10 @@ pub async fn send_as(
             file: body.file.map(|(f, _)| f),
         })
         .await?;
-    let stored = match outcome {
-        // The writer's publisher pushes `message.new`, in seq order (writer.rs).
-        Outcome::Stored(m) => {
-            metrics::counter!("confab_messages_sent_total").increment(1);
-            if let Some(original) = review {
-                report_for_review(state, &m, original).await;
-            }
-            m
-        }
-        Outcome::Duplicate(m) => m,
-        Outcome::Conflict => {
-            return Err(ApiError::new(
-                ErrorCode::DuplicateClientMsgId,
-                "this client_msg_id was already used for a different message",
-            )
-            .with_field("client_msg_id"));
-        }
-        Outcome::NotMember => {
-            return Err(ApiError::new(
-                ErrorCode::NotMember,
-                "you are no longer in this conversation",
-            ));
-        }
-    };
-    Ok(SendAck {
-        id: stored.id,
-        conversation_id: conv,
-        seq: stored.seq,
-        client_msg_id: stored.client_msg_id,
-        created_at: stored.created_at,
+    Ok(PendingSend {
+        conv,
+        pending,
+        review,
     })
 }
 
@@ -581,16 +690,14 @@ pub async fn sync(state: &AppState, me: UserId, cursor: Option<&str>) -> Result<
     let since = parse_cursor(cursor)?;
     let now = state.clock.now();
     let db = state.store.reader();
-    let all = store::list_memberships(db, me, None).await?;
-    let total_unread = all.iter().map(|(c, m)| unread(m, c.last_seq)).sum();
-    let changed = match since {
-        None => all,
-        Some(s) => store::list_memberships(db, me, Some(s)).await?,
-    };
-    let mut conversations = Vec::with_capacity(changed.len());
-    for (c, m) in &changed {
-        conversations.push(conversation_out(state, c, m).await?);
-    }
+    let all = store::list_memberships(db, me, since).await?;
+    let total_unread = all.iter().map(|(c, m, _)| unread(m, c.last_seq)).sum();
+    let changed: Vec<(Conversation, Member)> = all
+        .into_iter()
+        .filter(|(_, _, changed)| *changed)
+        .map(|(c, m, _)| (c, m))
+        .collect();
+    let mut conversations = conversations_out(state, &changed).await?;
     sort_for_list(&mut conversations);
     Ok(SyncOut {
         conversations,
@@ -611,11 +718,14 @@ fn sort_for_list(list: &mut [ConversationOut]) {
 
 /// My conversation list (hidden ones left out).
 pub async fn list(state: &AppState, me: UserId) -> Result<Vec<ConversationOut>, ApiError> {
-    let all = store::list_memberships(state.store.reader(), me, None).await?;
-    let mut out = Vec::with_capacity(all.len());
-    for (c, m) in all.iter().filter(|(_, m)| !m.hidden) {
-        out.push(conversation_out(state, c, m).await?);
-    }
+    let shown: Vec<(Conversation, Member)> =
+        store::list_memberships(state.store.reader(), me, None)
+            .await?
+            .into_iter()
+            .filter(|(_, m, _)| !m.hidden)
+            .map(|(c, m, _)| (c, m))
+            .collect();
+    let mut out = conversations_out(state, &shown).await?;
     sort_for_list(&mut out);
     Ok(out)
 }

@@ -55,7 +55,20 @@ pub(super) mod members {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "super::conversations::Entity",
+            from = "Column::ConversationId",
+            to = "super::conversations::Column::Id"
+        )]
+        Conversation,
+    }
+
+    impl Related<super::conversations::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Conversation.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -338,6 +351,19 @@ pub async fn find_member(
         .map(member_of))
 }
 
+/// A member's row (also for members who left) with its conversation, in one query.
+pub async fn find_membership(
+    db: &impl ConnectionTrait,
+    conv: ConversationId,
+    user: UserId,
+) -> Result<Option<(Conversation, Member)>, StoreError> {
+    Ok(members::Entity::find_by_id((conv.0, user.0))
+        .find_also_related(conversations::Entity)
+        .one(db)
+        .await?
+        .and_then(|(m, c)| Some((conversation_of(c?), member_of(m)))))
+}
+
 /// The conversations a user is an active member of (the gateway's fan-out index).
 pub async fn active_conversation_ids(
     db: &impl ConnectionTrait,
@@ -367,13 +393,13 @@ pub async fn list_members(
     Ok(q.all(db).await?.into_iter().map(member_of).collect())
 }
 
-/// A user's conversations with their member rows; with `since`, only those whose messages
-/// or the user's row changed after it.
+/// A user's conversations with their member rows, each with whether its messages or the
+/// user's row changed after `since` (always true without `since`). Two queries.
 pub async fn list_memberships(
     db: &impl ConnectionTrait,
     user: UserId,
     since: Option<DateTime<Utc>>,
-) -> Result<Vec<(Conversation, Member)>, StoreError> {
+) -> Result<Vec<(Conversation, Member, bool)>, StoreError> {
     let rows = members::Entity::find()
         .filter(members::Column::UserId.eq(user.0))
         .all(db)
@@ -394,18 +420,62 @@ pub async fn list_memberships(
     let by_id: std::collections::HashMap<i64, conversations::Model> =
         convs.into_iter().map(|c| (c.id, c)).collect();
     let since = since.map(to_ms);
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(rows.len());
     for m in rows {
         let Some(c) = by_id.get(&m.conversation_id) else {
             continue;
         };
-        if let Some(since) = since {
-            let moved = c.last_message_at.is_some_and(|t| t > since) || m.updated_at > since;
-            if !moved {
-                continue;
-            }
+        let changed = since.is_none_or(|since| {
+            c.last_message_at.is_some_and(|t| t > since) || m.updated_at > since
+        });
+        out.push((conversation_of(c.clone()), member_of(m), changed));
+    }
+    Ok(out)
+}
+
+/// The message at each (conversation, seq), in one query per 200 pairs; pairs with no
+/// stored message are left out.
+pub async fn messages_at(
+    db: &impl ConnectionTrait,
+    at: &[(ConversationId, i64)],
+) -> Result<Vec<Message>, StoreError> {
+    let mut out = Vec::with_capacity(at.len());
+    for chunk in at.chunks(200) {
+        let mut any = Condition::any();
+        for (conv, seq) in chunk {
+            any = any.add(
+                Condition::all()
+                    .add(messages::Column::ConversationId.eq(conv.0))
+                    .add(messages::Column::Seq.eq(*seq)),
+            );
         }
-        out.push((conversation_of(c.clone()), member_of(m)));
+        out.extend(
+            messages::Entity::find()
+                .filter(any)
+                .all(db)
+                .await?
+                .into_iter()
+                .map(message_of),
+        );
+    }
+    Ok(out)
+}
+
+/// Every member row (left ones too) of these conversations, in one query per 500.
+pub async fn members_of(
+    db: &impl ConnectionTrait,
+    convs: &[ConversationId],
+) -> Result<Vec<Member>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in convs.chunks(500) {
+        out.extend(
+            members::Entity::find()
+                .filter(members::Column::ConversationId.is_in(chunk.iter().map(|c| c.0)))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(member_of),
+        );
     }
     Ok(out)
 }

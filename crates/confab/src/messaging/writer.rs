@@ -141,12 +141,33 @@ impl Writer {
     /// A newly stored message is published (`message.new`) by the writer's publisher: callers
     /// must not publish it again.
     pub async fn write(&self, msg: NewMessage) -> Result<Outcome, WriteError> {
+        self.submit(msg).await?.outcome().await
+    }
+
+    /// Queues a message for the writer and returns as soon as it is queued (waiting only for
+    /// room in the queue); [`Pending::outcome`] answers once its transaction committed.
+    /// Messages submitted one after another by one caller are stored in that order (the queue
+    /// is FIFO and a batch keeps its order), so a socket can have many sends in flight
+    /// without waiting for each commit.
+    pub async fn submit(&self, msg: NewMessage) -> Result<Pending, WriteError> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Job { msg, reply })
             .await
             .map_err(|_| WriteError::Stopped)?;
-        rx.await
+        Ok(Pending(rx))
+    }
+}
+
+/// A queued message's answer, due once its batch committed (or failed).
+#[derive(Debug)]
+pub struct Pending(oneshot::Receiver<Result<Outcome, StoreError>>);
+
+impl Pending {
+    /// Waits for the commit (or the failure) of the message's batch.
+    pub async fn outcome(self) -> Result<Outcome, WriteError> {
+        self.0
+            .await
             .map_err(|_| WriteError::Stopped)?
             .map_err(Into::into)
     }

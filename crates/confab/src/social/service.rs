@@ -74,9 +74,21 @@ pub async fn check_direct(state: &AppState, me: UserId, peer: UserId) -> Result<
     if store::blocked_either_way(db, me, peer).await? {
         return Err(blocked());
     }
-    if state.config.social.direct_policy == DirectPolicy::Friends
-        && store::find_friendship(db, me, peer).await?.is_none()
-    {
+    let friends = state.config.social.direct_policy != DirectPolicy::Friends
+        || store::find_friendship(db, me, peer).await?.is_some();
+    direct_verdict(state, false, friends)
+}
+
+/// The verdict of [`check_direct`] from the relation's facts.
+fn direct_verdict(
+    state: &AppState,
+    blocked_either_way: bool,
+    friends: bool,
+) -> Result<(), ApiError> {
+    if blocked_either_way {
+        return Err(blocked());
+    }
+    if state.config.social.direct_policy == DirectPolicy::Friends && !friends {
         return Err(ApiError::new(
             ErrorCode::NotFriends,
             "direct messages are between friends only: send a friend request first",
@@ -92,10 +104,28 @@ pub async fn check_direct_conversation(
     me: UserId,
     conv: ConversationId,
 ) -> Result<(), ApiError> {
-    let members = crate::messaging::store::list_members(state.store.reader(), conv, true).await?;
-    match members.iter().find(|m| m.user_id != me) {
-        Some(peer) => check_direct(state, me, peer.user_id).await,
-        None => Ok(()),
+    let rules = &state.rules;
+    let rule = rules
+        .get(&rules.direct, (conv, me), async || {
+            let db = state.store.reader();
+            let members = crate::messaging::store::list_members(db, conv, true).await?;
+            let Some(peer) = members.iter().find(|m| m.user_id != me).map(|m| m.user_id) else {
+                return Ok::<_, ApiError>(Some(crate::rules::DirectRule {
+                    peer: None,
+                    blocked: false,
+                    friends: true,
+                }));
+            };
+            Ok(Some(crate::rules::DirectRule {
+                peer: Some(peer),
+                blocked: store::blocked_either_way(db, me, peer).await?,
+                friends: store::find_friendship(db, me, peer).await?.is_some(),
+            }))
+        })
+        .await?;
+    match rule {
+        Some(r) if r.peer.is_some() => direct_verdict(state, r.blocked, r.friends),
+        _ => Ok(()),
     }
 }
 
@@ -535,6 +565,8 @@ async fn accept_pending(state: &AppState, me: UserId, r: Request) -> Result<Requ
             )),
         };
     }
+    // Friends now: before the greeting goes through the send path's checks.
+    crate::rules::changed(state).await;
     let conv = direct_of(state, r.to, r.from).await?;
     if !r.greeting.is_empty() {
         greet(state, r.from, conv, &r.greeting, &greeting_id(r.id)).await?;
@@ -676,6 +708,7 @@ pub async fn remove_friend(
     if !store::delete_friendship(state.store.writer(), me, friend).await? {
         return Err(ApiError::new(ErrorCode::NotFound, "no such friend"));
     }
+    crate::rules::changed(state).await;
     if clear_chat {
         let key = crate::messaging::store::direct_key(me, friend);
         if let Some(conv) = crate::messaging::store::find_direct(state.store.reader(), &key).await?
@@ -713,6 +746,7 @@ pub async fn block(state: &AppState, me: UserId, other: UserId) -> Result<(), Ap
     existing_user(state, me, other).await?;
     let was_friend = are_friends(state, me, other).await?;
     store::create_block(state.store.writer(), me, other, state.clock.now()).await?;
+    crate::rules::changed(state).await;
     if was_friend {
         // Presence stops flowing both ways while the block stands.
         crate::gateway::presence::tell_offline(state, me, other).await;
@@ -727,6 +761,7 @@ pub async fn unblock(state: &AppState, me: UserId, other: UserId) -> Result<(), 
         return Err(ApiError::invalid("user_id", "that is you"));
     }
     store::delete_block(state.store.writer(), me, other).await?;
+    crate::rules::changed(state).await;
     if are_friends(state, me, other).await? {
         crate::gateway::presence::tell(state, me, other).await;
         crate::gateway::presence::tell(state, other, me).await;

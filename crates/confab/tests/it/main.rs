@@ -29,5 +29,6 @@ mod ports;
 mod realtime;
 mod redis_outage;
 mod schema;
+mod send_rules;
 mod social;
 mod walkthrough;

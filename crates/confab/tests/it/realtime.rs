@@ -90,6 +90,49 @@ backend_tests! {
         assert_eq!(bob.client.history(c.id, None, None, None).await.unwrap().messages.len(), 3);
     }
 
+    async fn a_sockets_pipelined_sends_are_stored_in_the_order_sent(app) {
+        let alice = app.user("alice").await;
+        let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
+        let c = alice.client.open_direct(bob.id()).await.unwrap();
+        let mut ws = alice.client.ws().await.unwrap();
+        // Frames sent back to back, no answer awaited (the default burst is 40). One in the
+        // middle is refused; the others keep their order around it.
+        const N: usize = 30;
+        for i in 0..N {
+            let frame = if i == 10 {
+                send_frame("1", "nowhere", "not a conversation of mine")
+            } else {
+                send_frame(c.id, &format!("p{i}"), &i.to_string())
+            };
+            ws.send_frame("send", Some(&format!("f{i}")), frame).await.unwrap();
+        }
+        let mut seqs = std::collections::BTreeMap::new();
+        let mut refused = None;
+        while seqs.len() + usize::from(refused.is_some()) < N {
+            let ev = ws.next_event_within(T).await.unwrap();
+            // `message.new` for her own sends carries no frame id.
+            let Some(id) = ev.id.clone() else { continue };
+            let i: usize = id[1..].parse().unwrap();
+            match ev.kind.as_str() {
+                "ack" => {
+                    let a: SendAck = serde_json::from_value(ev.data["result"].clone()).unwrap();
+                    assert_eq!(a.client_msg_id, format!("p{i}"));
+                    seqs.insert(i, a.seq);
+                }
+                "error" => refused = Some((i, ev.error_code().map(str::to_owned))),
+                other => panic!("unexpected {other}: {ev:?}"),
+            }
+        }
+        assert_eq!(refused, Some((10, Some("not_found".to_owned()))));
+        // In frame order, the seqs are 1, 2, 3, … with no gap and no swap.
+        assert_eq!(seqs.values().copied().collect::<Vec<_>>(), (1..N as i64).collect::<Vec<_>>());
+        let h = bob.client.history(c.id, None, None, Some(50)).await.unwrap();
+        let bodies: Vec<_> = h.messages.iter().map(|m| m.body["text"].as_str().unwrap_or_default().to_owned()).collect();
+        let sent: Vec<_> = (0..N).filter(|i| *i != 10).map(|i| i.to_string()).collect();
+        assert_eq!(bodies, sent);
+    }
+
     async fn one_client_id_on_five_sockets_is_stored_once(app) {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
