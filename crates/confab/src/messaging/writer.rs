@@ -48,8 +48,9 @@ use crate::infra::ids::IdGen;
 use crate::infra::store::{Store, StoreError, from_ms, to_ms, unique_violation};
 use crate::tasks::Tasks;
 
-/// The most messages one transaction stores.
-pub const MAX_BATCH: usize = 256;
+/// The most messages one transaction stores. (Step 2's `OR` of one term per message must
+/// stay under SQLite's expression depth limit of 1,000.)
+pub const MAX_BATCH: usize = 512;
 /// Sends waiting for the writer before new ones wait for room.
 const QUEUE: usize = 16_384;
 /// Retries of a batch that hit a deadlock or lock timeout.
@@ -318,6 +319,88 @@ fn placeholders(n: usize) -> String {
     s
 }
 
+/// Step 4's statement: every touched conversation's `last_seq` set to its new newest seq.
+/// On SQLite, a join with a `VALUES` list (one probe per conversation); on MySQL, one
+/// `CASE` (MySQL's multi-table UPDATE syntax differs, and its statement costs are dominated
+/// by the round trip anyway).
+fn allocate_sql(
+    backend: DatabaseBackend,
+    next_seq: &BTreeMap<i64, i64>,
+    created: i64,
+) -> (String, Vec<sea_orm::Value>) {
+    let mut vals: Vec<sea_orm::Value> = Vec::with_capacity(next_seq.len() * 3 + 1);
+    if backend == DatabaseBackend::Sqlite {
+        let mut sql = String::from(
+            "UPDATE conversations SET last_seq = v.column2, last_message_at = ? FROM (VALUES ",
+        );
+        vals.push(created.into());
+        for (k, (c, s)) in next_seq.iter().enumerate() {
+            sql.push_str(if k > 0 { ", (?, ?)" } else { "(?, ?)" });
+            vals.extend([(*c).into(), (*s).into()]);
+        }
+        sql.push_str(") AS v WHERE conversations.id = v.column1");
+        return (sql, vals);
+    }
+    let mut sql = String::from("UPDATE conversations SET last_seq = CASE id");
+    for (c, s) in next_seq {
+        sql.push_str(" WHEN ? THEN ?");
+        vals.push((*c).into());
+        vals.push((*s).into());
+    }
+    sql.push_str(" ELSE last_seq END, last_message_at = ? WHERE id IN ");
+    vals.push(created.into());
+    sql.push_str(&placeholders(next_seq.len()));
+    vals.extend(next_seq.keys().map(|c| (*c).into()));
+    (sql, vals)
+}
+
+/// Step 6's statement: each sender's read mark set to (and recv mark raised to) its own
+/// newest message. Exactly the senders' rows are touched, one primary-key probe each: on
+/// SQLite by a join with a `VALUES` list, on MySQL by `OR`ed pairs and a `CASE` per mark.
+fn own_marks_sql(
+    backend: DatabaseBackend,
+    own_newest: &BTreeMap<(i64, i64), i64>,
+    created: i64,
+) -> (String, Vec<sea_orm::Value>) {
+    let mut vals: Vec<sea_orm::Value> = Vec::with_capacity(own_newest.len() * 7 + 1);
+    if backend == DatabaseBackend::Sqlite {
+        let mut sql = String::from(
+            "UPDATE conversation_members SET read_seq = v.column3, \
+             recv_seq = MAX(recv_seq, v.column3), updated_at = ? FROM (VALUES ",
+        );
+        vals.push(created.into());
+        for (k, ((c, u), s)) in own_newest.iter().enumerate() {
+            sql.push_str(if k > 0 { ", (?, ?, ?)" } else { "(?, ?, ?)" });
+            vals.extend([(*c).into(), (*u).into(), (*s).into()]);
+        }
+        sql.push_str(
+            ") AS v WHERE conversation_members.conversation_id = v.column1 \
+             AND conversation_members.user_id = v.column2",
+        );
+        return (sql, vals);
+    }
+    let mut sql = String::from("UPDATE conversation_members SET read_seq = CASE");
+    for ((c, u), s) in own_newest {
+        sql.push_str(" WHEN conversation_id = ? AND user_id = ? THEN ?");
+        vals.extend([(*c).into(), (*u).into(), (*s).into()]);
+    }
+    sql.push_str(" ELSE read_seq END, recv_seq = CASE");
+    for ((c, u), s) in own_newest {
+        sql.push_str(" WHEN conversation_id = ? AND user_id = ? AND recv_seq < ? THEN ?");
+        vals.extend([(*c).into(), (*u).into(), (*s).into(), (*s).into()]);
+    }
+    sql.push_str(" ELSE recv_seq END, updated_at = ? WHERE ");
+    vals.push(created.into());
+    for (k, (c, u)) in own_newest.keys().enumerate() {
+        if k > 0 {
+            sql.push_str(" OR ");
+        }
+        sql.push_str("(conversation_id = ? AND user_id = ?)");
+        vals.extend([(*c).into(), (*u).into()]);
+    }
+    (sql, vals)
+}
+
 async fn try_batch(
     store: &Store,
     ids: &IdGen,
@@ -369,13 +452,25 @@ async fn try_batch(
         .map(|m| ((m.sender_id, m.client_msg_id.clone()), message_of(m)))
         .collect();
 
-    // 3. Membership, seen after the lock.
-    let mut senders: Vec<i64> = msgs.iter().map(|m| m.sender_id.0).collect();
-    senders.sort_unstable();
-    senders.dedup();
+    // 3. Membership, seen after the lock: exactly the (conversation, sender) pairs of the
+    // batch, one primary-key probe each (`conversation IN … AND user IN …` would probe
+    // every combination: 40,000 for a batch over 200 direct chats).
+    let mut pairs: Vec<(i64, i64)> = msgs
+        .iter()
+        .map(|m| (m.conversation_id.0, m.sender_id.0))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut any_pair = sea_orm::Condition::any();
+    for (c, u) in &pairs {
+        any_pair = any_pair.add(
+            sea_orm::Condition::all()
+                .add(members::Column::ConversationId.eq(*c))
+                .add(members::Column::UserId.eq(*u)),
+        );
+    }
     let active: std::collections::HashSet<(i64, i64)> = members::Entity::find()
-        .filter(members::Column::ConversationId.is_in(conv_ids.clone()))
-        .filter(members::Column::UserId.is_in(senders))
+        .filter(any_pair)
         .filter(members::Column::LeftSeq.is_null())
         .all(&txn)
         .await?
@@ -459,17 +554,7 @@ async fn try_batch(
 
     if !rows.is_empty() {
         // 4. Allocate: one UPDATE for every touched conversation.
-        let mut sql = String::from("UPDATE conversations SET last_seq = CASE id");
-        let mut vals: Vec<sea_orm::Value> = Vec::new();
-        for (c, s) in &next_seq {
-            sql.push_str(" WHEN ? THEN ?");
-            vals.push((*c).into());
-            vals.push((*s).into());
-        }
-        sql.push_str(" ELSE last_seq END, last_message_at = ? WHERE id IN ");
-        vals.push(created.into());
-        sql.push_str(&placeholders(next_seq.len()));
-        vals.extend(next_seq.keys().map(|c| (*c).into()));
+        let (sql, vals) = allocate_sql(backend, &next_seq, created);
         txn.execute_raw(Statement::from_sql_and_values(backend, sql, vals))
             .await?;
 
@@ -499,26 +584,7 @@ async fn try_batch(
         }
 
         // 6. A sender has read (and received) its own message; a hidden chat reappears.
-        let mut sql = String::from("UPDATE conversation_members SET read_seq = CASE");
-        let mut vals: Vec<sea_orm::Value> = Vec::new();
-        for ((c, u), s) in &own_newest {
-            sql.push_str(" WHEN conversation_id = ? AND user_id = ? THEN ?");
-            vals.extend([(*c).into(), (*u).into(), (*s).into()]);
-        }
-        sql.push_str(" ELSE read_seq END, recv_seq = CASE");
-        for ((c, u), s) in &own_newest {
-            sql.push_str(" WHEN conversation_id = ? AND user_id = ? AND recv_seq < ? THEN ?");
-            vals.extend([(*c).into(), (*u).into(), (*s).into(), (*s).into()]);
-        }
-        sql.push_str(" ELSE recv_seq END, updated_at = ? WHERE conversation_id IN ");
-        vals.push(created.into());
-        let convs: Vec<i64> = own_newest.keys().map(|(c, _)| *c).collect();
-        sql.push_str(&placeholders(convs.len()));
-        vals.extend(convs.iter().map(|c| (*c).into()));
-        sql.push_str(" AND user_id IN ");
-        let users: Vec<i64> = own_newest.keys().map(|(_, u)| *u).collect();
-        sql.push_str(&placeholders(users.len()));
-        vals.extend(users.iter().map(|u| (*u).into()));
+        let (sql, vals) = own_marks_sql(backend, &own_newest, created);
         txn.execute_raw(Statement::from_sql_and_values(backend, sql, vals))
             .await?;
 

@@ -214,6 +214,51 @@ backend_tests! {
         assert_eq!(code(&bob.client.send(c.id, &m).await.unwrap_err()), (422, "invalid_message"));
     }
 
+    async fn batches_over_many_chats_keep_each_chats_seqs_marks_and_sync(app) {
+        // Many chats written at once land in shared writer batches: every chat must still get
+        // its own gapless seqs, every sender's read mark its own newest message, and one sync
+        // must show each chat's own last message and peer.
+        let hub = app.user("hub").await;
+        const CHATS: usize = 12;
+        const PER: usize = 8;
+        let mut peers = Vec::new();
+        for i in 0..CHATS {
+            let p = app.user(&format!("p{i}")).await;
+            app.befriend(&hub, &p).await;
+            let c = p.client.open_direct(hub.id()).await.unwrap();
+            peers.push((p, c.id));
+        }
+        let mut tasks = Vec::new();
+        for (i, (p, conv)) in peers.iter().enumerate() {
+            let (client, conv) = (p.client.clone(), *conv);
+            tasks.push(tokio::spawn(async move {
+                let sends = (0..PER).map(|k| {
+                    let client = client.clone();
+                    async move { client.send(conv, &text(&format!("c{i}-{k}"), &format!("{i}:{k}"))).await.unwrap().seq }
+                });
+                futures::future::join_all(sends).await
+            }));
+        }
+        for t in tasks {
+            let mut seqs = t.await.unwrap();
+            seqs.sort_unstable();
+            assert_eq!(seqs, (1..=PER as i64).collect::<Vec<_>>());
+        }
+        let sync = hub.client.sync(None).await.unwrap();
+        assert_eq!(sync.total_unread, (CHATS * PER) as i64);
+        for (i, (p, conv)) in peers.iter().enumerate() {
+            let c = sync.conversations.iter().find(|c| c.id == *conv).unwrap();
+            assert_eq!((c.last_seq, c.unread, c.read_seq), (PER as i64, PER as i64, 0));
+            let last = c.last_message.as_ref().unwrap();
+            assert_eq!((last.seq, last.sender_id), (PER as i64, p.id()));
+            assert!(last.body["text"].as_str().unwrap().starts_with(&format!("{i}:")));
+            assert_eq!(c.peer.as_ref().map(|u| u.id), Some(p.id()));
+            // The sender has read everything it sent.
+            let mine = p.client.conversation(*conv).await.unwrap();
+            assert_eq!((mine.read_seq, mine.recv_seq, mine.unread), (PER as i64, PER as i64, 0));
+        }
+    }
+
     async fn list_order_flags_and_sync_cursor(app) {
         let me = app.user("me").await;
         let a = app.user("a").await;
