@@ -564,14 +564,22 @@ pub fn spawn_publisher(
     let st = state.clone();
     state.tasks.spawn("message-publisher", async move {
         while let Some(batch) = committed.recv().await {
-            for m in batch {
-                let conv = m.conversation_id;
-                let topic = if conv == world {
-                    Topic::Everyone
-                } else {
-                    Topic::Conversation(conv)
-                };
-                push(&st, topic, ServerEvent::MessageNew(message_out(&m))).await;
+            // Encoded here, published as one batch (one Redis round trip), in seq order.
+            let events: Vec<(Topic, bytes::Bytes)> = batch
+                .iter()
+                .filter_map(|m| {
+                    let topic = if m.conversation_id == world {
+                        Topic::Everyone
+                    } else {
+                        Topic::Conversation(m.conversation_id)
+                    };
+                    let event = ServerEvent::MessageNew(message_out(m));
+                    crate::gateway::encode(&event, None).map(|b| (topic, b))
+                })
+                .collect();
+            let n = events.len();
+            if let Err(e) = st.bus.publish_many(events).await {
+                tracing::warn!(error = %e, messages = n, "message.new not pushed; clients catch up by sync");
             }
         }
     });

@@ -305,30 +305,6 @@ async fn with_retries(
     }
 }
 
-/// On MySQL, `items` with its last element repeated up to the next power of two (on SQLite,
-/// as they are). The writer's statements list a batch's conversations, pairs or messages;
-/// padded, they come in ten shapes per statement instead of up to 512, so MySQL's prepared
-/// statements are reused rather than evicted (an eviction stalls the connection,
-/// `infra::store`). A repeated element changes nothing: `IN` lists, `OR`s, the first
-/// matching `WHEN` all give the same result. SQLite has no such stall, and padding measured
-/// slower there (`direct --find-max`: 15,157 against 17,032 msgs/s).
-fn pad<T: Clone>(backend: DatabaseBackend, items: &[T]) -> Vec<T> {
-    if backend == DatabaseBackend::MySql {
-        padded(items)
-    } else {
-        items.to_vec()
-    }
-}
-
-/// `items` with its last element repeated up to the next power of two.
-fn padded<T: Clone>(items: &[T]) -> Vec<T> {
-    let mut out = items.to_vec();
-    if let Some(last) = items.last() {
-        out.resize(items.len().next_power_of_two(), last.clone());
-    }
-    out
-}
-
 /// `(?, ?, …)` with `n` placeholders.
 fn placeholders(n: usize) -> String {
     let mut s = String::with_capacity(n * 3 + 2);
@@ -439,7 +415,6 @@ async fn try_batch(
     let mut conv_ids: Vec<i64> = msgs.iter().map(|m| m.conversation_id.0).collect();
     conv_ids.sort_unstable();
     conv_ids.dedup();
-    let conv_ids = pad(backend, &conv_ids);
     let lock = if backend == DatabaseBackend::MySql {
         " ORDER BY id FOR UPDATE"
     } else {
@@ -466,7 +441,7 @@ async fn try_batch(
         .iter()
         .map(|m| (m.sender_id.0, m.client_msg_id.as_str()))
         .collect();
-    for (sender, client_msg_id) in pad(backend, &keys) {
+    for (sender, client_msg_id) in keys {
         cond = cond.add(
             sea_orm::Condition::all()
                 .add(messages::Column::SenderId.eq(sender))
@@ -491,7 +466,7 @@ async fn try_batch(
     pairs.sort_unstable();
     pairs.dedup();
     let mut any_pair = sea_orm::Condition::any();
-    for (c, u) in pad(backend, &pairs) {
+    for (c, u) in pairs {
         any_pair = any_pair.add(
             sea_orm::Condition::all()
                 .add(members::Column::ConversationId.eq(c))
@@ -584,24 +559,12 @@ async fn try_batch(
     if !rows.is_empty() {
         // 4. Allocate: one UPDATE for every touched conversation.
         let seqs: Vec<(i64, i64)> = next_seq.iter().map(|(c, s)| (*c, *s)).collect();
-        let (sql, vals) = allocate_sql(backend, &pad(backend, &seqs), created);
+        let (sql, vals) = allocate_sql(backend, &seqs, created);
         txn.execute_raw(Statement::from_sql_and_values(backend, sql, vals))
             .await?;
 
         // 5. Store every new message in one statement.
-        // On MySQL in chunks of powers of two (300 = 256 + 32 + 8 + 4), so the statement
-        // has few shapes too ([`pad`]).
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let left = rows.len();
-            let take = if backend == DatabaseBackend::MySql {
-                1 << left.ilog2()
-            } else {
-                left
-            };
-            let chunk: Vec<_> = rows.by_ref().take(take).collect();
-            messages::Entity::insert_many(chunk).exec(&txn).await?;
-        }
+        messages::Entity::insert_many(rows).exec(&txn).await?;
 
         // Attachments: which conversation's members may download which file.
         let mut refs = Vec::new();
@@ -627,7 +590,7 @@ async fn try_batch(
 
         // 6. A sender has read (and received) its own message; a hidden chat reappears.
         let marks: Vec<((i64, i64), i64)> = own_newest.iter().map(|(k, s)| (*k, *s)).collect();
-        let (sql, vals) = own_marks_sql(backend, &pad(backend, &marks), created);
+        let (sql, vals) = own_marks_sql(backend, &marks, created);
         txn.execute_raw(Statement::from_sql_and_values(backend, sql, vals))
             .await?;
 
@@ -641,8 +604,7 @@ async fn try_batch(
                 sea_orm::sea_query::Expr::value(created),
             )
             .filter(
-                members::Column::ConversationId
-                    .is_in(pad(backend, &next_seq.keys().copied().collect::<Vec<_>>())),
+                members::Column::ConversationId.is_in(next_seq.keys().copied().collect::<Vec<_>>()),
             )
             .filter(members::Column::Hidden.eq(true))
             .exec(&txn)
@@ -782,23 +744,4 @@ pub async fn append_system(
 /// Whether a store error is a deadlock or lock timeout worth retrying the transaction for.
 pub fn retryable(e: &DbErr) -> bool {
     is_retryable(e)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::padded;
-
-    #[test]
-    fn padding_repeats_the_last_item_up_to_a_power_of_two() {
-        assert_eq!(padded::<i64>(&[]), Vec::<i64>::new());
-        assert_eq!(padded(&[7]), [7]);
-        assert_eq!(padded(&[1, 2, 3]), [1, 2, 3, 3]);
-        assert_eq!(padded(&[1, 2, 3, 4]), [1, 2, 3, 4]);
-        assert_eq!(padded(&[1, 2, 3, 4, 5]).len(), 8);
-        // Every batch size maps to one of ten shapes.
-        let shapes: std::collections::HashSet<usize> = (1..=super::MAX_BATCH)
-            .map(|n| padded(&vec![0u8; n]).len())
-            .collect();
-        assert_eq!(shapes.len(), 10);
-    }
 }

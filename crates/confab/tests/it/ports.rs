@@ -247,6 +247,20 @@ async fn bus_contract(a: &dyn Bus, b: &dyn Bus) {
         let got = next_message(&mut rx).await;
         assert_eq!(got.payload.as_ref(), i.to_be_bytes());
     }
+    // A batch arrives whole and in order too.
+    let batch: Vec<(Topic, Bytes)> = (0..300u32)
+        .map(|i| {
+            (
+                Topic::Conversation(ConversationId(i64::from(i % 3) + 1)),
+                Bytes::from(i.to_be_bytes().to_vec()),
+            )
+        })
+        .collect();
+    a.publish_many(batch.clone()).await.unwrap();
+    a.publish_many(Vec::new()).await.unwrap();
+    for (topic, payload) in batch {
+        assert_eq!(next_message(&mut rx).await, BusMessage { topic, payload });
+    }
     // Every consumer gets every event.
     let mut rx2 = b.subscribe();
     a.publish(Topic::Everyone, Bytes::from_static(b"both"))

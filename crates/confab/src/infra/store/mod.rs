@@ -74,12 +74,11 @@ pub struct Store {
 
 /// Prepared statements kept per MySQL connection (sqlx's default is 100). Evicting one sends
 /// `COM_STMT_CLOSE`, which the server never answers, immediately followed by the next
-/// command; sqlx 0.9 leaves Nagle's algorithm on, so that command waits for the delayed ACK
-/// of the close: 40 ms per eviction. The writer's statements come in few shapes (their
-/// lists are padded to powers of two, `messaging::writer`), and this holds them all beside
-/// the rest of the application's, so nothing is evicted in steady state. A server must allow
-/// nodes × `database.max_connections` × this many prepared statements
-/// (`max_prepared_stmt_count`, 16,382 by default: enough for 4 nodes of 8 connections).
+/// command; sqlx 0.9 leaves Nagle's algorithm on, so that command waits for the peer's
+/// delayed ACK of the close: 40 ms per eviction. The writer's statements take one shape per
+/// batch size, so with 100 entries nearly every batch evicted. A server must allow nodes ×
+/// `database.max_connections` × this many prepared statements (`max_prepared_stmt_count`,
+/// 16,382 by default: enough for 4 nodes of 8 connections).
 const MYSQL_STATEMENT_CACHE: usize = 512;
 
 impl Store {
