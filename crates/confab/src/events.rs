@@ -64,7 +64,6 @@ async fn apply(state: &AppState, msg: &Control) {
             added,
             removed,
         } => {
-            state.rules.bump();
             for user in added {
                 if state.gateway.connections_of(*user) > 0 {
                     state

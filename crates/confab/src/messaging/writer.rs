@@ -325,7 +325,7 @@ fn placeholders(n: usize) -> String {
 /// by the round trip anyway).
 fn allocate_sql(
     backend: DatabaseBackend,
-    next_seq: &[(i64, i64)],
+    next_seq: &BTreeMap<i64, i64>,
     created: i64,
 ) -> (String, Vec<sea_orm::Value>) {
     let mut vals: Vec<sea_orm::Value> = Vec::with_capacity(next_seq.len() * 3 + 1);
@@ -342,7 +342,7 @@ fn allocate_sql(
         return (sql, vals);
     }
     let mut sql = String::from("UPDATE conversations SET last_seq = CASE id");
-    for (c, s) in next_seq.iter() {
+    for (c, s) in next_seq {
         sql.push_str(" WHEN ? THEN ?");
         vals.push((*c).into());
         vals.push((*s).into());
@@ -350,7 +350,7 @@ fn allocate_sql(
     sql.push_str(" ELSE last_seq END, last_message_at = ? WHERE id IN ");
     vals.push(created.into());
     sql.push_str(&placeholders(next_seq.len()));
-    vals.extend(next_seq.iter().map(|(c, _)| (*c).into()));
+    vals.extend(next_seq.keys().map(|c| (*c).into()));
     (sql, vals)
 }
 
@@ -359,7 +359,7 @@ fn allocate_sql(
 /// SQLite by a join with a `VALUES` list, on MySQL by `OR`ed pairs and a `CASE` per mark.
 fn own_marks_sql(
     backend: DatabaseBackend,
-    own_newest: &[((i64, i64), i64)],
+    own_newest: &BTreeMap<(i64, i64), i64>,
     created: i64,
 ) -> (String, Vec<sea_orm::Value>) {
     let mut vals: Vec<sea_orm::Value> = Vec::with_capacity(own_newest.len() * 7 + 1);
@@ -380,18 +380,18 @@ fn own_marks_sql(
         return (sql, vals);
     }
     let mut sql = String::from("UPDATE conversation_members SET read_seq = CASE");
-    for ((c, u), s) in own_newest.iter() {
+    for ((c, u), s) in own_newest {
         sql.push_str(" WHEN conversation_id = ? AND user_id = ? THEN ?");
         vals.extend([(*c).into(), (*u).into(), (*s).into()]);
     }
     sql.push_str(" ELSE read_seq END, recv_seq = CASE");
-    for ((c, u), s) in own_newest.iter() {
+    for ((c, u), s) in own_newest {
         sql.push_str(" WHEN conversation_id = ? AND user_id = ? AND recv_seq < ? THEN ?");
         vals.extend([(*c).into(), (*u).into(), (*s).into(), (*s).into()]);
     }
     sql.push_str(" ELSE recv_seq END, updated_at = ? WHERE ");
     vals.push(created.into());
-    for (k, ((c, u), _)) in own_newest.iter().enumerate() {
+    for (k, (c, u)) in own_newest.keys().enumerate() {
         if k > 0 {
             sql.push_str(" OR ");
         }
@@ -437,15 +437,11 @@ async fn try_batch(
 
     // 2. Idempotency: what is already stored under these (sender, client id) pairs.
     let mut cond = sea_orm::Condition::any();
-    let keys: Vec<(i64, &str)> = msgs
-        .iter()
-        .map(|m| (m.sender_id.0, m.client_msg_id.as_str()))
-        .collect();
-    for (sender, client_msg_id) in keys {
+    for m in msgs {
         cond = cond.add(
             sea_orm::Condition::all()
-                .add(messages::Column::SenderId.eq(sender))
-                .add(messages::Column::ClientMsgId.eq(client_msg_id)),
+                .add(messages::Column::SenderId.eq(m.sender_id.0))
+                .add(messages::Column::ClientMsgId.eq(m.client_msg_id.as_str())),
         );
     }
     let existing: HashMap<(i64, String), Message> = messages::Entity::find()
@@ -558,8 +554,7 @@ async fn try_batch(
 
     if !rows.is_empty() {
         // 4. Allocate: one UPDATE for every touched conversation.
-        let seqs: Vec<(i64, i64)> = next_seq.iter().map(|(c, s)| (*c, *s)).collect();
-        let (sql, vals) = allocate_sql(backend, &seqs, created);
+        let (sql, vals) = allocate_sql(backend, &next_seq, created);
         txn.execute_raw(Statement::from_sql_and_values(backend, sql, vals))
             .await?;
 
@@ -589,8 +584,7 @@ async fn try_batch(
         }
 
         // 6. A sender has read (and received) its own message; a hidden chat reappears.
-        let marks: Vec<((i64, i64), i64)> = own_newest.iter().map(|(k, s)| (*k, *s)).collect();
-        let (sql, vals) = own_marks_sql(backend, &marks, created);
+        let (sql, vals) = own_marks_sql(backend, &own_newest, created);
         txn.execute_raw(Statement::from_sql_and_values(backend, sql, vals))
             .await?;
 

@@ -71,12 +71,20 @@ pub async fn is_blocked_either_way(
 /// (`blocked`); under `social.direct_policy = "friends"`, only friends (`not_friends`).
 pub async fn check_direct(state: &AppState, me: UserId, peer: UserId) -> Result<(), ApiError> {
     let db = state.store.reader();
-    if store::blocked_either_way(db, me, peer).await? {
-        return Err(blocked());
+    let blocked = store::blocked_either_way(db, me, peer).await?;
+    let friends = !blocked && friends_if_needed(state, me, peer).await?;
+    direct_verdict(state, blocked, friends)
+}
+
+/// Whether they are friends, read only when the direct policy asks for it (else `false`,
+/// which the verdict then ignores).
+async fn friends_if_needed(state: &AppState, me: UserId, peer: UserId) -> Result<bool, ApiError> {
+    if state.config.social.direct_policy != DirectPolicy::Friends {
+        return Ok(false);
     }
-    let friends = state.config.social.direct_policy != DirectPolicy::Friends
-        || store::find_friendship(db, me, peer).await?.is_some();
-    direct_verdict(state, false, friends)
+    Ok(store::find_friendship(state.store.reader(), me, peer)
+        .await?
+        .is_some())
 }
 
 /// The verdict of [`check_direct`] from the relation's facts.
@@ -119,7 +127,7 @@ pub async fn check_direct_conversation(
             Ok(Some(crate::rules::DirectRule {
                 peer: Some(peer),
                 blocked: store::blocked_either_way(db, me, peer).await?,
-                friends: store::find_friendship(db, me, peer).await?.is_some(),
+                friends: friends_if_needed(state, me, peer).await?,
             }))
         })
         .await?;
