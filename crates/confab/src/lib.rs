@@ -11,9 +11,8 @@
 //! - [`channels`]: the built-in world channel (lazy membership, posting rules, mutes).
 //! - [`config`]: the typed configuration (defaults → `confab.toml` → `CONFAB_*` env).
 //! - [`error`]: the one error type handlers return and the code → HTTP status mapping.
-//! - [`events`]: node-to-node control messages (session revocation, membership, word-list
-//!   changes) over the bus.
-//! - [`gateway`]: WebSocket sessions, the socket registry, fan-out and presence.
+//! - [`gateway`]: WebSocket sessions: authentication, socket commands, feeding the push
+//!   layer's registry from the bus.
 //! - [`groups`]: groups, roles, invites, join requests, bans, mutes and system messages.
 //! - [`http`]: router assembly, middleware, extractors, OpenAPI and the docs page.
 //! - [`infra`]: the ports (store, bus, cache, blobs, clock, ids) and their adapters.
@@ -21,14 +20,19 @@
 //! - [`messaging`]: conversations, the group-commit writer, history, sync, receipts.
 //! - [`moderation`]: the sensitive-word filter (normalise, match, mask) and reports.
 //! - [`notify`]: mail and SMS delivery ports (verification codes) and their adapters.
+//! - [`push`]: how a committed change reaches sockets: encode once, the bus, the node's
+//!   socket registry, node-to-node control messages.
 //! - [`ratelimit`]: cluster-wide fixed-window limits and the client IP.
+//! - [`rulecache`]: the send path's per-node rule caches and the epoch that invalidates them.
 //! - [`social`]: friends, friend requests, blocks, follows, discovery privacy, the
-//!   direct-message policy.
+//!   direct-message policy, presence.
 //! - [`state`]: the shared handles every handler can reach.
 //! - [`tasks`]: named background tasks, cancelled and awaited at shutdown.
 //! - [`telemetry`]: logging and metrics set-up.
 //!
-//! Data flows one way: request → feature service → store → event → bus → gateway → sockets.
+//! Data flows one way: request → feature service → store → event → push → bus → gateway →
+//! sockets. Layers, bottom up: ports (`infra`, `config`, …) → push → features → http and
+//! gateway; the table of who may call whom is docs/architecture.md, and a test enforces it.
 //!
 //! Entry points: [`Application::build`] then [`Application::run_until_stopped`] (what
 //! `main` and the integration tests both use), or [`serve`] with a state of your own.
@@ -38,7 +42,6 @@ pub mod admin;
 pub mod channels;
 pub mod config;
 pub mod error;
-pub mod events;
 pub mod gateway;
 pub mod groups;
 pub mod http;
@@ -47,8 +50,9 @@ pub mod media;
 pub mod messaging;
 pub mod moderation;
 pub mod notify;
+pub mod push;
 pub mod ratelimit;
-pub mod rules;
+pub mod rulecache;
 pub mod social;
 pub mod state;
 pub mod tasks;
@@ -90,7 +94,7 @@ impl Application {
         let infra = Infra::connect(&config, &tasks).await?;
         let auth = accounts::auth::AuthContext::new(&config)?;
         let notify = notify::Notifier::from_config(&config)?;
-        let filter = moderation::service::load(&config, &infra.store).await?;
+        let moderation = moderation::service::load(&config, &infra.store).await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -106,7 +110,7 @@ impl Application {
             listen: listener.local_addr()?,
             ..config
         };
-        let state = AppState {
+        let mut state = AppState::new(state::Parts {
             config: Arc::new(config),
             store: infra.store,
             bus: infra.bus,
@@ -115,23 +119,22 @@ impl Application {
             clock,
             ids: infra.ids,
             metrics: telemetry::metrics_handle(),
-            shutdown: CancellationToken::new(),
             tasks,
-            auth,
-            control: tokio::sync::broadcast::channel(1024).0,
-            writer,
             notify,
-            gateway: gateway::Registry::new(),
-            filter,
-            rules: Arc::new(rules::SendRules::new()),
-        };
+        });
+        state.install(auth);
+        state.install(moderation);
+        state.install(messaging::rules::Runtime::new(writer));
+        state.install(social::rules::Runtime::default());
+        state.install(groups::rules::Runtime::default());
+        wire(&state);
         // The world channel exists before anything is published: the publisher sends its
         // messages to every socket rather than to a member list.
         let world = channels::service::ensure_world(&state)
             .await
             .map_err(|e| anyhow::anyhow!("cannot create the world channel: {e}"))?;
         messaging::service::spawn_publisher(state.clone(), committed, world);
-        events::spawn_listener(state.clone());
+        push::control::spawn_listener(state.clone());
         gateway::spawn(state.clone());
         admin::service::spawn_reporter(state.clone());
         Ok(Self { listener, state })
@@ -171,6 +174,37 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Connects the features through the seams the lower ones define (docs/architecture.md):
+/// each kind's conversation rules for messaging, discovery and images for accounts, and the
+/// control-message handlers of the push layer. Nothing below the features is named here.
+fn wire(state: &AppState) {
+    use messaging::model::ConversationKind;
+    use messaging::rules::register;
+    register(
+        state,
+        ConversationKind::Direct,
+        Arc::new(social::rules::DirectRules),
+    );
+    register(
+        state,
+        ConversationKind::Group,
+        Arc::new(groups::rules::GroupRules),
+    );
+    register(
+        state,
+        ConversationKind::Channel,
+        Arc::new(channels::policy::ChannelRules),
+    );
+    accounts::hooks::register_discovery(state, Arc::new(social::rules::DiscoveryRules));
+    accounts::hooks::register_images(state, Arc::new(media::service::ImagesHook));
+    state
+        .push
+        .on_control(Arc::new(accounts::auth::SessionsHandler));
+    state
+        .push
+        .on_control(Arc::new(moderation::service::WordsHandler));
 }
 
 /// Serves HTTP and WebSocket on `listener` until `shutdown` is cancelled, then drains.

@@ -166,7 +166,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn admin(mut config: Config, action: AdminAction) -> anyhow::Result<()> {
-    use confab::accounts::{service, store};
+    use confab::accounts::{operator, service};
     // The same machinery as a node (so revocations reach running nodes over Redis), on a
     // throwaway loopback port.
     config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -175,15 +175,10 @@ async fn admin(mut config: Config, action: AdminAction) -> anyhow::Result<()> {
     let find = |who: String| {
         let state = state.clone();
         async move {
-            let user = match who.parse::<confab_proto::ids::UserId>() {
-                Ok(id) => store::find_user(state.store.reader(), id).await?,
-                Err(_) => {
-                    let name = confab::accounts::model::normalize_username(&who)
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                    store::find_user_by(state.store.reader(), store::Taken::Username, &name).await?
-                }
-            };
-            user.map(|u| u.id)
+            operator::find(&state, &who)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .map(|u| u.id)
                 .ok_or_else(|| anyhow::anyhow!("no user {who:?}"))
         }
     };

@@ -205,7 +205,9 @@ pub async fn get_user(
     AppPath(id): AppPath<UserId>,
 ) -> ApiResult<AppJson<UserOut>> {
     let mut user = service::public_user(&state, id).await?;
-    crate::social::service::decorate_profile(&state, auth.user_id, &mut user).await?;
+    crate::accounts::hooks::discovery(&state)?
+        .decorate(&state, auth.user_id, &mut user)
+        .await?;
     Ok(AppJson(user))
 }
 

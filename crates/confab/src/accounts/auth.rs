@@ -1,6 +1,5 @@
 //! Who is calling: the bearer-token extractors and the live-session check behind them.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::FromRequestParts;
@@ -29,6 +28,35 @@ pub struct AuthContext {
     pub passwords: Passwords,
     /// Cached live-session checks.
     pub sessions: SessionCheck,
+    /// What accounts asks of the features above it.
+    pub(super) hooks: super::hooks::Hooks,
+}
+
+/// The node's auth machinery (installed in the state at start-up).
+pub fn context(state: &AppState) -> &AuthContext {
+    state.slot::<AuthContext>()
+}
+
+/// The key file URLs are signed with (media).
+pub fn file_url_key(state: &AppState) -> &[u8] {
+    context(state).tokens.file_url_key()
+}
+
+/// Forgets cached session checks (on revocation, here or on another node).
+pub struct SessionsHandler;
+
+#[async_trait::async_trait]
+impl crate::push::ControlHandler for SessionsHandler {
+    async fn apply(&self, state: &AppState, msg: &crate::push::Control) {
+        if let crate::push::Control::SessionsRevoked { session_ids, .. } = msg {
+            context(state).sessions.forget(session_ids).await;
+        }
+    }
+
+    async fn gap(&self, state: &AppState) {
+        // A revocation may have been missed.
+        context(state).sessions.forget_all();
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -127,12 +155,13 @@ impl SessionCheck {
 
 impl AuthContext {
     /// Builds the auth machinery from config.
-    pub fn new(config: &crate::config::Config) -> anyhow::Result<Arc<Self>> {
-        Ok(Arc::new(Self {
+    pub fn new(config: &crate::config::Config) -> anyhow::Result<Self> {
+        Ok(Self {
             tokens: TokenKeys::load(config)?,
             passwords: Passwords::new(&config.auth)?,
             sessions: SessionCheck::default(),
-        }))
+            hooks: super::hooks::Hooks::default(),
+        })
     }
 }
 
@@ -149,8 +178,8 @@ pub struct AuthUser {
 
 /// Verifies a bearer token and that its session is live (shared by HTTP and WebSocket).
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, ApiError> {
-    let t = state
-        .auth
+    let auth = context(state);
+    let t = auth
         .tokens
         .verify(token, state.clock.now())
         .map_err(|e| match e {
@@ -159,11 +188,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
             }
             TokenError::Invalid => ApiError::new(ErrorCode::Unauthorized, "invalid access token"),
         })?;
-    let role = state
-        .auth
-        .sessions
-        .check(state, t.user_id, t.session_id)
-        .await?;
+    let role = auth.sessions.check(state, t.user_id, t.session_id).await?;
     Ok(AuthUser {
         user_id: t.user_id,
         session_id: t.session_id,

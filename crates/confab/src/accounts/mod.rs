@@ -11,7 +11,10 @@
 //! - Unknown user and wrong password are answered identically, with a dummy hash verified
 //!   for unknown users so the timing matches.
 //!
-//! Calls: accounts uses infra only. Other features use [`auth::AuthUser`] and
+//! Calls: accounts is the lowest user-facing feature: it uses moderation (screening
+//! nicknames) and the ports. What it needs from features above it — discovery privacy and
+//! relations (social), whether a file is the user's image (media) — it asks through the
+//! traits in [`hooks`], registered at start-up. Other features use [`auth::AuthUser`] and
 //! [`service::public_user`].
 
 pub mod api;
@@ -20,10 +23,12 @@ pub mod captcha;
 pub mod codes;
 pub mod codes_api;
 pub mod codes_service;
+pub mod hooks;
 pub mod model;
 pub mod oauth;
 pub mod oauth_api;
+pub mod operator;
 pub mod password;
 pub mod service;
-pub mod store;
+mod store;
 pub mod tokens;

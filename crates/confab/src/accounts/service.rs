@@ -18,7 +18,7 @@ use super::password::check_strength;
 use super::store::{self, NewSession, NewUser, ProfileChange, Taken, WriteError};
 use super::tokens::{hash_secret, new_refresh_token};
 use crate::error::ApiError;
-use crate::events::{self, Control};
+use crate::push::control::{self as events, Control};
 use crate::ratelimit;
 use crate::state::AppState;
 
@@ -90,6 +90,26 @@ pub fn usable(user: Option<User>) -> Result<User, ApiError> {
         )),
         _ => Err(invalid_credentials()),
     }
+}
+
+/// The user's row, whatever its status, from the primary when `fresh` (a decision that
+/// must see its own writes), else from a reader.
+pub async fn find_user(
+    state: &AppState,
+    id: UserId,
+    fresh: bool,
+) -> Result<Option<User>, ApiError> {
+    let db = if fresh {
+        state.store.writer()
+    } else {
+        state.store.reader()
+    };
+    Ok(store::find_user(db, id).await?)
+}
+
+/// Accounts not deleted, and of those the disabled ones (the admin stats).
+pub async fn count_users(state: &AppState) -> Result<(u64, u64), ApiError> {
+    Ok(store::count_users(state.store.reader()).await?)
 }
 
 /// The user, or 404.
@@ -197,7 +217,10 @@ pub async fn register(
         )
         .await?;
     }
-    let hash = state.auth.passwords.hash(&input.password).await?;
+    let hash = super::auth::context(state)
+        .passwords
+        .hash(&input.password)
+        .await?;
     let id = UserId(state.ids.next_id());
     let now = state.clock.now();
     store::create_user(
@@ -280,7 +303,10 @@ pub async fn login(state: &AppState, input: LoginIn, origin: Origin) -> Result<T
         .as_ref()
         .filter(|u| u.status != Status::Deleted)
         .and_then(|u| u.password_hash.as_deref());
-    let ok = state.auth.passwords.verify(&input.password, hash).await?;
+    let ok = super::auth::context(state)
+        .passwords
+        .verify(&input.password, hash)
+        .await?;
     if !ok {
         state.cache.incr(&fail_key, HOUR).await?;
         return Err(invalid_credentials());
@@ -327,15 +353,14 @@ fn token_out(
     session: SessionId,
     refresh: String,
 ) -> Result<TokenOut, ApiError> {
-    let access = state
-        .auth
+    let access = super::auth::context(state)
         .tokens
         .issue(user.id, session, user.role, state.clock.now())
         .map_err(ApiError::internal)?;
     Ok(TokenOut {
         access_token: access,
         token_type: "Bearer".into(),
-        expires_in: state.auth.tokens.ttl_secs(),
+        expires_in: super::auth::context(state).tokens.ttl_secs(),
         refresh_token: refresh,
         session_id: session,
         user: user.me(),
@@ -534,7 +559,9 @@ pub async fn update_me(
     }
     if let Some(avatar) = patch.avatar {
         if let Some(file) = avatar {
-            crate::media::service::require_own_image(state, auth.user_id, file).await?;
+            super::hooks::images(state)?
+                .require_own_image(state, auth.user_id, file, "avatar")
+                .await?;
         }
         c.avatar = Some(avatar);
     }
@@ -559,21 +586,11 @@ fn screen_nickname(
     }
 }
 
-/// Files the filter's report on a user whose nickname it masked for review. The profile is
-/// already stored, so a failure here is logged, not returned.
+/// Files the filter's report on a user whose nickname it masked for review.
 async fn report_nickname(state: &AppState, user: UserId, original: String) {
-    use crate::moderation::store::{NewReport, Target, file_report};
-    let report = NewReport {
-        target: Target::User(user),
-        target_user: Some(user),
-        reporter: None,
-        reason: "sensitive word in nickname".into(),
-        excerpt: Some(original),
-    };
-    let id = confab_proto::ids::ReportId(state.ids.next_id());
-    if let Err(e) = file_report(state.store.writer(), id, report, state.clock.now()).await {
-        tracing::error!(error = %e, user_id = %user, "filter report on a nickname not filed");
-    }
+    use crate::moderation::screen::{Target, file_review};
+    let reason = "sensitive word in nickname";
+    file_review(state, Target::User(user), Some(user), reason, original).await;
 }
 
 /// Changes the password (proved by the old one, or by a code), and signs out every other
@@ -586,8 +603,7 @@ pub async fn change_password(
     let user = get_user(state, auth.user_id).await?;
     match (&input.old_password, &input.code_channel, &input.code) {
         (Some(old), _, _) => {
-            if !state
-                .auth
+            if !super::auth::context(state)
                 .passwords
                 .verify(old, user.password_hash.as_deref())
                 .await?
@@ -643,7 +659,10 @@ pub async fn set_new_password(
         inputs.push(e.split('@').next().unwrap_or(""));
     }
     check_strength(new_password, &inputs).map_err(|e| e.with_field("new_password"))?;
-    let hash = state.auth.passwords.hash(new_password).await?;
+    let hash = super::auth::context(state)
+        .passwords
+        .hash(new_password)
+        .await?;
     store::set_password(
         state.store.writer(),
         user.id,
@@ -663,7 +682,11 @@ pub async fn delete_me(
     let user = get_user(state, auth.user_id).await?;
     if let Some(hash) = user.password_hash.as_deref() {
         let given = input.password.as_deref().unwrap_or("");
-        if !state.auth.passwords.verify(given, Some(hash)).await? {
+        if !super::auth::context(state)
+            .passwords
+            .verify(given, Some(hash))
+            .await?
+        {
             return Err(
                 ApiError::new(ErrorCode::InvalidCredentials, "the password is wrong")
                     .with_field("password"),
@@ -726,7 +749,9 @@ pub async fn search(
     let mut items: Vec<UserOut> = Vec::with_capacity(hits.len() + fuzzy.len());
     for u in hits {
         // By id always; by an exact field only if its owner allows it (social's setting).
-        let p = crate::social::service::privacy_of(state, u.id).await?;
+        let p = super::hooks::discovery(state)?
+            .findable(state, u.id)
+            .await?;
         let by = |field: Taken, value: Option<&str>| {
             exact
                 .iter()
@@ -746,7 +771,9 @@ pub async fn search(
             items.push(u.public());
         }
     }
-    let items = crate::social::service::annotate_search(state, viewer, items).await?;
+    let items = super::hooks::discovery(state)?
+        .annotate(state, viewer, items)
+        .await?;
     Ok(Page { items, next_cursor })
 }
 
@@ -788,7 +815,7 @@ pub async fn create_admin(
         return Ok(u.id);
     }
     check_strength(password, &[&username])?;
-    let hash = state.auth.passwords.hash(password).await?;
+    let hash = super::auth::context(state).passwords.hash(password).await?;
     let id = UserId(state.ids.next_id());
     store::create_user(
         state.store.writer(),

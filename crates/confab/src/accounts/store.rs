@@ -785,3 +785,17 @@ pub async fn delete_identity(
         .await?;
     Ok(res.rows_affected > 0)
 }
+
+/// Accounts not deleted, and of those the disabled ones.
+pub async fn count_users(db: &impl ConnectionTrait) -> Result<(u64, u64), StoreError> {
+    use sea_orm::PaginatorTrait;
+    let live = users::Entity::find()
+        .filter(users::Column::Status.ne(Status::Deleted.as_str()))
+        .count(db)
+        .await?;
+    let disabled = users::Entity::find()
+        .filter(users::Column::Status.eq(Status::Disabled.as_str()))
+        .count(db)
+        .await?;
+    Ok((live, disabled))
+}

@@ -4,10 +4,12 @@
 //! # Layout
 //! - [`api`]: the routes: users (disable, enable, mute), sensitive words, notices, stats,
 //!   the audit log, reports (`POST /reports` for users, the review queue for admins).
-//! - [`service`]: the audit log, user status and mutes, words, notices, stats, and the
-//!   per-node socket-count reporter.
+//! - [`service`]: the audit log's page, user status and mutes, words, notices, stats, and
+//!   the per-node socket-count reporter.
 //! - [`reports`]: filing (visibility, snapshot, bounds) and review (uphold, dismiss).
-//! - [`store`]: the audit log and the counts.
+//!
+//! Admin owns no tables: the audit log and the review queue are moderation's, the counts
+//! each feature's own.
 //!
 //! # Invariants
 //! - Every administrator action is written to the audit log after it took effect.
@@ -17,10 +19,9 @@
 //!
 //! # Calls
 //! Admin sits above the other features: it may call accounts, messaging, moderation,
-//! channels and groups; none of them calls admin except to write an audit entry
-//! ([`service::audit`]).
+//! channels and groups; none of them calls admin (the audit entry every administrative act
+//! writes is `moderation::audit`).
 
 pub mod api;
 pub mod reports;
 pub mod service;
-pub mod store;

@@ -22,9 +22,10 @@ use confab_proto::admin::{
 };
 use confab_proto::ids::{ReportId, UserId};
 
-use super::service::{audit, page_cursor, page_limit};
+use super::service::{page_cursor, page_limit};
 use crate::error::ApiError;
-use crate::moderation::store::{self, NewReport, Report, Target};
+use crate::moderation::audit::audit;
+use crate::moderation::reports::{self, NewReport, Report, Target};
 use crate::state::AppState;
 
 /// Longest reason and reviewer note, in characters.
@@ -122,7 +123,7 @@ async fn snapshot(
             if seq <= member.floor() || seq > member.ceiling(c.last_seq) {
                 return Err(no_message());
             }
-            let m = crate::messaging::store::find_message(state.store.reader(), conv, seq)
+            let m = crate::messaging::service::find_message(state, conv, seq)
                 .await?
                 .ok_or_else(no_message)?;
             if m.recalled_at.is_some() {
@@ -198,7 +199,7 @@ pub async fn file(
         return Err(ApiError::invalid("target.seq", "target.seq: 1 or more"));
     }
     let (excerpt, target_user) = snapshot(state, me, target).await?;
-    if let Some(open) = store::find_open_report_by(state.store.reader(), me, target).await? {
+    if let Some(open) = reports::find_open_by(state, me, target).await? {
         return Ok((report_out(&open), false));
     }
     let limit = state.config.moderation.reports_per_day;
@@ -221,8 +222,8 @@ pub async fn file(
         )
         .with_retry_after(retry));
     }
-    let report = store::file_report(
-        state.store.writer(),
+    let report = reports::file(
+        state,
         ReportId(state.ids.next_id()),
         NewReport {
             target,
@@ -231,7 +232,6 @@ pub async fn file(
             reason,
             excerpt: Some(excerpt),
         },
-        state.clock.now(),
     )
     .await?;
     Ok((report_out(&report), true))
@@ -241,7 +241,7 @@ pub async fn file(
 pub async fn list_open(state: &AppState, q: PageQuery) -> Result<ReportPage, ApiError> {
     let limit = page_limit(&q)?;
     let after = page_cursor(&q)?.map(ReportId);
-    let rows = store::list_open_reports(state.store.reader(), after, limit).await?;
+    let rows = reports::list_open(state, after, limit).await?;
     let next_cursor = (rows.len() as u64 == limit)
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();
@@ -252,7 +252,7 @@ pub async fn list_open(state: &AppState, q: PageQuery) -> Result<ReportPage, Api
 }
 
 async fn open_report(state: &AppState, id: ReportId) -> Result<Report, ApiError> {
-    let r = store::find_report(state.store.writer(), id)
+    let r = reports::find(state, id)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such report"))?;
     if r.status != "open" {
@@ -324,21 +324,11 @@ pub async fn uphold(
         UpholdAction::Dissolve => "dissolve",
         UpholdAction::None => "none",
     };
-    let now = state.clock.now();
-    if !store::decide_report(
-        state.store.writer(),
-        id,
-        "upheld",
-        Some(resolution),
-        admin,
-        now,
-    )
-    .await?
-    {
+    if !reports::decide(state, id, "upheld", Some(resolution), admin).await? {
         return Err(closed());
     }
     if let Err(e) = act(state, admin, &r, input.action, subject, until).await {
-        if let Err(undo) = store::reopen_report(state.store.writer(), id).await {
+        if let Err(undo) = reports::reopen(state, id).await {
             tracing::error!(error = %undo, report = %id, "upheld report not reopened after its action failed");
         }
         return Err(e);
@@ -392,7 +382,7 @@ async fn act(
 }
 
 async fn decided(state: &AppState, id: ReportId) -> Result<AdminReportOut, ApiError> {
-    let r = store::find_report(state.store.writer(), id)
+    let r = reports::find(state, id)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such report"))?;
     Ok(admin_report_out(&r))
@@ -407,16 +397,7 @@ pub async fn dismiss(
 ) -> Result<AdminReportOut, ApiError> {
     let note = note("note", input.note.as_deref())?;
     let r = open_report(state, id).await?;
-    if !store::decide_report(
-        state.store.writer(),
-        id,
-        "dismissed",
-        None,
-        admin,
-        state.clock.now(),
-    )
-    .await?
-    {
+    if !reports::decide(state, id, "dismissed", None, admin).await? {
         return Err(closed());
     }
     audit(

@@ -13,37 +13,11 @@ use confab_proto::admin::{
 use confab_proto::ids::UserId;
 use confab_proto::ws::ServerEvent;
 
-use super::store::{self, AuditEntry};
 use crate::error::ApiError;
 use crate::infra::bus::Topic;
 use crate::infra::ids::MAX_NODE_ID;
+use crate::moderation::audit::audit;
 use crate::state::AppState;
-
-/// Writes one audit entry; returns its id.
-pub async fn audit(
-    state: &AppState,
-    actor: UserId,
-    action: &str,
-    target_kind: &str,
-    target_id: String,
-    details: serde_json::Value,
-) -> Result<i64, ApiError> {
-    let entry = AuditEntry {
-        id: state.ids.next_id(),
-        actor,
-        action: action.to_owned(),
-        target_kind: target_kind.to_owned(),
-        target_id,
-        details: details.to_string(),
-        created_at: state.clock.now(),
-    };
-    if let Err(e) = store::insert_audit(state.store.writer(), &entry).await {
-        // The action itself took effect; say so loudly rather than hide it.
-        tracing::error!(error = %e, action, actor = %actor, "audit entry not written");
-        return Err(e.into());
-    }
-    Ok(entry.id)
-}
 
 /// `limit` of a paged admin list: 1–100, default 50.
 pub fn page_limit(q: &PageQuery) -> Result<u64, ApiError> {
@@ -71,7 +45,7 @@ pub fn page_cursor(q: &PageQuery) -> Result<Option<i64>, ApiError> {
 pub async fn list_audit(state: &AppState, q: PageQuery) -> Result<AuditPage, ApiError> {
     let limit = page_limit(&q)?;
     let before = page_cursor(&q)?;
-    let rows = store::list_audit(state.store.reader(), before, limit).await?;
+    let rows = crate::moderation::audit::list(state, before, limit).await?;
     let next_cursor = (rows.len() as u64 == limit)
         .then(|| rows.last().map(|r| r.id.to_string()))
         .flatten();
@@ -94,7 +68,7 @@ pub async fn list_audit(state: &AppState, q: PageQuery) -> Result<AuditPage, Api
 
 /// A user's administrative state.
 pub async fn user_admin_out(state: &AppState, user: UserId) -> Result<UserAdminOut, ApiError> {
-    let u = crate::accounts::store::find_user(state.store.writer(), user)
+    let u = crate::accounts::service::find_user(state, user, true)
         .await?
         .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such user"))?;
     let mute = crate::moderation::mutes::find_mute(state, user).await?;
@@ -310,7 +284,7 @@ pub async fn send_notice(
         text,
         at,
     };
-    crate::gateway::publish(state, Topic::Everyone, &ServerEvent::Notice(out.clone())).await?;
+    crate::push::publish(state, Topic::Everyone, &ServerEvent::Notice(out.clone())).await?;
     Ok(out)
 }
 
@@ -339,7 +313,7 @@ pub fn spawn_reporter(state: AppState) {
                 _ = cancel.cancelled() => break,
                 _ = tick.tick() => {}
             }
-            let n = st.gateway.len();
+            let n = st.push.registry.len();
             let stale = last.is_none_or(|(prev, at)| prev != n || at.elapsed() >= SOCKETS_REFRESH);
             if !stale {
                 continue;
@@ -366,7 +340,9 @@ pub async fn stats(state: &AppState) -> Result<StatsOut, ApiError> {
         .and_hms_opt(0, 0, 0)
         .map(|t| t.and_utc())
         .unwrap_or(now);
-    let counts = store::counts(state.store.reader(), midnight).await?;
+    let (users, users_disabled) = crate::accounts::service::count_users(state).await?;
+    let groups = crate::groups::service::count_live(state).await?;
+    let messages_today = crate::messaging::service::count_since(state, midnight).await?;
     let keys: Vec<String> = (0..=MAX_NODE_ID).map(sockets_key).collect();
     let values = state.cache.get_many(&keys).await?;
     let reported: Vec<u64> = values
@@ -376,7 +352,7 @@ pub async fn stats(state: &AppState) -> Result<StatsOut, ApiError> {
         .collect();
     let here = state.ids.node();
     // This node's own count is live; its cached one may be up to a second old.
-    let mine = u64::try_from(state.gateway.len()).unwrap_or(u64::MAX);
+    let mine = u64::try_from(state.push.registry.len()).unwrap_or(u64::MAX);
     let mine_cached = values
         .get(usize::from(here))
         .and_then(|v| v.as_ref())
@@ -384,11 +360,11 @@ pub async fn stats(state: &AppState) -> Result<StatsOut, ApiError> {
     let others: u64 = reported.iter().sum::<u64>() - mine_cached.unwrap_or(0);
     let nodes = reported.len() as u64 + u64::from(mine_cached.is_none());
     Ok(StatsOut {
-        users: counts.users,
-        users_disabled: counts.users_disabled,
-        groups: counts.groups,
+        users,
+        users_disabled,
+        groups,
         sockets_online: others + mine,
         nodes,
-        messages_today: counts.messages_since,
+        messages_today,
     })
 }

@@ -14,10 +14,13 @@
 //! - its events go to `Topic::Everyone`: one publish per message, encoded once, copied to
 //!   every socket on every node.
 //!
-//! Calls: messaging asks [`policy`] on the send path ([`policy`] calls only accounts and
-//! the cache); [`service`] and [`api`] use messaging (the conversation) and admin (audit).
+//! Calls: messaging asks [`policy::ChannelRules`] on the send path (registered at start-up;
+//! it calls only accounts and the cache); [`service`] and [`api`] use messaging (the
+//! conversation, through `messaging::window`) and moderation (the audit log).
 
 pub mod api;
 pub mod policy;
 pub mod service;
-pub mod store;
+mod store;
+
+pub use store::ChannelMute;

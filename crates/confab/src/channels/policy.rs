@@ -18,7 +18,7 @@ const WINDOW: Duration = Duration::from_secs(60);
 
 /// Whether `me` is a system administrator (read fresh: a demotion holds at once).
 async fn is_admin(state: &AppState, me: UserId) -> Result<bool, ApiError> {
-    Ok(crate::accounts::store::find_user(state.store.reader(), me)
+    Ok(crate::accounts::service::find_user(state, me, false)
         .await?
         .is_some_and(|u| u.role == Role::Admin))
 }
@@ -93,4 +93,19 @@ pub async fn check_post(
         .with_retry_after(retry));
     }
     Ok(())
+}
+
+/// The rules of channel conversations, as messaging asks them (registered at start-up).
+pub struct ChannelRules;
+
+#[async_trait::async_trait]
+impl crate::messaging::rules::ConversationRules for ChannelRules {
+    async fn check_send(
+        &self,
+        state: &AppState,
+        at: &crate::messaging::rules::Place,
+        _mentions_all: bool,
+    ) -> Result<(), ApiError> {
+        check_post(state, at.me, at.conv).await
+    }
 }

@@ -12,12 +12,30 @@ use crate::state::AppState;
 /// The world channel's slug.
 pub const WORLD: &str = "world";
 
+/// The conversation of channel `slug`, created (with `fresh` as its id) if it does not
+/// exist yet; safe with several nodes racing on one database.
+pub async fn create_or_find(
+    state: &AppState,
+    slug: &str,
+    fresh: ConversationId,
+) -> Result<ConversationId, ApiError> {
+    Ok(store::create_or_find_channel(state.store.writer(), slug, fresh, state.clock.now()).await?)
+}
+
+/// `user`'s channel mute row in `conv`, whether or not it is still in force.
+pub async fn find_mute(
+    state: &AppState,
+    conv: ConversationId,
+    user: UserId,
+) -> Result<Option<store::ChannelMute>, ApiError> {
+    Ok(store::find_mute(state.store.reader(), conv, user).await?)
+}
+
 /// Creates the world channel if this is the first start (idempotent; safe with several
 /// nodes starting at once on one database). Returns its conversation.
 pub async fn ensure_world(state: &AppState) -> Result<ConversationId, ApiError> {
     let fresh = ConversationId(state.ids.next_id());
-    let id = store::create_or_find_channel(state.store.writer(), WORLD, fresh, state.clock.now())
-        .await?;
+    let id = create_or_find(state, WORLD, fresh).await?;
     if id == fresh {
         tracing::info!(conversation_id = %id, "world channel created");
     }
@@ -70,7 +88,7 @@ pub async fn mute(
         until,
     };
     store::set_mute(state.store.writer(), &mute, admin, state.clock.now()).await?;
-    crate::admin::service::audit(
+    crate::moderation::audit::audit(
         state,
         admin,
         "channel.mute",
@@ -95,7 +113,7 @@ pub async fn unmute(state: &AppState, admin: UserId, user: UserId) -> Result<(),
             "that user is not muted in the world channel",
         ));
     }
-    crate::admin::service::audit(
+    crate::moderation::audit::audit(
         state,
         admin,
         "channel.unmute",

@@ -7,6 +7,7 @@ use sea_orm::{
 };
 
 use crate::infra::store::{StoreError, from_ms, to_ms, unique_violation};
+use crate::messaging::model::ConversationKind;
 
 mod channels {
     use sea_orm::entity::prelude::*;
@@ -81,13 +82,7 @@ pub async fn create_or_find_channel(
         return Ok(c);
     }
     let txn = db.begin().await?;
-    crate::messaging::store::create_conversation(
-        &txn,
-        fresh,
-        crate::messaging::service::CHANNEL,
-        now,
-    )
-    .await?;
+    crate::messaging::window::create(&txn, fresh, ConversationKind::Channel, now).await?;
     let row = channels::ActiveModel {
         slug: Set(slug.to_owned()),
         conversation_id: Set(fresh.0),

@@ -12,10 +12,11 @@ use confab_proto::ws::{PresenceIn, PresenceOut};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{presence, session};
+use super::session;
 use crate::accounts::auth::{AuthUser, authenticate};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{AppJson, AppPath};
+use crate::social::presence;
 use crate::state::AppState;
 
 /// Bytes tungstenite reads from the socket at a time, allocated up front for every socket.

@@ -1,13 +1,14 @@
-//! The real-time gateway: WebSocket sessions at `GET /api/v1/ws`, the node-local socket
-//! registry, fan-out from the bus, presence, and closing revoked sessions.
+//! The real-time gateway: WebSocket sessions at `GET /api/v1/ws`, feeding the push layer's
+//! node-local socket registry from the bus, and closing revoked sessions.
 //! The protocol is written up in `docs/protocol.md`; its wire types are
 //! `confab_proto::ws`.
 //!
 //! # Layout
-//! - [`api`]: the upgrade route and the presence endpoints.
+//! - [`api`]: the upgrade route.
 //! - [`session`]: one socket — authentication, the reader loop, the writer task.
-//! - [`registry`]: user/session/conversation → local sockets, and fan-out.
-//! - [`presence`]: online/offline across the cluster, and the audience hook.
+//!
+//! The socket registry and event encoding are the push layer's (`crate::push`); presence is
+//! social's (`crate::social::presence`), since who sees whom is a social rule.
 //!
 //! # Invariants
 //! - One bus subscription per node ([`spawn`] takes a local receiver of it), never one per
@@ -20,71 +21,39 @@
 //!   arrives on `state.control` for local and remote revocations alike).
 //!
 //! # Calls
-//! The gateway may call `accounts::auth` (to authenticate) and `social::service` (who is in
-//! a user's presence audience: friends, minus blocks). Other features call the gateway,
-//! never the other way round: [`publish`] to push an event (after the change is persisted:
-//! push is an optimisation, the store is the truth), and the [`registry::Registry`]
-//! conversation hook for membership.
+//! The gateway sits on top: it may call features for socket commands (`accounts::auth` to
+//! authenticate, `messaging` for sends, marks and typing, `social::presence`), never the
+//! other way round. Features push events through `crate::push`.
 
 pub mod api;
-pub mod presence;
-pub mod registry;
 pub mod session;
 
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use bytes::Bytes;
-use confab_proto::ws::{ResyncData, ServerEvent, ServerFrame, close_code};
+use confab_proto::ws::{ResyncData, ServerEvent, close_code};
 
-use crate::events::Control;
-use crate::infra::bus::{BusError, BusEvent, Topic};
+use crate::infra::bus::{BusEvent, Topic};
+use crate::push::{Control, encode};
 use crate::state::AppState;
-
-pub use registry::Registry;
-
-/// Encodes a server frame once, as shared immutable bytes.
-pub fn encode(event: &ServerEvent, id: Option<String>) -> Option<Bytes> {
-    let frame = ServerFrame {
-        event: event.clone(),
-        id,
-    };
-    match serde_json::to_vec(&frame) {
-        Ok(v) => Some(Bytes::from(v)),
-        Err(e) => {
-            tracing::error!(error = %e, kind = event.kind(), "cannot encode server frame");
-            None
-        }
-    }
-}
-
-/// Pushes `event` to every socket `topic` addresses, on every node. Call it after the
-/// change is committed (persist, then publish); a lost push is repaired by the client's
-/// sync, never the other way round.
-pub async fn publish(state: &AppState, topic: Topic, event: &ServerEvent) -> Result<(), BusError> {
-    match encode(event, None) {
-        Some(bytes) => state.bus.publish(topic, bytes).await,
-        None => Ok(()),
-    }
-}
 
 /// Starts the node's gateway task: it feeds the registry from the node's bus subscription,
 /// closes the sockets of revoked sessions and closes every socket with 1001 at shutdown;
 /// and a second task that refreshes presence every heartbeat.
 pub fn spawn(state: AppState) {
     let mut bus = state.bus.subscribe();
-    let mut control = state.control.subscribe();
+    let mut control = state.push.subscribe_control();
     let cancel = state.tasks.token();
     let st = state.clone();
     state.tasks.spawn("gateway", async move {
         loop {
             tokio::select! {
                 _ = st.shutdown.cancelled() => {
-                    st.gateway.close_all(close_code::GOING_AWAY, "going away");
+                    st.push.registry.close_all(close_code::GOING_AWAY, "going away");
                     return;
                 }
                 _ = cancel.cancelled() => {
-                    st.gateway.close_all(close_code::GOING_AWAY, "going away");
+                    st.push.registry.close_all(close_code::GOING_AWAY, "going away");
                     return;
                 }
                 ev = bus.recv() => match ev {
@@ -96,7 +65,7 @@ pub fn spawn(state: AppState) {
                         // Validated once per node per event, then shared by every socket.
                         match Utf8Bytes::try_from(m.payload) {
                             Ok(frame) => {
-                                st.gateway.deliver(m.topic, &frame);
+                                st.push.registry.deliver(m.topic, &frame);
                             }
                             Err(_) => tracing::warn!("bus event is not UTF-8; dropped"),
                         }
@@ -104,7 +73,7 @@ pub fn spawn(state: AppState) {
                     Some(BusEvent::Gap) => {
                         let hint = ServerEvent::Resync(ResyncData { reason: "gap".into() });
                         if let Some(frame) = encode(&hint, None).and_then(|b| Utf8Bytes::try_from(b).ok()) {
-                            st.gateway.deliver(Topic::Everyone, &frame);
+                            st.push.registry.deliver(Topic::Everyone, &frame);
                         }
                     }
                 },
@@ -112,12 +81,8 @@ pub fn spawn(state: AppState) {
                     Ok(Control::SessionsRevoked { session_ids, .. }) => {
                         session::close_revoked(&st, &session_ids);
                     }
-                    // Applied by `events` itself, in order with the publisher.
-                    Ok(
-                        Control::MembersChanged { .. }
-                        | Control::SensitiveWordsChanged
-                        | Control::SendRulesChanged,
-                    ) => {}
+                    // Only revocations are sent to this channel (`push::control`).
+                    Ok(_) => {}
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
                         // A missed revocation still holds for HTTP (the session check); its
                         // sockets stay until they reconnect. Rare: the channel holds 1024.
@@ -139,7 +104,7 @@ pub fn spawn(state: AppState) {
             tokio::select! {
                 _ = cancel.cancelled() => return,
                 _ = st.shutdown.cancelled() => return,
-                _ = tick.tick() => presence::refresh(&st).await,
+                _ = tick.tick() => crate::social::presence::refresh(&st).await,
             }
         }
     });

@@ -21,10 +21,10 @@ use futures::{SinkExt, StreamExt};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 
-use super::presence;
-use super::registry::{Kill, Registration};
 use crate::accounts::auth::{AuthUser, authenticate};
 use crate::error::ApiError;
+use crate::push::registry::{Kill, Registration};
+use crate::social::presence;
 use crate::state::AppState;
 
 /// How long the writer may take to send what is queued plus the close frame once a socket
@@ -46,7 +46,7 @@ fn local(event: ServerEvent, id: Option<String>) -> Option<Utf8Bytes> {
 
 /// Closes every local socket of these sessions: `session.revoked`, then 4001.
 pub fn close_revoked(state: &AppState, sessions: &[SessionId]) {
-    let n = state.gateway.close_sessions(
+    let n = state.push.registry.close_sessions(
         sessions,
         |session_id| {
             local(
@@ -154,8 +154,8 @@ impl Conn {
         // Loaded before registering; a conversation made after this load reaches the registry
         // through `Control::MembersChanged` once the socket is registered. One made in between
         // is found by the client's sync (which follows `ready`) and by seq-gap detection.
-        let conversations = match crate::messaging::store::active_conversation_ids(
-            self.state.store.reader(),
+        let conversations = match crate::messaging::service::active_conversation_ids(
+            &self.state,
             user.user_id,
         )
         .await
@@ -178,7 +178,7 @@ impl Conn {
             }),
             None,
         );
-        let (registration, _first) = self.state.gateway.register(
+        let (registration, _first) = self.state.push.registry.register(
             user.user_id,
             user.session_id,
             self.tx.clone(),
@@ -255,9 +255,9 @@ impl Conn {
                 Ok(d) => {
                     if let Some(user) = self.auth {
                         let mark = if kind == client_kind::READ {
-                            crate::messaging::store::Mark::Read
+                            crate::messaging::service::Mark::Read
                         } else {
-                            crate::messaging::store::Mark::Recv
+                            crate::messaging::service::Mark::Recv
                         };
                         match crate::messaging::service::mark(
                             &self.state,

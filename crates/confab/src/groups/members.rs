@@ -19,7 +19,7 @@ use super::service::{
 use super::store::{self, Ban, Group, Member};
 use crate::error::ApiError;
 use crate::infra::bus::Topic;
-use crate::messaging::writer::Locked;
+use crate::messaging::window::{self, Locked};
 use crate::state::AppState;
 
 fn no_member() -> ApiError {
@@ -112,8 +112,7 @@ pub(crate) async fn admit(
         fx,
     )
     .await?;
-    crate::messaging::store::join_member(txn, g.conversation_id, user, joined_seq, m.seq, now)
-        .await?;
+    window::open(txn, g.conversation_id, user, joined_seq, m.seq, now).await?;
     g.member_count += 1;
     store::update_group(txn, g, now).await?;
     fx.added.push(user);
@@ -148,7 +147,7 @@ async fn remove(
         serde_json::json!({"event": "member_left", "user_id": user})
     };
     let m = system(state, txn, lock, by, body, fx).await?;
-    crate::messaging::store::leave_member(txn, g.conversation_id, user, m.seq, now).await?;
+    window::close(txn, g.conversation_id, user, m.seq, now).await?;
     g.member_count = g.member_count.saturating_sub(1);
     store::update_group(txn, g, now).await?;
     fx.removed.push(user);

@@ -18,14 +18,17 @@
 //! - A private group does not exist for non-members (404); a dissolved group keeps its
 //!   history readable to its members and refuses every change and send.
 //!
-//! Calls: groups uses messaging (writer lock, system messages, member windows, fan-out),
-//! accounts (users), media (avatars), moderation (the text filter) and social (friends).
-//! Messaging asks groups three questions through [`service`]: may this member send, may
-//! they recall that message as owner/admin, may they list its readers.
+//! Calls: groups uses messaging (the conversation lock, system messages and member windows
+//! through `messaging::window`, fan-out), accounts (users), media (avatars), moderation
+//! (screening) and social (friends); events go out through the push layer. Messaging asks
+//! groups its questions — may this member send, may they recall that message as
+//! owner/admin, may they list its readers — through [`rules::GroupRules`], registered at
+//! start-up.
 
 pub mod api;
 pub mod invites;
 pub mod members;
 pub mod model;
+pub mod rules;
 pub mod service;
-pub mod store;
+mod store;

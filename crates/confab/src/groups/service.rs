@@ -17,9 +17,10 @@ use super::store::{self, Group, Member};
 use crate::error::ApiError;
 use crate::infra::bus::Topic;
 use crate::infra::store::StoreError;
+use crate::messaging::Message;
+use crate::messaging::model::ConversationKind;
 use crate::messaging::service::message_out;
-use crate::messaging::store::Message;
-use crate::messaging::writer::{self, Locked};
+use crate::messaging::window::{self, Locked};
 use crate::state::AppState;
 
 /// What a committed change still has to do: fan-out index updates (first), then events.
@@ -129,7 +130,7 @@ pub(crate) async fn locked<T>(
         .await?
         .ok_or_else(no_group)?;
     let txn = state.store.writer().begin().await.map_err(db_err)?;
-    let mut lock = writer::lock(&txn, g.conversation_id)
+    let mut lock = window::lock(&txn, g.conversation_id)
         .await
         .map_err(db_err)?
         .ok_or_else(no_group)?;
@@ -144,15 +145,13 @@ pub(crate) async fn locked<T>(
 /// Publishes a committed change's effects: membership first, then events.
 pub(crate) async fn apply(state: &AppState, conv: ConversationId, fx: Effects) {
     // Members, roles, mutes, mute-all or dissolution: whatever changed, the send path's
-    // cached rows of every group are stale now (`rules.rs`).
-    crate::rules::changed(state).await;
+    // cached rows of every group are stale now (`rulecache`).
+    crate::rulecache::changed(state).await;
     if !fx.added.is_empty() || !fx.removed.is_empty() {
         crate::messaging::service::members_changed(state, conv, fx.added, fx.removed).await;
     }
     for (topic, event) in fx.events {
-        if let Err(e) = crate::gateway::publish(state, topic, &event).await {
-            tracing::warn!(error = %e, kind = event.kind(), "group event not pushed; clients catch up by sync");
-        }
+        crate::push::emit(state, topic, &event).await;
     }
 }
 
@@ -165,7 +164,7 @@ pub(crate) async fn system(
     body: serde_json::Value,
     fx: &mut Effects,
 ) -> Result<Message, ApiError> {
-    let m = writer::append_system(txn, &state.ids, lock, actor, &body, state.clock.now())
+    let m = window::append_system(txn, &state.ids, lock, actor, &body, state.clock.now())
         .await
         .map_err(db_err)?;
     fx.events.push((
@@ -182,8 +181,8 @@ pub(crate) fn at(ms: i64) -> DateTime<Utc> {
 
 /// Checks an avatar: an image I uploaded.
 async fn avatar(state: &AppState, me: UserId, f: FileId) -> Result<FileId, ApiError> {
-    match crate::media::store::find_upload(state.store.reader(), f).await? {
-        Some(u) if u.owner == me && u.kind == "image" => Ok(f),
+    match crate::media::service::find_own(state, me, f).await? {
+        Some(u) if u.kind == crate::media::model::UploadKind::Image => Ok(f),
         _ => Err(ApiError::invalid("avatar", "avatar: an image you uploaded")),
     }
 }
@@ -290,8 +289,8 @@ pub async fn create(state: &AppState, me: UserId, input: GroupIn) -> Result<Grou
         created_at: crate::infra::store::from_ms(now.timestamp_millis()),
     };
     let txn = state.store.writer().begin().await.map_err(db_err)?;
-    crate::messaging::store::create_conversation(&txn, g.conversation_id, "group", now).await?;
-    let mut lock = writer::lock(&txn, g.conversation_id)
+    window::create(&txn, g.conversation_id, ConversationKind::Group, now).await?;
+    let mut lock = window::lock(&txn, g.conversation_id)
         .await
         .map_err(db_err)?
         .ok_or_else(no_group)?;
@@ -311,7 +310,7 @@ pub async fn create(state: &AppState, me: UserId, input: GroupIn) -> Result<Grou
             },
         )
         .await?;
-        crate::messaging::store::join_member(&txn, g.conversation_id, u, 0, 0, now).await?;
+        window::open(&txn, g.conversation_id, u, 0, 0, now).await?;
     }
     let mut fx = Effects {
         added: all.clone(),
@@ -572,119 +571,6 @@ async fn dissolve_as(
     .await
 }
 
-// ------------------------------------------------------------ hooks for messaging
-
-/// The send rules of a group conversation (messaging asks before storing): not dissolved,
-/// the sender not muted, mute-all only for plain members, `@all` only for owner/admin.
-/// Any other conversation passes (`@all` is refused there).
-pub async fn check_send(
-    state: &AppState,
-    conv: ConversationId,
-    kind: &str,
-    me: UserId,
-    mentions_all: bool,
-) -> Result<(), ApiError> {
-    if kind != "group" {
-        if mentions_all {
-            return Err(ApiError::new(
-                ErrorCode::MentionAllForbidden,
-                "`all` can be mentioned in groups only",
-            )
-            .with_field("mentions"));
-        }
-        return Ok(());
-    }
-    let db = state.store.reader();
-    let rules = &state.rules;
-    let cached = rules
-        .get(&rules.group, (conv, me), async || {
-            store::find_membership_by_conversation(db, conv, me).await
-        })
-        .await?;
-    let (g, m) = match cached {
-        Some(found) => found,
-        None => {
-            let Some(g) = store::find_group_by_conversation(db, conv).await? else {
-                return Ok(());
-            };
-            alive(&g)?;
-            return Err(ApiError::new(
-                ErrorCode::NotMember,
-                "you are no longer in this conversation",
-            ));
-        }
-    };
-    alive(&g)?;
-    if m.muted_at(state.clock.now()) {
-        return Err(ApiError::new(
-            ErrorCode::MemberMuted,
-            match m.muted_until {
-                Some(u) if u >= model::FOREVER_MS => "you are muted in this group".to_owned(),
-                Some(u) => format!("you are muted in this group until {}", at(u).to_rfc3339()),
-                None => "you are muted in this group".to_owned(),
-            },
-        ));
-    }
-    if g.all_muted && m.role == Role::Member {
-        return Err(ApiError::new(
-            ErrorCode::GroupAllMuted,
-            "only the owner and admins may send while the group is muted",
-        ));
-    }
-    if mentions_all && m.role == Role::Member {
-        return Err(ApiError::new(
-            ErrorCode::MentionAllForbidden,
-            "only the owner and admins may mention all",
-        )
-        .with_field("mentions"));
-    }
-    Ok(())
-}
-
-/// Whether `me` may recall `sender`'s message in a group conversation as its owner or an
-/// admin (at any time): the owner anyone's, an admin plain members' (and former members').
-pub async fn may_recall_as_manager(
-    state: &AppState,
-    conv: ConversationId,
-    me: UserId,
-    sender: UserId,
-) -> Result<bool, ApiError> {
-    let db = state.store.reader();
-    let Some(g) = store::find_group_by_conversation(db, conv).await? else {
-        return Ok(false);
-    };
-    if g.dissolved_at.is_some() {
-        return Ok(false);
-    }
-    let Some(mine) = store::find_member(db, g.id, me).await? else {
-        return Ok(false);
-    };
-    let theirs = store::find_member(db, g.id, sender)
-        .await?
-        .map_or(Role::Member, |m| m.role);
-    Ok(model::outranks(mine.role, theirs))
-}
-
-/// Whether `me` may list who read `sender`'s message: in a group, the sender, the owner and
-/// admins; elsewhere every member.
-pub async fn may_list_readers(
-    state: &AppState,
-    conv: ConversationId,
-    me: UserId,
-    sender: UserId,
-) -> Result<bool, ApiError> {
-    if me == sender {
-        return Ok(true);
-    }
-    let db = state.store.reader();
-    let Some(g) = store::find_group_by_conversation(db, conv).await? else {
-        return Ok(true);
-    };
-    Ok(store::find_member(db, g.id, me)
-        .await?
-        .is_some_and(|m| m.role != Role::Member))
-}
-
 /// Whether a new member of `g` sees the history before they joined.
 pub(crate) fn sees_all(g: &Group) -> bool {
     g.history_policy == HistoryPolicy::All
@@ -693,4 +579,9 @@ pub(crate) fn sees_all(g: &Group) -> bool {
 /// Whether joining `g` needs approval.
 pub(crate) fn needs_approval(g: &Group) -> bool {
     g.join_policy == JoinPolicy::Approval
+}
+
+/// Groups not dissolved (the admin stats).
+pub async fn count_live(state: &AppState) -> Result<u64, ApiError> {
+    Ok(store::count_live(state.store.reader()).await?)
 }

@@ -770,3 +770,12 @@ pub async fn delete_ban(
         .await?;
     Ok(r.rows_affected > 0)
 }
+
+/// Groups not dissolved.
+pub async fn count_live(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
+    use sea_orm::PaginatorTrait;
+    Ok(groups::Entity::find()
+        .filter(groups::Column::DissolvedAt.is_null())
+        .count(db)
+        .await?)
+}

@@ -231,7 +231,7 @@ pub async fn get_file(
     let key = crate::infra::blob::BlobKey::new(&segments)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("stored key is not a blob key")))?;
     let read = state.blobs.open(&key).await?.ok_or_else(not_found)?;
-    let disposition = super::model::disposition(&file.kind, &content_type, &file.file_name);
+    let disposition = super::model::disposition(file.kind, &content_type, &file.file_name);
     let mut resp = Body::from_stream(read.stream).into_response();
     let h = resp.headers_mut();
     h.insert(

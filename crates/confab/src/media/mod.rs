@@ -6,10 +6,13 @@
 //! (`model`), never from its name or the client's Content-Type. Size caps are enforced while
 //! the body streams; only images (which are decoded) are held in memory whole.
 //!
-//! Calls: media uses infra only (and the accounts token keys for URL signing); accounts and
-//! messaging ask it whether a file may be used.
+//! Calls: media uses accounts (authentication, the token key for URL signing). Accounts asks
+//! it whether a file is the user's image through the hook it registers
+//! ([`service::ImagesHook`]); messaging and groups call [`service`] directly.
 
 pub mod api;
 pub mod model;
 pub mod service;
-pub mod store;
+mod store;
+
+pub use store::Upload;

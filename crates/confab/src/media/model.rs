@@ -17,7 +17,7 @@ pub const SNIFF_BYTES: usize = 8 * 1024;
 
 /// What an upload is for; a message of the same kind (or `file`) may carry it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub enum UploadKind {
     /// Decoded, measured, thumbnailed; shown inline.
     Image,
     /// Streamed; optional declared duration and size.
@@ -28,24 +28,24 @@ pub enum Kind {
     File,
 }
 
-impl Kind {
+impl UploadKind {
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
-            Kind::Image => "image",
-            Kind::Video => "video",
-            Kind::Audio => "audio",
-            Kind::File => "file",
+            UploadKind::Image => "image",
+            UploadKind::Video => "video",
+            UploadKind::Audio => "audio",
+            UploadKind::File => "file",
         }
     }
 
     /// Parses a wire name.
-    pub fn parse(s: &str) -> Option<Kind> {
+    pub fn parse(s: &str) -> Option<UploadKind> {
         match s {
-            "image" => Some(Kind::Image),
-            "video" => Some(Kind::Video),
-            "audio" => Some(Kind::Audio),
-            "file" => Some(Kind::File),
+            "image" => Some(UploadKind::Image),
+            "video" => Some(UploadKind::Video),
+            "audio" => Some(UploadKind::Audio),
+            "file" => Some(UploadKind::File),
             _ => None,
         }
     }
@@ -53,20 +53,20 @@ impl Kind {
     /// The size cap for this kind.
     pub fn cap(self, cfg: &MediaConfig) -> usize {
         match self {
-            Kind::Image => cfg.max_image_bytes,
-            Kind::Video => cfg.max_video_bytes,
-            Kind::Audio => cfg.max_audio_bytes,
-            Kind::File => cfg.max_file_bytes,
+            UploadKind::Image => cfg.max_image_bytes,
+            UploadKind::Video => cfg.max_video_bytes,
+            UploadKind::Audio => cfg.max_audio_bytes,
+            UploadKind::File => cfg.max_file_bytes,
         }
     }
 }
 
-use Kind::{Audio, File, Image, Video};
+use UploadKind::{Audio, File, Image, Video};
 
 /// Every accepted type (as sniffed by `infer`) and the kinds it may be uploaded as, the
 /// default first. Containers that hold sound alone as often as pictures (MP4, WebM,
 /// Matroska: browsers record voice notes in them) may be declared `audio`.
-const ALLOWED: &[(&str, &[Kind])] = &[
+const ALLOWED: &[(&str, &[UploadKind])] = &[
     // Images browsers render safely; decoded and thumbnailed.
     ("image/png", &[Image, File]),
     ("image/jpeg", &[Image, File]),
@@ -160,7 +160,7 @@ pub enum Refusal {
         /// The sniffed type.
         content_type: &'static str,
         /// The kind asked for.
-        kind: Kind,
+        kind: UploadKind,
     },
 }
 
@@ -185,8 +185,11 @@ impl Refusal {
 
 /// Decides the type of a file from `head` (its first [`SNIFF_BYTES`], or all of it when
 /// shorter) and the kind it is stored as: `declared`, or the type's default kind.
-pub fn classify(head: &[u8], declared: Option<Kind>) -> Result<(&'static str, Kind), Refusal> {
-    let (content_type, kinds): (&'static str, &'static [Kind]) = match infer::get(head) {
+pub fn classify(
+    head: &[u8],
+    declared: Option<UploadKind>,
+) -> Result<(&'static str, UploadKind), Refusal> {
+    let (content_type, kinds): (&'static str, &'static [UploadKind]) = match infer::get(head) {
         Some(t) => match ALLOWED.iter().find(|(m, _)| *m == t.mime_type()) {
             Some((m, kinds)) => (m, kinds),
             None => return Err(Refusal::Type(format!("a {} file", t.mime_type()))),
@@ -388,8 +391,8 @@ pub fn check_file_name(name: &str) -> Result<(), ApiError> {
 
 /// `Content-Disposition` for a download: `inline` for decoded images of the inline types,
 /// otherwise an attachment carrying the file name (ASCII fallback plus RFC 5987 UTF-8).
-pub fn disposition(kind: &str, content_type: &str, file_name: &str) -> String {
-    if kind == "image" && INLINE_IMAGE_TYPES.contains(&content_type) {
+pub fn disposition(kind: UploadKind, content_type: &str, file_name: &str) -> String {
+    if kind == UploadKind::Image && INLINE_IMAGE_TYPES.contains(&content_type) {
         return "inline".to_owned();
     }
     let ascii: String = file_name
@@ -417,7 +420,7 @@ pub fn disposition(kind: &str, content_type: &str, file_name: &str) -> String {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Declared {
     /// `kind`: what the upload is for.
-    pub kind: Option<Kind>,
+    pub kind: Option<UploadKind>,
     /// `duration_ms`: for audio and video.
     pub duration_ms: Option<i64>,
     /// `width`: for video.
@@ -454,7 +457,7 @@ impl Declared {
                 if self.kind.is_some() {
                     return Err(dup("kind"));
                 }
-                self.kind = Some(Kind::parse(value).ok_or_else(|| {
+                self.kind = Some(UploadKind::parse(value).ok_or_else(|| {
                     ApiError::invalid("kind", "kind: image, video, audio or file")
                 })?);
             }
@@ -482,7 +485,7 @@ impl Declared {
     }
 
     /// Checks the declared metadata fits the kind the upload turned out to be.
-    pub fn check_for(&self, kind: Kind) -> Result<(), ApiError> {
+    pub fn check_for(&self, kind: UploadKind) -> Result<(), ApiError> {
         if self.duration_ms.is_some() && !matches!(kind, Video | Audio) {
             return Err(ApiError::invalid(
                 "duration_ms",
@@ -643,9 +646,12 @@ mod tests {
 
     #[test]
     fn only_decoded_inline_images_are_inline() {
-        assert_eq!(disposition("image", "image/png", "a.png"), "inline");
-        assert!(disposition("file", "image/png", "a.png").starts_with("attachment"));
-        let d = disposition("file", "application/pdf", "résumé \"x\".pdf");
+        assert_eq!(
+            disposition(UploadKind::Image, "image/png", "a.png"),
+            "inline"
+        );
+        assert!(disposition(UploadKind::File, "image/png", "a.png").starts_with("attachment"));
+        let d = disposition(UploadKind::File, "application/pdf", "résumé \"x\".pdf");
         assert_eq!(
             d,
             "attachment; filename=\"r_sum_ _x_.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%22x%22.pdf"

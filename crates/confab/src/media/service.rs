@@ -11,7 +11,7 @@ use confab_proto::media::{FileOut, FileUrlOut};
 use futures::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 
-use super::model::{self, Declared, Kind, SNIFF_BYTES};
+use super::model::{self, Declared, SNIFF_BYTES, UploadKind};
 use super::store::{self, Upload};
 use crate::error::ApiError;
 use crate::infra::blob::{BlobKey, BlobWriter};
@@ -64,7 +64,7 @@ where
     }
     let id = FileId(state.ids.next_id());
     let keys = Keys::new(state, id)?;
-    if kind == Kind::Image {
+    if kind == UploadKind::Image {
         while let Some(chunk) = body.next().await {
             let chunk = chunk?;
             if head.len() + chunk.len() > cap {
@@ -100,7 +100,7 @@ where
         upload: Upload {
             id,
             owner,
-            kind: kind.as_str().into(),
+            kind,
             storage_key: keys.original.as_str().to_owned(),
             thumb_key: None,
             content_type: content_type.to_owned(),
@@ -206,7 +206,7 @@ async fn stage_image(
         upload: Upload {
             id,
             owner,
-            kind: "image".into(),
+            kind: UploadKind::Image,
             storage_key: keys.original.as_str().to_owned(),
             thumb_key: Some(keys.thumb.as_str().to_owned()),
             content_type: content_type.to_owned(),
@@ -268,7 +268,7 @@ fn analyse_image(
 pub fn file_out(u: &Upload) -> FileOut {
     FileOut {
         id: u.id,
-        kind: u.kind.clone(),
+        kind: u.kind.as_str().to_owned(),
         content_type: u.content_type.clone(),
         size: u64::try_from(u.size).unwrap_or(0),
         sha256: u.sha256.clone(),
@@ -303,7 +303,12 @@ pub async fn may_read(state: &AppState, user: UserId, file: &Upload) -> Result<b
 pub fn signed_url(state: &AppState, user: UserId, file: &Upload) -> Result<FileUrlOut, ApiError> {
     let ttl = i64::try_from(state.config.media.signed_url_ttl_secs).unwrap_or(300);
     let expires = state.clock.now().timestamp() + ttl;
-    let sig = model::url_signature(state.auth.tokens.file_url_key(), file.id, user, expires)?;
+    let sig = model::url_signature(
+        crate::accounts::auth::file_url_key(state),
+        file.id,
+        user,
+        expires,
+    )?;
     let url = format!("/api/v1/files/{}?u={user}&exp={expires}&sig={sig}", file.id);
     Ok(FileUrlOut {
         thumbnail_url: file
@@ -326,7 +331,13 @@ pub fn check_signed(
     expires: i64,
     sig: &str,
 ) -> Result<i64, ApiError> {
-    if !model::url_signature_ok(state.auth.tokens.file_url_key(), file, user, expires, sig) {
+    if !model::url_signature_ok(
+        crate::accounts::auth::file_url_key(state),
+        file,
+        user,
+        expires,
+        sig,
+    ) {
         return Err(ApiError::new(
             ErrorCode::SignatureInvalid,
             "this file URL's signature does not match",
@@ -349,19 +360,84 @@ pub fn check_signed(
     Ok(expires - now)
 }
 
-/// The file, if `user` uploaded it and it is an image (avatars, covers).
+/// The file, if `user` uploaded it and it is an image (avatars, covers); refusals name
+/// `field`.
 pub async fn require_own_image(
     state: &AppState,
     user: UserId,
     file: FileId,
+    field: &'static str,
 ) -> Result<Upload, ApiError> {
-    match store::find_upload(state.store.reader(), file).await? {
-        Some(u) if u.owner == user && u.kind == "image" => Ok(u),
-        Some(u) if u.owner == user => Err(ApiError::new(
-            ErrorCode::UnsupportedFileType,
-            "that file is not an image",
-        )
-        .with_field("avatar")),
-        _ => Err(ApiError::new(ErrorCode::NotFound, "no such file of yours").with_field("avatar")),
+    match find_own(state, user, file).await? {
+        Some(u) if u.kind == UploadKind::Image => Ok(u),
+        Some(_) => Err(
+            ApiError::new(ErrorCode::UnsupportedFileType, "that file is not an image")
+                .with_field(field),
+        ),
+        None => Err(ApiError::new(ErrorCode::NotFound, "no such file of yours").with_field(field)),
+    }
+}
+
+/// `file`, if `owner` uploaded it.
+pub async fn find_own(
+    state: &AppState,
+    owner: UserId,
+    file: FileId,
+) -> Result<Option<Upload>, ApiError> {
+    Ok(store::find_upload(state.store.reader(), file)
+        .await?
+        .filter(|u| u.owner == owner))
+}
+
+/// An attachment's facts as a message body stores them (kind, type, size, name, and the
+/// dimensions or duration when known), for a file `sender` uploaded of the `kind` the
+/// message needs (a `file` message may carry any upload).
+pub async fn attachment(
+    state: &AppState,
+    sender: UserId,
+    file: FileId,
+    kind: UploadKind,
+) -> Result<serde_json::Value, ApiError> {
+    let bad =
+        |msg: String| ApiError::new(ErrorCode::InvalidMessage, msg).with_field("body.file_id");
+    let u = find_own(state, sender, file)
+        .await?
+        .ok_or_else(|| bad("no such file of yours".into()))?;
+    if u.kind != kind && kind != UploadKind::File {
+        return Err(bad(format!("that file is not a {}", kind.as_str())));
+    }
+    let mut meta = serde_json::json!({
+        "kind": u.kind.as_str(),
+        "content_type": u.content_type,
+        "size": u.size,
+        "file_name": u.file_name,
+    });
+    for (key, v) in [
+        ("width", u.width.map(i64::from)),
+        ("height", u.height.map(i64::from)),
+        ("duration_ms", u.duration_ms),
+    ] {
+        if let Some(v) = v {
+            meta[key] = v.into();
+        }
+    }
+    Ok(meta)
+}
+
+/// Media's answer to accounts' "is this an image of the user's?" (avatars).
+pub struct ImagesHook;
+
+#[async_trait::async_trait]
+impl crate::accounts::hooks::Images for ImagesHook {
+    async fn require_own_image(
+        &self,
+        state: &AppState,
+        user: UserId,
+        file: FileId,
+        field: &'static str,
+    ) -> Result<(), ApiError> {
+        require_own_image(state, user, file, field)
+            .await
+            .map(|_| ())
     }
 }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use confab_proto::ids::{FileId, UserId};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
+use super::model::UploadKind;
 use crate::infra::store::{StoreError, from_ms, to_ms};
 
 mod uploads {
@@ -42,7 +43,7 @@ pub struct Upload {
     /// Who uploaded it.
     pub owner: UserId,
     /// `image`, `video`, `audio` or `file`.
-    pub kind: String,
+    pub kind: UploadKind,
     /// Blob key of the bytes.
     pub storage_key: String,
     /// Blob key of the thumbnail (images).
@@ -69,7 +70,8 @@ fn upload_of(m: uploads::Model) -> Upload {
     Upload {
         id: FileId(m.id),
         owner: UserId(m.owner_id),
-        kind: m.kind,
+        // Only the four kinds are ever stored; anything else is served as a plain file.
+        kind: UploadKind::parse(&m.kind).unwrap_or(UploadKind::File),
         storage_key: m.storage_key,
         thumb_key: m.thumb_key,
         content_type: m.content_type,
@@ -88,7 +90,7 @@ pub async fn create_upload(db: &impl ConnectionTrait, u: &Upload) -> Result<(), 
     uploads::ActiveModel {
         id: Set(u.id.0),
         owner_id: Set(u.owner.0),
-        kind: Set(u.kind.clone()),
+        kind: Set(u.kind.as_str().to_owned()),
         storage_key: Set(u.storage_key.clone()),
         thumb_key: Set(u.thumb_key.clone()),
         content_type: Set(u.content_type.clone()),

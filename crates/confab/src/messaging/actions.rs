@@ -15,7 +15,10 @@ use confab_proto::messaging::{
 use confab_proto::ws::ServerEvent;
 
 use super::model;
-use super::service::{membership, message_out, push, topic_of};
+use super::rules::{self, Place};
+use super::service::{
+    membership, message_out, place, push, report_for_review, screen_body, topic_of,
+};
 use super::store::{self, Message};
 use crate::error::ApiError;
 use crate::infra::bus::Topic;
@@ -37,14 +40,15 @@ enum Access {
     Change,
 }
 
-/// The message `seq` of `conv`, if `me` may act on it, and where its events go.
+/// The message `seq` of `conv`, if `me` may act on it, where its events go, and the place
+/// the conversation kind's rules are asked about.
 async fn target(
     state: &AppState,
     me: UserId,
     conv: ConversationId,
     seq: i64,
     access: Access,
-) -> Result<(Message, Topic), ApiError> {
+) -> Result<(Message, Topic, Place), ApiError> {
     let (c, member) = membership(state, me, conv).await?;
     if seq <= member.floor() || seq > member.ceiling(c.last_seq) {
         return Err(no_message());
@@ -58,7 +62,7 @@ async fn target(
     let m = store::find_message(state.store.reader(), conv, seq)
         .await?
         .ok_or_else(no_message)?;
-    Ok((m, topic_of(&c)))
+    Ok((m, topic_of(&c), place(state, &c, me).await?))
 }
 
 /// Whether `at` is within `window_secs` of `sent` (a window of 0 allows nothing).
@@ -75,8 +79,8 @@ pub async fn edit(
     seq: i64,
     patch: MessagePatch,
 ) -> Result<MessageOut, ApiError> {
-    let (m, topic) = target(state, me, conv, seq, Access::Change).await?;
-    crate::social::service::check_unblocked_in(state, me, conv).await?;
+    let (m, topic, at) = target(state, me, conv, seq, Access::Change).await?;
+    rules::of(state, at.kind).check_act(state, &at).await?;
     if m.sender_id != me {
         return Err(ApiError::new(
             ErrorCode::NotSender,
@@ -99,7 +103,9 @@ pub async fn edit(
             "the message is too old to edit",
         ));
     }
-    let body = model::validate("text", &patch.body)?;
+    let mut body = model::validate("text", &patch.body)?;
+    // An edit is new user text: screened like a send.
+    let review = screen_body(state, "text", &mut body.json)?;
     let db = state.store.writer();
     // `false` also when nothing changed (MySQL counts changed rows, not matched ones), so
     // re-read to tell "recalled meanwhile" from "same body, same millisecond".
@@ -111,6 +117,9 @@ pub async fn edit(
         return Err(recalled());
     }
     store::touch_members(db, conv, now).await?;
+    if let Some(original) = review {
+        report_for_review(state, &after, original).await;
+    }
     let out = message_out(&after);
     push(state, topic, ServerEvent::MessageEdited(out.clone())).await;
     Ok(out)
@@ -124,7 +133,7 @@ pub async fn recall(
     conv: ConversationId,
     seq: i64,
 ) -> Result<(), ApiError> {
-    let (m, topic) = target(state, me, conv, seq, Access::Change).await?;
+    let (m, topic, at) = target(state, me, conv, seq, Access::Change).await?;
     if m.kind == "system" {
         // The record of a group change is the server's, not its actor's.
         return Err(ApiError::new(
@@ -134,7 +143,9 @@ pub async fn recall(
     }
     // A group's owner or admin may recall anyone's message of a lower role, at any time.
     let as_manager = m.sender_id != me
-        && crate::groups::service::may_recall_as_manager(state, conv, me, m.sender_id).await?;
+        && rules::of(state, at.kind)
+            .may_recall_others(state, &at, m.sender_id)
+            .await?;
     if m.sender_id != me && !as_manager {
         return Err(ApiError::new(
             ErrorCode::NotSender,
@@ -216,11 +227,11 @@ pub async fn react(
     emoji: &str,
 ) -> Result<ReactionsOut, ApiError> {
     validate_emoji(emoji)?;
-    let (m, topic) = target(state, me, conv, seq, Access::Change).await?;
+    let (m, topic, at) = target(state, me, conv, seq, Access::Change).await?;
     if m.recalled_at.is_some() {
         return Err(recalled());
     }
-    crate::social::service::check_unblocked_in(state, me, conv).await?;
+    rules::of(state, at.kind).check_act(state, &at).await?;
     let db = state.store.writer();
     store::put_reaction(db, conv, seq, me, emoji, state.clock.now()).await?;
     push(
@@ -247,7 +258,7 @@ pub async fn unreact(
     emoji: &str,
 ) -> Result<ReactionsOut, ApiError> {
     validate_emoji(emoji)?;
-    let (_, topic) = target(state, me, conv, seq, Access::Change).await?;
+    let (_, topic, _) = target(state, me, conv, seq, Access::Change).await?;
     let db = state.store.writer();
     // Only my reaction with this emoji: a stale client removing an emoji I already replaced
     // must not remove the new one.
@@ -330,8 +341,12 @@ pub async fn readers(
     conv: ConversationId,
     seq: i64,
 ) -> Result<ReadersOut, ApiError> {
-    let (m, _) = target(state, me, conv, seq, Access::Read).await?;
-    if !crate::groups::service::may_list_readers(state, conv, me, m.sender_id).await? {
+    let (m, _, at) = target(state, me, conv, seq, Access::Read).await?;
+    let allowed = m.sender_id == me
+        || rules::of(state, at.kind)
+            .may_list_readers(state, &at, m.sender_id)
+            .await?;
+    if !allowed {
         return Err(ApiError::new(
             ErrorCode::NotSender,
             "in a group, only the sender, the owner and admins may see who read a message",

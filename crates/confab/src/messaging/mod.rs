@@ -11,13 +11,20 @@
 //! - Membership changes must lock the conversation row (as the writer does), so a send and
 //!   a removal are ordered: no message of a removed member gets a seq after the removal.
 //!
-//! Calls: messaging uses accounts (profiles), media (attachments) and social (blocks and
-//! the direct-message policy, on every direct send and open); it publishes events
-//! on the bus and never calls the gateway directly.
+//! Calls: messaging uses accounts (profiles), media (attachments) and moderation
+//! (screening, site mutes). The rules of a conversation's kind (direct chats: social;
+//! groups; channels) are asked through [`rules::ConversationRules`], which those features
+//! implement and register at start-up: messaging imports none of them. Events go out
+//! through the push layer; the gateway calls messaging for socket commands, never the
+//! other way round. Groups and channels change messaging's rows only through [`window`].
 
 pub mod actions;
 pub mod api;
 pub mod model;
+pub mod rules;
 pub mod service;
-pub mod store;
+mod store;
+pub mod window;
 pub mod writer;
+
+pub use store::{Conversation, Member, Message};

@@ -5,7 +5,54 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::media::model::UploadKind;
 use confab_proto::ErrorCode;
+
+/// What a conversation is; stored as its name in `conversations.kind` (a row with a name
+/// this build does not know fails to load rather than being misread).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "Text")]
+pub enum ConversationKind {
+    /// Two users (or one user with themself), unique per pair.
+    #[sea_orm(string_value = "direct")]
+    Direct,
+    /// A group's conversation.
+    #[sea_orm(string_value = "group")]
+    Group,
+    /// An open, broadcast conversation (the world channel): anyone reads, allowed users post.
+    #[sea_orm(string_value = "channel")]
+    Channel,
+}
+
+impl ConversationKind {
+    /// Every kind, in [`ConversationKind::index`] order.
+    pub const ALL: [ConversationKind; 3] = [Self::Direct, Self::Group, Self::Channel];
+
+    /// The stored (and wire) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Group => "group",
+            Self::Channel => "channel",
+        }
+    }
+
+    /// The kind a stored name names (`None` for a name this build does not know).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// A dense index (rule tables are arrays by kind).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl std::fmt::Display for ConversationKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The longest text message, in characters.
 pub const MAX_TEXT_CHARS: usize = 4000;
@@ -22,7 +69,7 @@ pub struct Body {
     /// Canonical JSON.
     pub json: Value,
     /// An attachment that must exist and belong to the sender, with the upload kind it needs.
-    pub file: Option<(FileId, &'static str)>,
+    pub file: Option<(FileId, UploadKind)>,
 }
 
 #[derive(Deserialize)]
@@ -103,12 +150,7 @@ pub fn validate(kind: &str, body: &Value) -> Result<Body, ApiError> {
             {
                 return Err(invalid("body.caption", "caption: at most 1000 characters"));
             }
-            let upload_kind: &'static str = match kind {
-                "image" => "image",
-                "video" => "video",
-                "audio" => "audio",
-                _ => "file",
-            };
+            let upload_kind = UploadKind::parse(kind).unwrap_or(UploadKind::File);
             let mut json = serde_json::json!({ "file_id": a.file_id });
             if let Some(c) = a.caption {
                 json["caption"] = Value::String(c);
@@ -204,7 +246,7 @@ mod tests {
         }
         assert!(validate("text", &json!({"text": "x".repeat(MAX_TEXT_CHARS)})).is_ok());
         let img = validate("image", &json!({"file_id": "42"})).unwrap();
-        assert_eq!(img.file, Some((FileId(42), "image")));
+        assert_eq!(img.file, Some((FileId(42), UploadKind::Image)));
         assert!(validate("image", &json!({"file_id": 42})).is_err());
         assert!(validate("location", &json!({"lat": 91.0, "lng": 0.0})).is_err());
         assert!(validate("location", &json!({"lat": 1.5, "lng": -2.5, "name": "x"})).is_ok());

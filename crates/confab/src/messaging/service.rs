@@ -9,12 +9,15 @@ use confab_proto::messaging::{
 };
 use confab_proto::ws::{ServerEvent, TypingData};
 
-use super::model;
-use super::store::{self, Conversation, Mark, Member, Message};
+use super::model::{self, ConversationKind};
+use super::rules::{self, Peer, Place, runtime};
+use super::store::{self, Conversation, Member, Message};
 use super::writer::{NewMessage, Outcome, WriteError};
 use crate::error::ApiError;
 use crate::infra::bus::Topic;
 use crate::state::AppState;
+
+pub use super::store::Mark;
 
 /// How far a sync cursor reaches back: a message whose transaction committed up to this
 /// long after it was stamped is still picked up by the next sync.
@@ -52,8 +55,8 @@ pub async fn membership(
     let c = store::find_conversation(db, conv)
         .await?
         .ok_or_else(not_found)?;
-    let member = match c.kind.as_str() {
-        CHANNEL => {
+    let member = match c.kind {
+        ConversationKind::Channel => {
             store::join_open_conversation(
                 state.store.writer(),
                 conv,
@@ -68,16 +71,16 @@ pub async fn membership(
     Ok((c, member))
 }
 
-/// [`membership`] for a send, from the node's rule cache (`rules.rs`): the conversation's
+/// [`membership`] for a send, from the node's rule cache (`rulecache`): the conversation's
 /// `last_seq` in it may be old, so it is for the kind and the member's activity only.
 async fn send_membership(
     state: &AppState,
     me: UserId,
     conv: ConversationId,
 ) -> Result<(Conversation, Member), ApiError> {
-    let rules = &state.rules;
-    let cached = rules
-        .get(&rules.membership, (conv, me), async || {
+    let cached = runtime(state)
+        .membership
+        .get(&state.rules, (conv, me), async || {
             store::find_membership(state.store.reader(), conv, me).await
         })
         .await?;
@@ -87,13 +90,10 @@ async fn send_membership(
     }
 }
 
-/// The kind of the open, broadcast conversations (the world channel).
-pub const CHANNEL: &str = "channel";
-
 /// Where a conversation's events go: a channel's to every socket (one publish, encoded
 /// once, whoever reads it), any other's to its members' sockets.
 pub fn topic_of(c: &Conversation) -> Topic {
-    if c.kind == CHANNEL {
+    if c.kind == ConversationKind::Channel {
         Topic::Everyone
     } else {
         Topic::Conversation(c.id)
@@ -154,7 +154,7 @@ pub async fn conversations_out(
         .collect();
     let direct: Vec<ConversationId> = list
         .iter()
-        .filter(|(c, _)| c.kind == "direct")
+        .filter(|(c, _)| c.kind == ConversationKind::Direct)
         .map(|(c, _)| c.id)
         .collect();
     let mut members: HashMap<ConversationId, Vec<UserId>> = HashMap::new();
@@ -174,7 +174,7 @@ pub async fn conversations_out(
     };
     let peer_ids: Vec<UserId> = list
         .iter()
-        .filter(|(c, _)| c.kind == "direct")
+        .filter(|(c, _)| c.kind == ConversationKind::Direct)
         .map(|(c, m)| peer_of(c, m))
         .collect();
     let peers = crate::accounts::service::public_users(state, &peer_ids).await?;
@@ -190,14 +190,14 @@ pub async fn conversations_out(
                 .pop(),
             None => None,
         };
-        let peer = if c.kind == "direct" {
+        let peer = if c.kind == ConversationKind::Direct {
             peers.get(&peer_of(c, m)).cloned()
         } else {
             None
         };
         out.push(ConversationOut {
             id: c.id,
-            kind: c.kind.clone(),
+            kind: c.kind.as_str().to_owned(),
             last_seq: ceiling,
             read_seq: m.read_seq.min(ceiling),
             recv_seq: m.recv_seq.min(ceiling),
@@ -229,7 +229,9 @@ pub async fn open_direct(
         return Err(ApiError::new(ErrorCode::NotFound, "no such user"));
     }
     if peer != me {
-        crate::social::service::check_direct(state, me, peer).await?;
+        rules::of(state, ConversationKind::Direct)
+            .check_open(state, me, peer)
+            .await?;
     }
     let fresh = ConversationId(state.ids.next_id());
     let id = store::create_or_find_direct(state.store.writer(), fresh, me, peer, state.clock.now())
@@ -348,42 +350,27 @@ pub async fn submit_as(
             "you are no longer in this conversation",
         ));
     }
-    // Blocks either way and `social.direct_policy` (design.md §5 step 1).
-    if c.kind == "direct" {
-        crate::social::service::check_direct_conversation(state, me, conv).await?;
-    }
-    // Group rules (mutes, mute-all, dissolved, `@all`); the writer re-checks membership
-    // under the conversation lock.
+    // The kind's own rules: blocks and `social.direct_policy` in a direct chat (design.md
+    // §5 step 1), mutes, mute-all, dissolution and `@all` in a group, posting rights in a
+    // channel. The writer re-checks membership under the conversation lock.
+    let at = place(state, &c, me).await?;
+    let kind_rules = rules::of(state, c.kind);
     let mentions_all = input
         .mentions
         .as_ref()
         .is_some_and(|l| l.contains(&confab_proto::messaging::Mention::All));
-    crate::groups::service::check_send(state, conv, &c.kind, me, mentions_all).await?;
-    if c.kind == CHANNEL {
-        crate::channels::policy::check_post(state, me, conv).await?;
+    kind_rules.check_send(state, &at, mentions_all).await?;
+    if mentions_all && !kind_rules.allows_mention_all() {
+        return Err(ApiError::new(
+            ErrorCode::MentionAllForbidden,
+            "`all` can be mentioned in groups only",
+        )
+        .with_field("mentions"));
     }
     if let Some((file, kind)) = body.file {
-        match crate::media::store::find_upload(state.store.reader(), file).await? {
-            // A `file` message may carry any upload; the others need an upload of their kind.
-            Some(u) if u.owner == me && (u.kind == kind || kind == "file") => {
-                // What a receiver needs to render the attachment, from the upload itself
-                // (never from the client), so a retry carries the very same body.
-                body.json["file"] = attachment_meta(&u);
-            }
-            Some(u) if u.owner == me => {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidMessage,
-                    format!("that file is not a {kind}"),
-                )
-                .with_field("body.file_id"));
-            }
-            _ => {
-                return Err(
-                    ApiError::new(ErrorCode::InvalidMessage, "no such file of yours")
-                        .with_field("body.file_id"),
-                );
-            }
-        }
+        // What a receiver needs to render the attachment, from the upload itself (never
+        // from the client), so a retry carries the very same body.
+        body.json["file"] = crate::media::service::attachment(state, me, file, kind).await?;
     }
     if let Some(r) = input.reply_to {
         let visible = r > member.floor() && r <= member.ceiling(c.last_seq);
@@ -413,7 +400,7 @@ pub async fn submit_as(
     // Content policy (design.md §5 step 3), after every other check so a refused message
     // costs no more than a wrong one.
     let review = screen_body(state, &input.kind, &mut body.json)?;
-    let pending = state
+    let pending = runtime(state)
         .writer
         .submit(NewMessage {
             conversation_id: conv,
@@ -433,27 +420,6 @@ pub async fn submit_as(
     })
 }
 
-/// An attachment's facts as stored in the message body: kind, type, size, name, and the
-/// dimensions or duration when known.
-fn attachment_meta(u: &crate::media::store::Upload) -> serde_json::Value {
-    let mut meta = serde_json::json!({
-        "kind": u.kind,
-        "content_type": u.content_type,
-        "size": u.size,
-        "file_name": u.file_name,
-    });
-    for (key, v) in [
-        ("width", u.width.map(i64::from)),
-        ("height", u.height.map(i64::from)),
-        ("duration_ms", u.duration_ms),
-    ] {
-        if let Some(v) = v {
-            meta[key] = v.into();
-        }
-    }
-    meta
-}
-
 /// The user-written fields of a kind's body (key, field name for errors): a text's text, an
 /// attachment's caption, a place name. Custom bodies belong to the client app and are not
 /// screened (their shape is unknown here).
@@ -469,7 +435,7 @@ fn screened_fields(kind: &str) -> &'static [(&'static str, &'static str)] {
 /// Runs the sensitive-word filter over a validated body's user-written fields, masking them
 /// in place (or refusing with `content_blocked`). Returns the original text when the action
 /// asks for a review.
-fn screen_body(
+pub(super) fn screen_body(
     state: &AppState,
     kind: &str,
     body: &mut serde_json::Value,
@@ -479,35 +445,23 @@ fn screen_body(
         let Some(serde_json::Value::String(text)) = body.get_mut(key) else {
             continue;
         };
-        let checked = crate::moderation::filter::check(state, field, text)?;
-        if checked.review {
-            let original = std::mem::replace(text, checked.text);
+        let screened = crate::moderation::screen::screen(state, field, text)?;
+        *text = screened.text;
+        if let Some(original) = screened.review {
             review = Some(match review {
                 Some(earlier) => format!("{earlier}\n{original}"),
                 None => original,
             });
-        } else {
-            *text = checked.text;
         }
     }
     Ok(review)
 }
 
-/// Files the filter's report on a stored message. The message is already acknowledged, so a
-/// failure here is logged, not returned.
-async fn report_for_review(state: &AppState, m: &Message, original: String) {
-    use crate::moderation::store::{NewReport, Target, file_report};
-    let report = NewReport {
-        target: Target::Message(m.conversation_id, m.seq),
-        target_user: Some(m.sender_id),
-        reporter: None,
-        reason: "sensitive word".into(),
-        excerpt: Some(original),
-    };
-    let id = confab_proto::ids::ReportId(state.ids.next_id());
-    if let Err(e) = file_report(state.store.writer(), id, report, state.clock.now()).await {
-        tracing::error!(error = %e, conversation = %m.conversation_id, seq = m.seq, "filter report not filed");
-    }
+/// Files the filter's report on a stored message.
+pub(super) async fn report_for_review(state: &AppState, m: &Message, original: String) {
+    use crate::moderation::screen::{Target, file_review};
+    let target = Target::Message(m.conversation_id, m.seq);
+    file_review(state, target, Some(m.sender_id), "sensitive word", original).await;
 }
 
 /// The per-user send rate, on the cache so it holds across devices and nodes: two fixed
@@ -574,7 +528,7 @@ pub fn spawn_publisher(
                         Topic::Conversation(m.conversation_id)
                     };
                     let event = ServerEvent::MessageNew(message_out(m));
-                    crate::gateway::encode(&event, None).map(|b| (topic, b))
+                    crate::push::encode(&event, None).map(|b| (topic, b))
                 })
                 .collect();
             let n = events.len();
@@ -588,9 +542,36 @@ pub fn spawn_publisher(
 /// Pushes an event to every socket `topic` addresses (after the change is committed).
 /// Best-effort: a failure is logged, never returned; the store already holds the truth.
 pub(super) async fn push(state: &AppState, topic: Topic, event: ServerEvent) {
-    if let Err(e) = crate::gateway::publish(state, topic, &event).await {
-        tracing::warn!(error = %e, kind = event.kind(), "event not pushed; clients catch up by sync");
-    }
+    crate::push::emit(state, topic, &event).await;
+}
+
+/// Where `me` acts in `c`: the place the kind's rules are asked about, with a direct chat's
+/// peer (cached: a direct chat's members never change).
+pub(super) async fn place(
+    state: &AppState,
+    c: &Conversation,
+    me: UserId,
+) -> Result<Place, ApiError> {
+    let peer = if c.kind == ConversationKind::Direct {
+        let conv = c.id;
+        runtime(state)
+            .peers
+            .get(&state.rules, (conv, me), async || {
+                let members = store::list_members(state.store.reader(), conv, true).await?;
+                let other = members.iter().map(|m| m.user_id).find(|u| *u != me);
+                Ok::<_, ApiError>(Some(Peer(other)))
+            })
+            .await?
+            .and_then(|p| p.0)
+    } else {
+        None
+    };
+    Ok(Place {
+        conv: c.id,
+        kind: c.kind,
+        me,
+        peer,
+    })
 }
 
 /// "I am typing": pushed to the conversation's members, never stored. At most one event per
@@ -603,9 +584,8 @@ pub async fn typing(state: &AppState, me: UserId, conv: ConversationId) -> Resul
             "you are no longer in this conversation",
         ));
     }
-    if c.kind == "direct" {
-        crate::social::service::check_direct_conversation(state, me, conv).await?;
-    }
+    let at = place(state, &c, me).await?;
+    rules::of(state, c.kind).check_typing(state, &at).await?;
     let key = format!("typing:{conv}:{me}");
     if state
         .cache
@@ -632,9 +612,9 @@ pub async fn members_changed(
     added: Vec<UserId>,
     removed: Vec<UserId>,
 ) {
-    crate::events::publish(
+    crate::push::control::publish(
         state,
-        crate::events::Control::MembersChanged {
+        crate::push::Control::MembersChanged {
             conversation_id: conv,
             added,
             removed,
@@ -817,7 +797,7 @@ pub async fn mark(
     };
     if moved {
         push(state, Topic::User(me), ServerEvent::Receipt(out.clone())).await;
-        if c.kind == "direct" {
+        if c.kind == ConversationKind::Direct {
             for other in store::list_members(state.store.reader(), conv, false).await? {
                 if other.user_id != me {
                     push(
@@ -831,4 +811,44 @@ pub async fn mark(
         }
     }
     Ok(out)
+}
+
+/// The conversations a user is an active member of (the gateway's fan-out index).
+pub async fn active_conversation_ids(
+    state: &AppState,
+    user: UserId,
+) -> Result<Vec<ConversationId>, ApiError> {
+    Ok(store::active_conversation_ids(state.store.reader(), user).await?)
+}
+
+/// A stored message, whoever asks (callers check visibility: [`membership`]).
+pub async fn find_message(
+    state: &AppState,
+    conv: ConversationId,
+    seq: i64,
+) -> Result<Option<Message>, ApiError> {
+    Ok(store::find_message(state.store.reader(), conv, seq).await?)
+}
+
+/// The direct chat of `a` and `b`, if they have one.
+pub async fn find_direct(
+    state: &AppState,
+    a: UserId,
+    b: UserId,
+) -> Result<Option<ConversationId>, ApiError> {
+    Ok(store::find_direct(state.store.reader(), &store::direct_key(a, b)).await?)
+}
+
+/// Messages stored at or after `since` (the admin stats).
+pub async fn count_since(state: &AppState, since: DateTime<Utc>) -> Result<u64, ApiError> {
+    Ok(store::count_messages_since(state.store.reader(), since).await?)
+}
+
+/// A conversation's member rows (active ones unless `with_left`).
+pub async fn list_members(
+    state: &AppState,
+    conv: ConversationId,
+    with_left: bool,
+) -> Result<Vec<Member>, ApiError> {
+    Ok(store::list_members(state.store.reader(), conv, with_left).await?)
 }

@@ -6,9 +6,10 @@ use confab_proto::ids::{ConversationId, MessageId, UserId};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 
+use super::model::ConversationKind;
 use crate::infra::store::{StoreError, from_ms, to_ms, unique_violation};
 
 pub(super) mod conversations {
@@ -19,7 +20,7 @@ pub(super) mod conversations {
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: i64,
-        pub kind: String,
+        pub kind: crate::messaging::model::ConversationKind,
         pub direct_key: Option<String>,
         pub last_seq: i64,
         pub last_message_at: Option<i64>,
@@ -129,7 +130,7 @@ pub struct Conversation {
     /// Id.
     pub id: ConversationId,
     /// Kind.
-    pub kind: String,
+    pub kind: ConversationKind,
     /// Newest seq.
     pub last_seq: i64,
     /// When the newest message was stored.
@@ -269,7 +270,7 @@ pub async fn create_or_find_direct(
     let txn = db.begin().await?;
     let inserted = conversations::ActiveModel {
         id: Set(id.0),
-        kind: Set("direct".into()),
+        kind: Set(ConversationKind::Direct),
         direct_key: Set(Some(key.clone())),
         last_seq: Set(0),
         last_message_at: Set(None),
@@ -726,25 +727,6 @@ pub async fn clear_history(
     Ok(())
 }
 
-/// Unhides the conversation for every member who hid it (a new message arrived).
-pub async fn unhide_all(
-    db: &impl ConnectionTrait,
-    convs: &[i64],
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    if convs.is_empty() {
-        return Ok(());
-    }
-    members::Entity::update_many()
-        .col_expr(members::Column::Hidden, Expr::value(false))
-        .col_expr(members::Column::UpdatedAt, Expr::value(to_ms(now)))
-        .filter(members::Column::ConversationId.is_in(convs.to_vec()))
-        .filter(members::Column::Hidden.eq(true))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 // ---------------------------------------------------------------- delete
 
 /// Removes a user's reaction to a message. Returns whether there was one.
@@ -770,12 +752,12 @@ pub async fn delete_reaction(
 pub async fn create_conversation(
     txn: &impl ConnectionTrait,
     id: ConversationId,
-    kind: &str,
+    kind: ConversationKind,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     conversations::ActiveModel {
         id: Set(id.0),
-        kind: Set(kind.to_owned()),
+        kind: Set(kind),
         direct_key: Set(None),
         last_seq: Set(0),
         last_message_at: Set(None),
@@ -788,7 +770,7 @@ pub async fn create_conversation(
 
 /// Opens a member's window at `joined_seq` (they see seqs above it), marking everything up
 /// to `read_seq` read. A returning member's old row is reused: its window starts afresh.
-/// Call it with the conversation locked ([`super::writer::lock`]).
+/// Call it with the conversation locked ([`super::window::lock`]).
 pub async fn join_member(
     txn: &impl ConnectionTrait,
     conv: ConversationId,
@@ -839,7 +821,7 @@ pub async fn join_member(
 }
 
 /// Closes an active member's window at `left_seq`: they keep seeing up to it, nothing after.
-/// Call it with the conversation locked ([`super::writer::lock`]).
+/// Call it with the conversation locked ([`super::window::lock`]).
 pub async fn leave_member(
     txn: &impl ConnectionTrait,
     conv: ConversationId,
@@ -892,4 +874,16 @@ pub async fn join_open_conversation(
         .ok_or(StoreError::Db(sea_orm::DbErr::RecordNotFound(
             "channel member".into(),
         )))
+}
+
+/// Messages stored at or after `since` (a range over `ix_messages_created_at`).
+pub async fn count_messages_since(
+    db: &impl ConnectionTrait,
+    since: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    let n = messages::Entity::find()
+        .filter(messages::Column::CreatedAt.gte(to_ms(since)))
+        .count(db)
+        .await?;
+    Ok(n)
 }

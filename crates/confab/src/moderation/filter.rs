@@ -241,12 +241,12 @@ pub struct Checked {
 /// `content_blocked` naming `field`, `review` gives the masked text and `review = true`.
 /// Text without a sensitive word comes back unchanged.
 pub fn check(state: &AppState, field: &'static str, text: &str) -> Result<Checked, ApiError> {
-    screen(
-        &state.filter.get(),
-        state.config.moderation.action,
-        field,
-        text,
-    )
+    screen(&current(state), state.config.moderation.action, field, text)
+}
+
+/// The filter in force on this node now.
+pub fn current(state: &AppState) -> Arc<Filter> {
+    super::service::runtime(state).filter.get()
 }
 
 /// [`check`] without the state (pure; unit-tested).

@@ -24,11 +24,11 @@ pub async fn find_mute(state: &AppState, user: UserId) -> Result<Option<UserMute
 
 /// Refuses with 403 `user_muted` while a site-wide mute is in force on `user`.
 pub async fn check_can_send(state: &AppState, user: UserId) -> Result<(), ApiError> {
-    // The row comes from the node's rule cache (`rules.rs`); whether it is in force is
+    // The row comes from the node's rule cache (`rulecache`); whether it is in force is
     // decided now.
-    let rules = &state.rules;
-    let row = rules
-        .get(&rules.site_mute, user, async || {
+    let row = super::service::runtime(state)
+        .site_mutes
+        .get(&state.rules, user, async || {
             Ok::<_, ApiError>(Some(
                 store::find_user_mute(state.store.reader(), user).await?,
             ))
@@ -87,13 +87,13 @@ pub async fn mute_user(
         report,
     };
     store::set_user_mute(state.store.writer(), &mute, state.clock.now()).await?;
-    crate::rules::changed(state).await;
+    crate::rulecache::changed(state).await;
     Ok(mute)
 }
 
 /// Lifts `user`'s site-wide mute; `false` if there was none.
 pub async fn unmute_user(state: &AppState, user: UserId) -> Result<bool, ApiError> {
     let lifted = store::delete_user_mute(state.store.writer(), user).await?;
-    crate::rules::changed(state).await;
+    crate::rulecache::changed(state).await;
     Ok(lifted)
 }

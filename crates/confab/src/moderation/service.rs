@@ -1,21 +1,50 @@
-//! Moderation rules: loading and changing the word list (the admin endpoints arrive with the
-//! groups issue; until then tools and tests call these directly).
-
-use std::sync::Arc;
+//! Moderation rules: loading and changing the word list (the admin API and the CLI call
+//! these), and moderation's runtime state.
 
 use confab_proto::ids::UserId;
 
 use super::filter::{self, Handle, normalise_word};
-use super::store;
+use super::store::{self, UserMute};
 use crate::config::Config;
 use crate::error::ApiError;
-use crate::events::Control;
 use crate::infra::store::Store;
+use crate::push::Control;
+use crate::rulecache::RuleCache;
 use crate::state::AppState;
+
+/// Moderation's runtime state on this node.
+pub struct Runtime {
+    /// The sensitive-word filter in force (swapped whole on a change).
+    pub(super) filter: Handle,
+    /// Users' site-wide mute rows, for the send path (`rulecache`).
+    pub(super) site_mutes: RuleCache<UserId, Option<UserMute>>,
+}
+
+/// Moderation's runtime state.
+pub(super) fn runtime(state: &AppState) -> &Runtime {
+    state.slot::<Runtime>()
+}
+
+/// Reloads the word list when it changed anywhere (or may have: a bus gap, start-up).
+pub struct WordsHandler;
+
+#[async_trait::async_trait]
+impl crate::push::ControlHandler for WordsHandler {
+    async fn apply(&self, state: &AppState, msg: &Control) {
+        // Applied before `publish` returns on this node, so the change holds here at once.
+        if *msg == Control::SensitiveWordsChanged {
+            reload(state).await;
+        }
+    }
+
+    async fn gap(&self, state: &AppState) {
+        reload(state).await;
+    }
+}
 
 /// Builds the node's filter at start-up from the words file and the table. A file that
 /// cannot be read stops start-up, naming the key.
-pub async fn load(config: &Config, db: &Store) -> anyhow::Result<Arc<Handle>> {
+pub async fn load(config: &Config, db: &Store) -> anyhow::Result<Runtime> {
     let path = &config.moderation.words_file;
     let file_words = if path.is_empty() {
         Vec::new()
@@ -28,7 +57,10 @@ pub async fn load(config: &Config, db: &Store) -> anyhow::Result<Arc<Handle>> {
     let table_words = store::list_words(db.writer()).await?;
     let handle = Handle::new(file_words, &table_words)?;
     tracing::info!(words = handle.get().len(), "sensitive-word filter loaded");
-    Ok(Arc::new(handle))
+    Ok(Runtime {
+        filter: handle,
+        site_mutes: RuleCache::default(),
+    })
 }
 
 /// Re-reads the table and swaps in a new filter (on a control message, or a bus gap).
@@ -40,7 +72,7 @@ pub async fn reload(state: &AppState) {
             return;
         }
     };
-    if let Err(e) = state.filter.rebuild(&words) {
+    if let Err(e) = runtime(state).filter.rebuild(&words) {
         tracing::error!(error = %e, "sensitive-word filter not rebuilt; the previous one stays");
     }
 }
@@ -60,7 +92,7 @@ pub async fn add_word(state: &AppState, word: &str, by: Option<UserId>) -> Resul
     let word = normalise_word(word).ok_or_else(bad_word)?;
     let added = store::add_word(state.store.writer(), &word, by, state.clock.now()).await?;
     if added {
-        crate::events::publish(state, Control::SensitiveWordsChanged).await;
+        crate::push::control::publish(state, Control::SensitiveWordsChanged).await;
     }
     Ok(added)
 }
@@ -75,7 +107,7 @@ pub async fn remove_word(state: &AppState, word: &str) -> Result<bool, ApiError>
     let word = normalise_word(word).ok_or_else(bad_word)?;
     let removed = store::remove_word(state.store.writer(), &word).await?;
     if removed {
-        crate::events::publish(state, Control::SensitiveWordsChanged).await;
+        crate::push::control::publish(state, Control::SensitiveWordsChanged).await;
     }
     Ok(removed)
 }

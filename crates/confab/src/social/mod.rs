@@ -14,17 +14,22 @@
 //!   presence changes they imply go out through the bus after the commit.
 //!
 //! Calls: social uses accounts (profiles), messaging (the direct chat and the greeting,
-//! through the normal send path) and the gateway (publish, presence). Messaging asks
-//! [`service::check_direct`] on every direct send and open; the gateway asks
-//! [`service::presence_audience`]; accounts asks for discovery privacy and relations.
+//! through the normal send path) and moderation (screening); it pushes events through the
+//! push layer. It answers messaging's direct-chat rules and accounts' discovery through the
+//! implementations in [`rules`], registered at start-up. Presence ([`presence`]) lives here
+//! because who sees whom is a social rule; the gateway calls it.
 //!
 //! # Layout
 //! - [`api`]: the routes.
 //! - [`service`]: the rules, and the checks other features call.
-//! - [`store`]: the SQL.
+//! - [`rules`]: the direct-chat rules and discovery, for messaging and accounts.
+//! - [`presence`]: online/offline across the cluster, told to friends.
+//! - `store`: the SQL.
 //! - [`model`]: domain types and input bounds.
 
 pub mod api;
 pub mod model;
+pub mod presence;
+pub mod rules;
 pub mod service;
-pub mod store;
+mod store;

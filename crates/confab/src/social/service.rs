@@ -21,6 +21,7 @@ use crate::accounts::model::Status;
 use crate::config::DirectPolicy;
 use crate::error::ApiError;
 use crate::infra::bus::Topic;
+use crate::moderation::screen::{Target, screen};
 use crate::state::AppState;
 
 fn no_such_user() -> ApiError {
@@ -31,16 +32,14 @@ fn no_such_request() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such friend request")
 }
 
-fn blocked() -> ApiError {
+pub(super) fn blocked() -> ApiError {
     ApiError::new(ErrorCode::Blocked, "one of you has blocked the other")
 }
 
 /// Pushes an event to one user's sockets (after the change is committed). Best-effort: the
 /// store holds the truth, clients re-read lists on reconnect.
 async fn push(state: &AppState, user: UserId, event: ServerEvent) {
-    if let Err(e) = crate::gateway::publish(state, Topic::User(user), &event).await {
-        tracing::warn!(error = %e, kind = event.kind(), "social event not pushed");
-    }
+    crate::push::emit(state, Topic::User(user), &event).await;
 }
 
 // ---------------------------------------------------------------- checks for other features
@@ -78,7 +77,11 @@ pub async fn check_direct(state: &AppState, me: UserId, peer: UserId) -> Result<
 
 /// Whether they are friends, read only when the direct policy asks for it (else `false`,
 /// which the verdict then ignores).
-async fn friends_if_needed(state: &AppState, me: UserId, peer: UserId) -> Result<bool, ApiError> {
+pub(super) async fn friends_if_needed(
+    state: &AppState,
+    me: UserId,
+    peer: UserId,
+) -> Result<bool, ApiError> {
     if state.config.social.direct_policy != DirectPolicy::Friends {
         return Ok(false);
     }
@@ -88,7 +91,7 @@ async fn friends_if_needed(state: &AppState, me: UserId, peer: UserId) -> Result
 }
 
 /// The verdict of [`check_direct`] from the relation's facts.
-fn direct_verdict(
+pub(super) fn direct_verdict(
     state: &AppState,
     blocked_either_way: bool,
     friends: bool,
@@ -101,63 +104,6 @@ fn direct_verdict(
             ErrorCode::NotFriends,
             "direct messages are between friends only: send a friend request first",
         ));
-    }
-    Ok(())
-}
-
-/// [`check_direct`] for a direct conversation `me` is a member of (its other member is the
-/// peer; a chat with oneself always passes).
-pub async fn check_direct_conversation(
-    state: &AppState,
-    me: UserId,
-    conv: ConversationId,
-) -> Result<(), ApiError> {
-    let rules = &state.rules;
-    let rule = rules
-        .get(&rules.direct, (conv, me), async || {
-            let db = state.store.reader();
-            let members = crate::messaging::store::list_members(db, conv, true).await?;
-            let Some(peer) = members.iter().find(|m| m.user_id != me).map(|m| m.user_id) else {
-                return Ok::<_, ApiError>(Some(crate::rules::DirectRule {
-                    peer: None,
-                    blocked: false,
-                    friends: true,
-                }));
-            };
-            Ok(Some(crate::rules::DirectRule {
-                peer: Some(peer),
-                blocked: store::blocked_either_way(db, me, peer).await?,
-                friends: friends_if_needed(state, me, peer).await?,
-            }))
-        })
-        .await?;
-    match rule {
-        Some(r) if r.peer.is_some() => direct_verdict(state, r.blocked, r.friends),
-        _ => Ok(()),
-    }
-}
-
-/// Whether either member of direct conversation `conv` blocks the other (`blocked`): edits,
-/// reactions and typing reach the peer, so a block refuses them as it refuses sends. (The
-/// friend policy does not apply: they act on messages that were allowed.) Other kinds of
-/// conversation pass.
-pub async fn check_unblocked_in(
-    state: &AppState,
-    me: UserId,
-    conv: ConversationId,
-) -> Result<(), ApiError> {
-    let db = state.store.reader();
-    let direct = crate::messaging::store::find_conversation(db, conv)
-        .await?
-        .is_some_and(|c| c.kind == "direct");
-    if !direct {
-        return Ok(());
-    }
-    let members = crate::messaging::store::list_members(db, conv, true).await?;
-    if let Some(peer) = members.iter().find(|m| m.user_id != me)
-        && store::blocked_either_way(db, me, peer.user_id).await?
-    {
-        return Err(blocked());
     }
     Ok(())
 }
@@ -183,9 +129,7 @@ async fn presence_seen(
     friends: bool,
 ) -> PresenceStatus {
     if viewer == user || friends {
-        crate::gateway::presence::status_of(state, user)
-            .await
-            .status
+        super::presence::status_of(state, user).await.status
     } else {
         PresenceStatus::Offline
     }
@@ -340,8 +284,25 @@ pub async fn send_request(
     .await?;
     // The note is shown and the greeting stored as a message: both are screened now, so a
     // refused word is refused to the sender, not at accept time.
-    let note = crate::moderation::filter::check(state, "note", &note)?.text;
-    let greeting = crate::moderation::filter::check(state, "greeting", &greeting)?.text;
+    let note = screen(state, "note", &note)?;
+    let greeting = screen(state, "greeting", &greeting)?;
+    let sent = deliver_request(state, me, to, &note.text, &greeting.text).await?;
+    for text in [&note, &greeting] {
+        let reason = "sensitive word in a friend request";
+        text.file_review(state, Target::User(me), Some(me), reason)
+            .await;
+    }
+    Ok(sent)
+}
+
+/// [`send_request`] once its texts are checked and screened.
+async fn deliver_request(
+    state: &AppState,
+    me: UserId,
+    to: UserId,
+    note: &str,
+    greeting: &str,
+) -> Result<Sent, ApiError> {
     let target = crate::accounts::service::get_user(state, to).await?;
     if target.status != Status::Active {
         return Err(no_such_user());
@@ -366,7 +327,7 @@ pub async fn send_request(
                 state,
                 me,
                 conv,
-                &greeting,
+                greeting,
                 &format!("friend-request-{}-reply", r.id),
             )
             .await?;
@@ -374,7 +335,7 @@ pub async fn send_request(
         return Ok(Sent::Accepted(request_out(state, &r).await?));
     }
     if let Some(mine) = store::find_pending(db, me, to).await? {
-        return merge(state, mine, &note, &greeting).await;
+        return merge(state, mine, note, greeting).await;
     }
     let pending = store::count_pending_from(db, me).await?;
     if pending >= u64::from(state.config.social.max_pending_requests) {
@@ -392,8 +353,8 @@ pub async fn send_request(
             id,
             from: me,
             to,
-            note: &note,
-            greeting: &greeting,
+            note,
+            greeting,
             now,
         },
     )
@@ -403,7 +364,7 @@ pub async fn send_request(
         let mine = store::find_pending(state.store.writer(), me, to)
             .await?
             .ok_or_else(no_such_request)?;
-        return merge(state, mine, &note, &greeting).await;
+        return merge(state, mine, note, greeting).await;
     }
     let r = store::find_request(state.store.writer(), id)
         .await?
@@ -574,7 +535,7 @@ async fn accept_pending(state: &AppState, me: UserId, r: Request) -> Result<Requ
         };
     }
     // Friends now: before the greeting goes through the send path's checks.
-    crate::rules::changed(state).await;
+    crate::rulecache::changed(state).await;
     let conv = direct_of(state, r.to, r.from).await?;
     if !r.greeting.is_empty() {
         greet(state, r.from, conv, &r.greeting, &greeting_id(r.id)).await?;
@@ -595,8 +556,8 @@ async fn accept_pending(state: &AppState, me: UserId, r: Request) -> Result<Requ
         }
     }
     // Friends see each other's presence from now on: each is told the other's current one.
-    crate::gateway::presence::tell(state, r.from, r.to).await;
-    crate::gateway::presence::tell(state, r.to, r.from).await;
+    super::presence::tell(state, r.from, r.to).await;
+    super::presence::tell(state, r.to, r.from).await;
     store::find_request(state.store.writer(), r.id)
         .await?
         .ok_or_else(no_such_request)
@@ -716,11 +677,9 @@ pub async fn remove_friend(
     if !store::delete_friendship(state.store.writer(), me, friend).await? {
         return Err(ApiError::new(ErrorCode::NotFound, "no such friend"));
     }
-    crate::rules::changed(state).await;
+    crate::rulecache::changed(state).await;
     if clear_chat {
-        let key = crate::messaging::store::direct_key(me, friend);
-        if let Some(conv) = crate::messaging::store::find_direct(state.store.reader(), &key).await?
-        {
+        if let Some(conv) = crate::messaging::service::find_direct(state, me, friend).await? {
             crate::messaging::service::clear(state, me, conv).await?;
         }
     }
@@ -733,8 +692,8 @@ pub async fn remove_friend(
         .await;
     }
     // No longer in each other's presence audience: both now read as offline to the other.
-    crate::gateway::presence::tell_offline(state, me, friend).await;
-    crate::gateway::presence::tell_offline(state, friend, me).await;
+    super::presence::tell_offline(state, me, friend).await;
+    super::presence::tell_offline(state, friend, me).await;
     Ok(())
 }
 
@@ -754,11 +713,11 @@ pub async fn block(state: &AppState, me: UserId, other: UserId) -> Result<(), Ap
     existing_user(state, me, other).await?;
     let was_friend = are_friends(state, me, other).await?;
     store::create_block(state.store.writer(), me, other, state.clock.now()).await?;
-    crate::rules::changed(state).await;
+    crate::rulecache::changed(state).await;
     if was_friend {
         // Presence stops flowing both ways while the block stands.
-        crate::gateway::presence::tell_offline(state, me, other).await;
-        crate::gateway::presence::tell_offline(state, other, me).await;
+        super::presence::tell_offline(state, me, other).await;
+        super::presence::tell_offline(state, other, me).await;
     }
     Ok(())
 }
@@ -769,10 +728,10 @@ pub async fn unblock(state: &AppState, me: UserId, other: UserId) -> Result<(), 
         return Err(ApiError::invalid("user_id", "that is you"));
     }
     store::delete_block(state.store.writer(), me, other).await?;
-    crate::rules::changed(state).await;
+    crate::rulecache::changed(state).await;
     if are_friends(state, me, other).await? {
-        crate::gateway::presence::tell(state, me, other).await;
-        crate::gateway::presence::tell(state, other, me).await;
+        super::presence::tell(state, me, other).await;
+        super::presence::tell(state, other, me).await;
     }
     Ok(())
 }

@@ -631,18 +631,6 @@ pub async fn relations(
     Ok(out)
 }
 
-/// Whether `follower` follows `followee`.
-pub async fn is_following(
-    db: &impl ConnectionTrait,
-    follower: UserId,
-    followee: UserId,
-) -> Result<bool, StoreError> {
-    Ok(follows::Entity::find_by_id((follower.0, followee.0))
-        .one(db)
-        .await?
-        .is_some())
-}
-
 /// (followers, following) counts of `user`.
 pub async fn follow_counts(
     db: &impl ConnectionTrait,

@@ -203,7 +203,6 @@ mod reqwest {
 #[tokio::test]
 async fn admin_commands_create_disable_and_enable() {
     use confab::accounts::model::{Role, Status};
-    use confab::accounts::store::{Taken, find_user_by};
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let data_s = data.to_str().unwrap();
@@ -242,15 +241,11 @@ async fn admin_commands_create_disable_and_enable() {
 
     let config = confab::config::Config {
         data_dir: data.clone(),
+        listen: ([127, 0, 0, 1], 0).into(),
         ..Default::default()
     };
-    let store = confab::infra::store::Store::connect(&config).await.unwrap();
-    let u = find_user_by(store.reader(), Taken::Username, "root_admin")
-        .await
-        .unwrap()
-        .unwrap();
+    let u = account(&config, "root_admin").await;
     assert_eq!((u.role, u.status), (Role::Admin, Status::Disabled));
-    store.close().await;
 
     let out = run(
         &[
@@ -267,11 +262,19 @@ async fn admin_commands_create_disable_and_enable() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let store = confab::infra::store::Store::connect(&config).await.unwrap();
-    let u = find_user_by(store.reader(), Taken::Username, "root_admin")
+    let u = account(&config, "root_admin").await;
+    assert_eq!(u.status, Status::Active);
+}
+
+/// The account as stored, read by a node on the same data dir (the CLI's own has exited).
+async fn account(config: &confab::config::Config, who: &str) -> confab::accounts::model::User {
+    let app = confab::Application::build(config.clone()).await.unwrap();
+    let state = app.state().clone();
+    let u = confab::accounts::operator::find(&state, who)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(u.status, Status::Active);
-    store.close().await;
+    state.tasks.shutdown(Duration::from_secs(5)).await;
+    state.store.close().await;
+    u
 }

@@ -295,15 +295,13 @@ impl Env {
         let u = self.app.user(name).await;
         let addr = format!("{}@mail.test", unique(name));
         let number = format!("+4470{}", &rand_digits(8));
-        let now = chrono::Utc::now();
-        let db = self.app.state.store.writer();
         if email {
-            confab::accounts::store::set_email(db, u.id(), Some(&addr), now)
+            confab::accounts::operator::set_email(&self.app.state, u.id(), Some(&addr))
                 .await
                 .unwrap();
         }
         if phone {
-            confab::accounts::store::set_phone(db, u.id(), Some(&number), now)
+            confab::accounts::operator::set_phone(&self.app.state, u.id(), Some(&number))
                 .await
                 .unwrap();
         }
@@ -513,7 +511,7 @@ sink_tests! {
         let me = u.client.unbind_email().await.unwrap();
         assert_eq!(me.email, None);
         assert!(!me.email_verified);
-        confab::accounts::store::set_password(env.app.state.store.writer(), u.id(), None, chrono::Utc::now())
+        confab::accounts::operator::remove_password(&env.app.state, u.id())
             .await
             .unwrap();
         let e = u.client.unbind_phone().await.unwrap_err();

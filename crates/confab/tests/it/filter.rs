@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use confab::config::{Config, FilterAction};
-use confab::moderation::store::{Target, list_open_reports};
+use confab::moderation::reports::{Target, list_open};
 use confab_client::{Client, ClientError};
 use confab_proto::messaging::MessageIn;
 
@@ -137,7 +137,7 @@ filter_tests! {
         let c = alice.client.open_direct(bob.id()).await.unwrap();
         let ack = alice.client.send(c.id, &text("v1", "so Bad!")).await.unwrap();
         assert_eq!(texts(&bob, c.id).await, ["so ***!"]);
-        let reports = list_open_reports(app.state.store.reader(), None, 10).await.unwrap();
+        let reports = list_open(&app.state, None, 10).await.unwrap();
         assert_eq!(reports.len(), 1);
         let r = &reports[0];
         assert_eq!(r.target, Target::Message(c.id, ack.seq));
@@ -147,7 +147,7 @@ filter_tests! {
         // A retry files nothing more; clean text files nothing.
         alice.client.send(c.id, &text("v1", "so Bad!")).await.unwrap();
         alice.client.send(c.id, &text("v2", "fine")).await.unwrap();
-        assert_eq!(list_open_reports(app.state.store.reader(), None, 10).await.unwrap().len(), 1);
+        assert_eq!(list_open(&app.state, None, 10).await.unwrap().len(), 1);
     }
 
     async fn words_added_at_runtime_apply_without_restart(backend) {
@@ -169,7 +169,7 @@ filter_tests! {
         if let Some(peer) = &peer {
             // The other node hears the control message and reloads the table.
             eventually(Duration::from_secs(10), "the peer's filter to know the word", || async {
-                peer.state.filter.get().mask("spam").map(|_| ())
+                confab::moderation::filter::current(&peer.state).mask("spam").map(|_| ())
             })
             .await;
             let on_peer = Client::new(&peer.url("")).unwrap().signed_in(&alice.tokens);
@@ -182,7 +182,7 @@ filter_tests! {
         assert_eq!(texts(&bob, c.id).await.last().unwrap(), "spam");
         if let Some(peer) = &peer {
             eventually(Duration::from_secs(10), "the peer to forget the word", || async {
-                peer.state.filter.get().is_empty().then_some(())
+                confab::moderation::filter::current(&peer.state).is_empty().then_some(())
             })
             .await;
         }

@@ -97,7 +97,7 @@ gateway_tests! {
 
         let ws2 = a.client.ws_with(WsAuth::FirstFrame, "").await.unwrap();
         assert_eq!(ws2.ready().unwrap().session_id, a.tokens.session_id);
-        assert_eq!(app.state.gateway.connections_of(a.id()), 2);
+        assert_eq!(app.state.push.registry.connections_of(a.id()), 2);
     }
 
     async fn no_auth_in_time_closes_the_socket(app) {
@@ -115,7 +115,7 @@ gateway_tests! {
         let mut ws = app.client.ws_with(WsAuth::None, &query).await.unwrap();
         ws.send_frame("ping", Some("p1"), json!(null)).await.unwrap();
         assert_eq!(expect_error(&mut ws, "unauthorized").await.as_deref(), Some("p1"));
-        assert_eq!(app.state.gateway.connections_of(a.id()), 0);
+        assert_eq!(app.state.push.registry.connections_of(a.id()), 0);
         expect_error(&mut ws, "auth_timeout").await;
         expect_close(&mut ws, 4401).await;
     }
@@ -246,8 +246,8 @@ gateway_tests! {
         };
         let mut b1 = b.client.ws().await.unwrap();
 
-        confab::gateway::publish(&app.state, Topic::User(a.id()), &resync("for-alice")).await.unwrap();
-        confab::gateway::publish(&app.state, Topic::User(b.id()), &resync("for-bob")).await.unwrap();
+        confab::push::publish(&app.state, Topic::User(a.id()), &resync("for-alice")).await.unwrap();
+        confab::push::publish(&app.state, Topic::User(b.id()), &resync("for-bob")).await.unwrap();
         for ws in [&mut a1, &mut a2].into_iter().chain(a3.as_mut()) {
             let ev = ws.expect_event("resync", T).await.unwrap();
             assert_eq!(ev.data["reason"], "for-alice");
@@ -255,7 +255,7 @@ gateway_tests! {
         // Bob's first resync is his own: Alice's event never reached him.
         assert_eq!(b1.expect_event("resync", T).await.unwrap().data["reason"], "for-bob");
 
-        confab::gateway::publish(&app.state, Topic::Everyone, &resync("all")).await.unwrap();
+        confab::push::publish(&app.state, Topic::Everyone, &resync("all")).await.unwrap();
         for ws in [&mut a1, &mut a2, &mut b1].into_iter().chain(a3.as_mut()) {
             assert_eq!(ws.expect_event("resync", T).await.unwrap().data["reason"], "all");
         }
@@ -323,13 +323,13 @@ gateway_tests! {
         let a = app.user("alice").await;
         let mut healthy = a.client.ws().await.unwrap();
         let mut slow = a.client.ws().await.unwrap();
-        assert_eq!(app.state.gateway.connections_of(a.id()), 2);
+        assert_eq!(app.state.push.registry.connections_of(a.id()), 2);
         // 16 KiB events in batches of 8; the healthy socket reads each batch before the next,
         // the slow one never reads. Bounded: at most 4,000 events (64 MiB) or 30 s.
         let pad = "x".repeat(16 * 1024);
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         let mut sent = 0;
-        while app.state.gateway.connections_of(a.id()) == 2 {
+        while app.state.push.registry.connections_of(a.id()) == 2 {
             assert!(sent < 4_000 && std::time::Instant::now() < deadline, "slow socket never closed ({sent} events)");
             for _ in 0..8 {
                 let frame = json!({"type": "test.blob", "data": {"n": sent, "pad": pad}}).to_string();
@@ -343,7 +343,7 @@ gateway_tests! {
         // The slow socket, once it reads, finds the resync close after what was written.
         assert_eq!(expect_close_within(&mut slow, Duration::from_secs(10)).await, (1013, "resync".to_owned()));
         // The healthy one is still served.
-        confab::gateway::publish(&app.state, Topic::User(a.id()), &resync("after")).await.unwrap();
+        confab::push::publish(&app.state, Topic::User(a.id()), &resync("after")).await.unwrap();
         assert_eq!(healthy.expect_event("resync", T).await.unwrap().data["reason"], "after");
     }
 

@@ -578,7 +578,7 @@ oauth_tests! {
         let local = app.user("carol").await;
         let mut who = fake_user("carol");
         who.email = format!("{}@example.com", local.username);
-        confab::accounts::store::set_email(app.state.store.writer(), local.id(), Some(&who.email), chrono::Utc::now())
+        confab::accounts::operator::set_email(&app.state, local.id(), Some(&who.email))
             .await
             .unwrap();
         assert_eq!(local.client.me().await.unwrap().email.as_deref(), Some(who.email.as_str()));

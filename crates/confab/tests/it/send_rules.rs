@@ -112,7 +112,7 @@ async fn a_mute_on_one_node_holds_on_the_other_at_once() {
     )
     .await;
     assert!(
-        muted_at.elapsed() < confab::rules::TTL,
+        muted_at.elapsed() < confab::rulecache::TTL,
         "only the cache's expiry made it hold"
     );
     b.stop().await;

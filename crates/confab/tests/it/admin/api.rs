@@ -12,15 +12,14 @@ use super::*;
 
 /// What a denied call must leave untouched.
 async fn fingerprint(app: &TestApp, victim: &TestUser) -> Value {
-    let db = app.state.store.reader();
-    let audit = confab::admin::store::list_audit(db, None, 1000)
+    let audit = confab::moderation::audit::list(&app.state, None, 1000)
         .await
         .unwrap()
         .len();
     let words = confab::moderation::service::list_words(&app.state)
         .await
         .unwrap();
-    let user = confab::accounts::store::find_user(db, victim.id())
+    let user = confab::accounts::service::find_user(&app.state, victim.id(), false)
         .await
         .unwrap()
         .unwrap();
@@ -31,11 +30,11 @@ async fn fingerprint(app: &TestApp, victim: &TestUser) -> Value {
     let world = confab::channels::service::world_id(&app.state)
         .await
         .unwrap();
-    let chan_muted = confab::channels::store::find_mute(db, world, victim.id())
+    let chan_muted = confab::channels::service::find_mute(&app.state, world, victim.id())
         .await
         .unwrap()
         .is_some();
-    let open = confab::moderation::store::list_open_reports(db, None, 100)
+    let open = confab::moderation::reports::list_open(&app.state, None, 100)
         .await
         .unwrap()
         .len();
@@ -196,7 +195,7 @@ backend_tests! {
         if let Some(p) = &peer {
             // Node B rebuilt its automaton from the bus message, without a restart.
             eventually(T, "node B's filter to know the word", || async {
-                p.state.filter.get().mask("spam").map(|_| ())
+                confab::moderation::filter::current(&p.state).mask("spam").map(|_| ())
             }).await;
         }
         sender.send(c.id, &text("w2", "SPAM on node B")).await.unwrap();
@@ -207,7 +206,7 @@ backend_tests! {
         admin.client.remove_sensitive_word("Spam").await.unwrap();
         assert_eq!(code(&admin.client.remove_sensitive_word("spam").await.unwrap_err()), (404, "not_found"));
         if let Some(p) = &peer {
-            eventually(T, "node B to forget the word", || async { p.state.filter.get().is_empty().then_some(()) }).await;
+            eventually(T, "node B to forget the word", || async { confab::moderation::filter::current(&p.state).is_empty().then_some(()) }).await;
         }
         sender.send(c.id, &text("w3", "spam again")).await.unwrap();
         let h = bob.client.history(c.id, None, None, None).await.unwrap();

@@ -51,7 +51,7 @@ backend_tests! {
         carol.client.mark_read(c, 3).await.unwrap();
         assert_eq!(carol.client.conversation(c).await.unwrap().unread, 0);
         // Only one member row per user, however often they touch it.
-        let members = confab::messaging::store::list_members(app.state.store.reader(), c, false).await.unwrap();
+        let members = confab::messaging::service::list_members(&app.state, c, false).await.unwrap();
         assert_eq!(members.len(), 3);
     }
 
@@ -67,7 +67,7 @@ backend_tests! {
             let slug = slug.clone();
             tasks.push(tokio::spawn(async move {
                 let fresh = confab_proto::ids::ConversationId(st.ids.next_id());
-                confab::channels::store::create_or_find_channel(st.store.writer(), &slug, fresh, st.clock.now()).await.unwrap()
+                confab::channels::service::create_or_find(&st, &slug, fresh).await.unwrap()
             }));
         }
         let mut got = Vec::new();

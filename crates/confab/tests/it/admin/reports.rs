@@ -100,7 +100,7 @@ backend_tests! {
         assert_eq!(code(&bob.client.report(&on_message(c.id, 2)).await.unwrap_err()), (409, "message_recalled"));
         // Anonymous callers cannot report.
         assert_eq!(code(&app.client.report(&on_user(bob.id())).await.unwrap_err()), (401, "unauthorized"));
-        let open = confab::moderation::store::list_open_reports(app.state.store.reader(), None, 100).await.unwrap();
+        let open = confab::moderation::reports::list_open(&app.state, None, 100).await.unwrap();
         assert_eq!(open.len(), 2);
     }
 

@@ -23,7 +23,7 @@ async fn until_marker(
     tag: &str,
 ) -> Vec<Vec<confab_client::Event>> {
     let marker = ServerEvent::Resync(ResyncData { reason: tag.into() });
-    confab::gateway::publish(&app.state, topic, &marker)
+    confab::push::publish(&app.state, topic, &marker)
         .await
         .unwrap();
     let mut out = Vec::new();

@@ -37,11 +37,11 @@ fn online_ttl(state: &AppState) -> Duration {
 }
 
 /// Who is told about `user`'s presence changes: the user (their other devices) and their
-/// friends, minus anyone either side blocks (`social::service::presence_audience`). On a
+/// friends, minus anyone either side blocks ([`super::service::presence_audience`]). On a
 /// store error only the user is told (presence is best-effort; `GET /friends` has it too).
 pub async fn presence_audience(state: &AppState, user: UserId) -> Vec<UserId> {
     let mut out = vec![user];
-    match crate::social::service::presence_audience(state, user).await {
+    match super::service::presence_audience(state, user).await {
         Ok(friends) => out.extend(friends),
         Err(e) => {
             tracing::warn!(error = %e, "presence audience unavailable; telling the user only")
@@ -88,7 +88,7 @@ async fn announce(state: &AppState, user: UserId, status: PresenceStatus) {
         at: state.clock.now(),
     });
     // Encoded once, published once per audience member's topic.
-    let Some(frame) = super::encode(&event, None) else {
+    let Some(frame) = crate::push::encode(&event, None) else {
         return;
     };
     for member in presence_audience(state, user).await {
@@ -132,7 +132,7 @@ pub async fn disconnected(state: &AppState, user: UserId) {
 /// mark had expired or been cleared by another node.
 pub async fn refresh(state: &AppState) {
     let ttl = online_ttl(state);
-    for user in state.gateway.local_users() {
+    for user in state.push.registry.local_users() {
         match state.cache.set_nx(&on_key(user), b"1", ttl).await {
             Ok(true) => {
                 let s = shown(true, setting(state, user).await);
@@ -178,7 +178,7 @@ pub async fn set(state: &AppState, user: UserId, to: PresenceSetting) -> Presenc
 /// across a block). Fails closed on a store error.
 pub async fn may_see(state: &AppState, viewer: UserId, user: UserId) -> bool {
     viewer == user
-        || crate::social::service::are_friends(state, viewer, user)
+        || super::service::are_friends(state, viewer, user)
             .await
             .unwrap_or(false)
 }
@@ -201,7 +201,7 @@ async fn tell_status(state: &AppState, about: UserId, to: UserId, status: Presen
         status,
         at: state.clock.now(),
     });
-    if let Err(e) = super::publish(state, Topic::User(to), &event).await {
+    if let Err(e) = crate::push::publish(state, Topic::User(to), &event).await {
         tracing::debug!(error = %e, "presence not published");
     }
 }

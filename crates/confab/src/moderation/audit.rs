@@ -1,13 +1,18 @@
-//! The admin feature's SQL: the audit log, and the counts behind `GET /admin/stats`.
+//! The audit log: every change an administrator (or a channel moderator) makes, written
+//! after it took effect (act, then audit: an audit row never claims what did not happen).
+//! It lives here, below the features that act, so each of them can write it; the admin API
+//! reads it.
 
 use chrono::{DateTime, Utc};
 use confab_proto::ids::UserId;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 
+use crate::error::ApiError;
 use crate::infra::store::{StoreError, from_ms, to_ms};
+use crate::state::AppState;
 
 mod audit {
     use sea_orm::entity::prelude::*;
@@ -63,7 +68,7 @@ fn entry_of(m: audit::Model) -> AuditEntry {
 }
 
 /// Appends an entry.
-pub async fn insert_audit(db: &impl ConnectionTrait, e: &AuditEntry) -> Result<(), StoreError> {
+async fn insert(db: &impl ConnectionTrait, e: &AuditEntry) -> Result<(), StoreError> {
     audit::ActiveModel {
         id: Set(e.id),
         actor_id: Set(e.actor.0),
@@ -79,7 +84,7 @@ pub async fn insert_audit(db: &impl ConnectionTrait, e: &AuditEntry) -> Result<(
 }
 
 /// Entries newest first, older than `before` (an id cursor), at most `limit`.
-pub async fn list_audit(
+async fn list_rows(
     db: &impl ConnectionTrait,
     before: Option<i64>,
     limit: u64,
@@ -97,74 +102,37 @@ pub async fn list_audit(
         .collect())
 }
 
-async fn count(
-    db: &DatabaseConnection,
-    sql: &str,
-    values: Vec<sea_orm::Value>,
-) -> Result<u64, StoreError> {
-    let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            db.get_database_backend(),
-            sql,
-            values,
-        ))
-        .await?;
-    let n: i64 = match row {
-        Some(r) => r.try_get("", "n")?,
-        None => 0,
+/// Writes one audit entry; returns its id.
+pub async fn audit(
+    state: &AppState,
+    actor: UserId,
+    action: &str,
+    target_kind: &str,
+    target_id: String,
+    details: serde_json::Value,
+) -> Result<i64, ApiError> {
+    let entry = AuditEntry {
+        id: state.ids.next_id(),
+        actor,
+        action: action.to_owned(),
+        target_kind: target_kind.to_owned(),
+        target_id,
+        details: details.to_string(),
+        created_at: state.clock.now(),
     };
-    Ok(u64::try_from(n).unwrap_or(0))
+    if let Err(e) = insert(state.store.writer(), &entry).await {
+        // The action itself took effect; say so loudly rather than hide it.
+        tracing::error!(error = %e, action, actor = %actor, "audit entry not written");
+        return Err(e.into());
+    }
+    Ok(entry.id)
 }
 
-/// The store's counts for the stats page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Counts {
-    /// Accounts not deleted.
-    pub users: u64,
-    /// Disabled accounts.
-    pub users_disabled: u64,
-    /// Groups not dissolved.
-    pub groups: u64,
-    /// Messages stored at or after `since`.
-    pub messages_since: u64,
-}
-
-/// Counts users, groups (0 while the groups table does not exist) and messages stored at or
-/// after `since` (a range over `ix_messages_created_at`).
-pub async fn counts(db: &DatabaseConnection, since: DateTime<Utc>) -> Result<Counts, StoreError> {
-    let users = count(
-        db,
-        "SELECT COUNT(*) AS n FROM users WHERE status <> 'deleted'",
-        Vec::new(),
-    )
-    .await?;
-    let users_disabled = count(
-        db,
-        "SELECT COUNT(*) AS n FROM users WHERE status = 'disabled'",
-        Vec::new(),
-    )
-    .await?;
-    let manager = sea_orm_migration::SchemaManager::new(db);
-    let groups = if manager.has_table("chat_groups").await? {
-        count(
-            db,
-            "SELECT COUNT(*) AS n FROM chat_groups WHERE dissolved_at IS NULL",
-            Vec::new(),
-        )
-        .await?
-    } else {
-        0
-    };
-    let messages_since = count(
-        db,
-        "SELECT COUNT(*) AS n FROM messages WHERE created_at >= ?",
-        vec![to_ms(since).into()],
-    )
-    .await?;
-    Ok(Counts {
-        users,
-        users_disabled,
-        groups,
-        messages_since,
-    })
+/// Entries newest first, older than `before` (an id cursor), at most `limit`.
+pub async fn list(
+    state: &AppState,
+    before: Option<i64>,
+    limit: u64,
+) -> Result<Vec<AuditEntry>, ApiError> {
+    Ok(list_rows(state.store.reader(), before, limit).await?)
 }

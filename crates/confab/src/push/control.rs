@@ -1,6 +1,9 @@
 //! Node-to-node control messages on the bus's `Control` topic (never sent to sockets), and
-//! the listener that applies them on every node.
+//! the listener that applies them on every node. The push layer applies what it owns (the
+//! registry's conversation index, the send-rule epoch); features apply the rest through the
+//! [`ControlHandler`] they register at start-up.
 
+use async_trait::async_trait;
 use bytes::Bytes;
 use confab_proto::ids::{ConversationId, SessionId, UserId};
 use serde::{Deserialize, Serialize};
@@ -32,8 +35,23 @@ pub enum Control {
     /// The admin-managed sensitive words changed: nodes reload them and rebuild the filter.
     SensitiveWordsChanged,
     /// A rule the send path checks changed (a group's members, roles or mutes, a
-    /// friendship, a block, a site mute): nodes drop their cached rule rows (`rules.rs`).
+    /// friendship, a block, a site mute): nodes drop their cached rule rows (`rulecache`).
     SendRulesChanged,
+}
+
+/// A feature's reaction to control messages, registered with `Push::on_control` at
+/// start-up. Handlers run in order with the node's publisher, so keep them short.
+#[async_trait]
+pub trait ControlHandler: Send + Sync {
+    /// Applies `msg` on this node.
+    async fn apply(&self, state: &AppState, msg: &Control);
+    /// The bus subscription had a gap: any control message may have been missed.
+    async fn gap(&self, state: &AppState);
+    /// Once, when the listener starts (state that changed between start-up's load and the
+    /// subscription would otherwise be missed).
+    async fn started(&self, state: &AppState) {
+        self.gap(state).await;
+    }
 }
 
 /// Publishes a control message to every node (this one included). The local node also
@@ -51,12 +69,8 @@ pub async fn publish(state: &AppState, msg: Control) {
 }
 
 async fn apply(state: &AppState, msg: &Control) {
+    let push = &state.push;
     match msg {
-        Control::SessionsRevoked { session_ids, .. } => {
-            state.auth.sessions.forget(session_ids).await;
-            // Local consumers (the gateway closes the sessions' sockets); none is fine.
-            let _ = state.control.send(msg.clone());
-        }
         // Applied here, synchronously, before the publisher goes on to push anything into
         // the conversation: a channel hop could reorder it after the first event.
         Control::MembersChanged {
@@ -65,33 +79,46 @@ async fn apply(state: &AppState, msg: &Control) {
             removed,
         } => {
             for user in added {
-                if state.gateway.connections_of(*user) > 0 {
-                    state
-                        .gateway
+                if push.registry.connections_of(*user) > 0 {
+                    push.registry
                         .add_conversation_member(*conversation_id, *user);
                 }
             }
             for user in removed {
-                state
-                    .gateway
+                push.registry
                     .remove_conversation_member(*conversation_id, *user);
             }
         }
-        // Applied before `publish` returns on this node, so the change holds here at once.
-        Control::SensitiveWordsChanged => crate::moderation::service::reload(state).await,
         Control::SendRulesChanged => state.rules.bump(),
+        Control::SessionsRevoked { .. } | Control::SensitiveWordsChanged => {}
+    }
+    for handler in push.handlers() {
+        handler.apply(state, msg).await;
+    }
+    if matches!(msg, Control::SessionsRevoked { .. }) {
+        // Local consumers (the gateway closes the sessions' sockets); none is fine.
+        let _ = push.control.send(msg.clone());
     }
 }
 
-/// Applies control messages from other nodes until shutdown. On a bus gap, every cached
-/// session check is dropped (a revocation may have been missed).
+async fn gap(state: &AppState) {
+    // A rule change may have been missed.
+    state.rules.bump();
+    for handler in state.push.handlers() {
+        handler.gap(state).await;
+    }
+}
+
+/// Applies control messages from other nodes until shutdown; on a bus gap, every handler
+/// is told (a message may have been missed).
 pub fn spawn_listener(state: AppState) {
     let cancel = state.tasks.token();
     let mut rx = state.bus.subscribe();
     let st = state.clone();
     state.tasks.spawn("control-listener", async move {
-        // A word-list change between start-up's load and this subscription would be missed.
-        crate::moderation::service::reload(&st).await;
+        for handler in st.push.handlers() {
+            handler.started(&st).await;
+        }
         loop {
             let ev = tokio::select! {
                 _ = cancel.cancelled() => return,
@@ -99,13 +126,7 @@ pub fn spawn_listener(state: AppState) {
             };
             match ev {
                 None => return,
-                Some(BusEvent::Gap) => {
-                    st.auth.sessions.forget_all();
-                    // So may a rule change have been.
-                    st.rules.bump();
-                    // A word-list change may have been missed too.
-                    crate::moderation::service::reload(&st).await;
-                }
+                Some(BusEvent::Gap) => gap(&st).await,
                 Some(BusEvent::Message(m)) if m.topic == Topic::Control => {
                     match serde_json::from_slice::<Control>(&m.payload) {
                         Ok(msg) => apply(&st, &msg).await,
