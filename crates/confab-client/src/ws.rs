@@ -1,12 +1,15 @@
 //! The WebSocket side of the SDK: `client.ws().await` opens `GET /api/v1/ws`, authenticates
 //! and waits for `ready`; then read events with [`WsConnection::next_event`] /
-//! [`WsConnection::expect_event`] and send commands with [`WsConnection::send_frame`].
+//! [`WsConnection::expect_event`] and send commands with [`WsConnection::send_command`]
+//! (or any frame, known to the server or not, with [`WsConnection::send_frame`]).
 //! The protocol is described in the server's `docs/protocol.md`.
 
 use std::time::Duration;
 
 use confab_proto::ids::UserId;
-use confab_proto::ws::{PresenceIn, PresenceOut, PresenceSetting, ReadyData};
+use confab_proto::ws::{
+    AuthData, ClientCommand, PresenceIn, PresenceOut, PresenceSetting, ReadyData,
+};
 use futures::{SinkExt, StreamExt};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -157,7 +160,7 @@ impl Client {
             WsAuth::Header => {}
             WsAuth::FirstFrame => {
                 let token = self.token().unwrap_or_default().to_owned();
-                conn.send_frame("auth", None, serde_json::json!({ "token": token }))
+                conn.send_command(&ClientCommand::Auth(AuthData { token }), None)
                     .await?;
             }
         }
@@ -278,7 +281,22 @@ impl WsConnection {
         .map_err(|_| WsError::Timeout("the close".into()))?
     }
 
-    /// Sends `{"type": kind, "id": id, "data": data}`.
+    /// Sends a command: `{"type": …, "id": id, "data": …}`.
+    pub async fn send_command(
+        &mut self,
+        command: &ClientCommand,
+        id: Option<&str>,
+    ) -> Result<(), WsError> {
+        let mut frame =
+            serde_json::to_value(command).map_err(|e| WsError::Unexpected(e.to_string()))?;
+        if let Some(id) = id {
+            frame["id"] = id.into();
+        }
+        self.send_raw(Message::text(frame.to_string())).await
+    }
+
+    /// Sends `{"type": kind, "id": id, "data": data}`, whatever `kind` and `data` are (tests
+    /// of frames the server refuses; [`WsConnection::send_command`] for real commands).
     pub async fn send_frame(
         &mut self,
         kind: &str,

@@ -6,8 +6,12 @@
 //! `presence`, `session.revoked`, `resync`). `id` is chosen by the client and echoed on the
 //! answer to that frame; events pushed by the server carry none.
 
+use std::fmt;
+
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::de::value::{SeqAccessDeserializer, StrDeserializer};
+use serde::de::{DeserializeSeed, IgnoredAny, SeqAccess};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use crate::ErrorInfo;
@@ -21,9 +25,10 @@ pub mod client_kind {
     pub const AUTH: &str = "auth";
     /// Application-level ping; answered with `pong`.
     pub const PING: &str = "ping";
-    /// Reserved for rooms/channels being viewed; acknowledged, no effect yet.
+    /// Acknowledged and otherwise ignored (data too): every socket already gets all of its
+    /// user's events. Kept so clients that send it keep getting their `ack`.
     pub const SUBSCRIBE: &str = "subscribe";
-    /// Reserved; acknowledged, no effect yet.
+    /// Acknowledged and otherwise ignored, like [`SUBSCRIBE`].
     pub const UNSUBSCRIBE: &str = "unsubscribe";
     /// Sets this user's presence: `{"status": "online|away|busy|invisible"}`.
     pub const PRESENCE_SET: &str = "presence.set";
@@ -71,7 +76,8 @@ pub struct TypingData {
 /// Longest client-chosen frame `id`, in bytes.
 pub const MAX_FRAME_ID_LEN: usize = 64;
 
-/// A frame from the client. `data`'s shape depends on `type`.
+/// A frame from the client, as read off the socket: `data`'s shape depends on `type`, and
+/// [`ClientCommand::from_parts`] checks it.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ClientFrame {
     /// What the frame asks for (see [`client_kind`]).
@@ -91,6 +97,135 @@ pub struct ClientFrame {
 pub struct AuthData {
     /// The access token (the same one `Authorization: Bearer` takes).
     pub token: String,
+}
+
+/// A client frame's type and data, parsed: what the client asks for. Serialized, it is the
+/// frame without its `id` (`{"type": "...", "data": {...}}`); a frame read off the socket is
+/// first read as a [`ClientFrame`] and then turned into this by [`ClientCommand::from_parts`].
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum ClientCommand {
+    /// First-frame authentication; after authentication it is refused (`bad_frame`).
+    #[serde(rename = "auth")]
+    Auth(AuthData),
+    /// Application-level ping; answered with `pong`. Any data is ignored.
+    #[serde(rename = "ping", deserialize_with = "ignore_data")]
+    Ping,
+    /// Acknowledged; does nothing (see [`client_kind::SUBSCRIBE`]). Any data is ignored.
+    #[serde(rename = "subscribe", deserialize_with = "ignore_data")]
+    Subscribe,
+    /// Acknowledged; does nothing. Any data is ignored.
+    #[serde(rename = "unsubscribe", deserialize_with = "ignore_data")]
+    Unsubscribe,
+    /// Sets this user's presence; acknowledged with what others now see.
+    #[serde(rename = "presence.set")]
+    PresenceSet(PresenceIn),
+    /// Sends a message; acknowledged once it is stored.
+    #[serde(rename = "send")]
+    Send(SendData),
+    /// Marks read up to a seq.
+    #[serde(rename = "read")]
+    Read(MarkData),
+    /// Marks received (delivered to this device) up to a seq.
+    #[serde(rename = "recv")]
+    Recv(MarkData),
+    /// "I am typing" in a conversation.
+    #[serde(rename = "typing")]
+    Typing(TypingData),
+}
+
+impl ClientCommand {
+    /// The frame's `type` (one of [`client_kind`]).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ClientCommand::Auth(_) => client_kind::AUTH,
+            ClientCommand::Ping => client_kind::PING,
+            ClientCommand::Subscribe => client_kind::SUBSCRIBE,
+            ClientCommand::Unsubscribe => client_kind::UNSUBSCRIBE,
+            ClientCommand::PresenceSet(_) => client_kind::PRESENCE_SET,
+            ClientCommand::Send(_) => client_kind::SEND,
+            ClientCommand::Read(_) => client_kind::READ,
+            ClientCommand::Recv(_) => client_kind::RECV,
+            ClientCommand::Typing(_) => client_kind::TYPING,
+        }
+    }
+
+    /// Parses a frame's `type` and `data` (`null` when the frame had none). An unknown
+    /// `type` is [`CommandError::UnknownKind`] whatever the data; a known one whose data
+    /// does not fit is [`CommandError::BadData`], worded as `serde_json::from_value` words
+    /// it for the data type.
+    pub fn from_parts(kind: &str, data: serde_json::Value) -> Result<Self, CommandError> {
+        // The type first, then the data: the derived visitor reads the pair as a sequence,
+        // so the data is deserialized straight from the `Value` (never buffered).
+        Self::deserialize(SeqAccessDeserializer::new(TypeThenData {
+            kind: Some(kind),
+            data: Some(data),
+        }))
+    }
+}
+
+/// Why a client frame's `type` and `data` are not a [`ClientCommand`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CommandError {
+    /// `type` names no command.
+    UnknownKind,
+    /// `type` names a command, but `data` does not fit it; says why.
+    BadData(String),
+}
+
+impl fmt::Display for CommandError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CommandError::UnknownKind => f.write_str("unknown frame type"),
+            CommandError::BadData(why) => write!(f, "data: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for CommandError {}
+
+impl serde::de::Error for CommandError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        CommandError::BadData(msg.to_string())
+    }
+
+    // Only the `type` is read with this error type (the data's errors are `serde_json`'s),
+    // so an unknown variant here is always an unknown frame type.
+    fn unknown_variant(_variant: &str, _expected: &'static [&'static str]) -> Self {
+        CommandError::UnknownKind
+    }
+}
+
+/// A frame's `type` and `data` as the two-element sequence an adjacently tagged enum also
+/// accepts.
+struct TypeThenData<'a> {
+    kind: Option<&'a str>,
+    data: Option<serde_json::Value>,
+}
+
+impl<'de> SeqAccess<'de> for TypeThenData<'_> {
+    type Error = CommandError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, CommandError> {
+        if let Some(kind) = self.kind.take() {
+            return seed.deserialize(StrDeserializer::new(kind)).map(Some);
+        }
+        match self.data.take() {
+            Some(data) => seed
+                .deserialize(data)
+                .map(Some)
+                .map_err(|e| CommandError::BadData(e.to_string())),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Accepts any `data` (commands that take none ignore what they are given).
+fn ignore_data<'de, D: Deserializer<'de>>(data: D) -> Result<(), D::Error> {
+    IgnoredAny::deserialize(data).map(|_| ())
 }
 
 /// `presence.set` data, and the body of `PUT /api/v1/me/presence`.
@@ -380,5 +515,115 @@ mod tests {
                 .unwrap();
         let d: PresenceIn = serde_json::from_value(f.data).unwrap();
         assert_eq!(d.status, PresenceSetting::Busy);
+    }
+
+    /// Every command, with data where it takes some.
+    fn every_command() -> Vec<ClientCommand> {
+        let conversation_id: ConversationId = serde_json::from_str("\"7\"").unwrap();
+        let message: MessageIn = serde_json::from_value(serde_json::json!({
+            "client_msg_id": "c1", "kind": "text", "body": {"text": "hi"}
+        }))
+        .unwrap();
+        let mark = MarkData {
+            conversation_id,
+            seq: 3,
+        };
+        vec![
+            ClientCommand::Auth(AuthData { token: "t".into() }),
+            ClientCommand::Ping,
+            ClientCommand::Subscribe,
+            ClientCommand::Unsubscribe,
+            ClientCommand::PresenceSet(PresenceIn {
+                status: PresenceSetting::Away,
+            }),
+            ClientCommand::Send(SendData {
+                conversation_id,
+                message,
+            }),
+            ClientCommand::Read(mark.clone()),
+            ClientCommand::Recv(mark),
+            ClientCommand::Typing(TypingData {
+                conversation_id,
+                user_id: None,
+            }),
+        ]
+    }
+
+    #[test]
+    fn commands_serialize_as_the_frames_they_parse_from() {
+        for command in every_command() {
+            let v = serde_json::to_value(&command).unwrap();
+            assert_eq!(v["type"], command.kind(), "{v}");
+            let frame: ClientFrame = serde_json::from_value(v.clone()).unwrap();
+            let back = ClientCommand::from_parts(&frame.kind, frame.data).unwrap();
+            assert_eq!(serde_json::to_value(&back).unwrap(), v);
+            // Plain serde reads them too, whichever key comes first.
+            let back: ClientCommand = serde_json::from_value(v.clone()).unwrap();
+            assert_eq!(back.kind(), command.kind());
+        }
+        assert_eq!(
+            serde_json::to_value(ClientCommand::Ping).unwrap(),
+            serde_json::json!({"type": "ping"})
+        );
+        assert_eq!(
+            serde_json::to_value(ClientCommand::Auth(AuthData { token: "t".into() })).unwrap(),
+            serde_json::json!({"type": "auth", "data": {"token": "t"}})
+        );
+    }
+
+    #[test]
+    fn commands_without_data_ignore_whatever_data_comes() {
+        for data in [
+            serde_json::Value::Null,
+            serde_json::json!({"topic": "x"}),
+            serde_json::json!([1, "two"]),
+            serde_json::json!("text"),
+        ] {
+            for kind in ["ping", "subscribe", "unsubscribe"] {
+                let c = ClientCommand::from_parts(kind, data.clone()).unwrap();
+                assert_eq!(c.kind(), kind);
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_types_and_bad_data_are_told_apart() {
+        for kind in ["teleport", "", "Ping", "presence", "ack"] {
+            assert_eq!(
+                ClientCommand::from_parts(kind, serde_json::json!({"status": "busy"})).unwrap_err(),
+                CommandError::UnknownKind,
+                "{kind:?}"
+            );
+        }
+        // An unknown enum value inside the data is bad data, not an unknown frame type.
+        let bad = [
+            ("presence.set", serde_json::json!({"status": "sleepy"})),
+            ("presence.set", serde_json::Value::Null),
+            ("auth", serde_json::json!({"token": "x", "extra": 1})),
+            ("auth", serde_json::Value::Null),
+            ("read", serde_json::json!({"conversation_id": "7"})),
+            (
+                "recv",
+                serde_json::json!({"conversation_id": "7", "seq": "x"}),
+            ),
+            ("typing", serde_json::json!({})),
+            ("send", serde_json::json!({"conversation_id": "7"})),
+        ];
+        for (kind, data) in bad {
+            let err = ClientCommand::from_parts(kind, data.clone()).unwrap_err();
+            // Worded exactly as parsing the data type on its own words it.
+            let direct = match kind {
+                "presence.set" => serde_json::from_value::<PresenceIn>(data).err(),
+                "auth" => serde_json::from_value::<AuthData>(data).err(),
+                "read" | "recv" => serde_json::from_value::<MarkData>(data).err(),
+                "typing" => serde_json::from_value::<TypingData>(data).err(),
+                _ => serde_json::from_value::<SendData>(data).err(),
+            };
+            assert_eq!(
+                err,
+                CommandError::BadData(direct.unwrap().to_string()),
+                "{kind}"
+            );
+        }
     }
 }

@@ -13,16 +13,19 @@ use confab_proto::ErrorCode;
 use confab_proto::ErrorInfo;
 use confab_proto::ids::SessionId;
 use confab_proto::ws::{
-    AckData, AuthData, ClientFrame, MAX_FRAME_ID_LEN, MarkData, PongData, PresenceIn, ReadyData,
-    SendData, ServerEvent, SessionRevokedData, TypingData, client_kind, close_code,
+    AckData, ClientCommand, ClientFrame, CommandError, MAX_FRAME_ID_LEN, PongData, ReadyData,
+    SendData, ServerEvent, SessionRevokedData, client_kind, close_code,
 };
 use futures::stream::{SplitSink, SplitStream};
 use futures::{SinkExt, StreamExt};
+use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
 
 use crate::accounts::auth::{AuthUser, authenticate};
+use crate::config::GatewayConfig;
 use crate::error::ApiError;
+use crate::messaging::service::{self, Mark};
 use crate::push::registry::{Kill, Registration};
 use crate::social::presence;
 use crate::state::AppState;
@@ -116,6 +119,20 @@ enum Next {
     Stop,
 }
 
+/// The answer to a command that ran: `ack` with its result (none for `()`), or its error.
+fn outcome(result: Result<impl Serialize, ApiError>) -> ServerEvent {
+    match result {
+        Ok(out) => ServerEvent::Ack(AckData {
+            result: serde_json::to_value(out).unwrap_or_default(),
+        }),
+        Err(e) => ServerEvent::Error(ErrorInfo {
+            code: e.code(),
+            message: e.message().to_owned(),
+            field: None,
+        }),
+    }
+}
+
 /// Queues an answer for a socket. Never waits on the queue: full means the client is not
 /// reading, which is the slow-consumer case.
 fn answer(tx: &mpsc::Sender<Utf8Bytes>, kill: &Kill, event: ServerEvent, id: Option<String>) {
@@ -146,6 +163,11 @@ impl Conn {
 
     fn api_error(&self, e: &ApiError, id: Option<String>) {
         self.error(e.code(), e.message().to_owned(), id);
+    }
+
+    /// Answers a command that ran: `ack` with its result, or its error.
+    fn reply(&self, result: Result<impl Serialize, ApiError>, id: Option<String>) {
+        self.send(outcome(result), id);
     }
 
     /// Loads the user's conversations, registers the socket with `ready` as its first frame
@@ -191,7 +213,61 @@ impl Conn {
         presence::connected(&self.state, user.user_id).await;
     }
 
+    /// Spends a token of the socket's frame budget on a text frame, then handles it. A
+    /// refused frame is answered `rate_limited`; persistent excess closes the socket (1008).
+    async fn on_frame(&mut self, text: &str, bucket: &mut Bucket, cfg: &GatewayConfig) -> Next {
+        if !bucket.take() {
+            if bucket.strikes >= cfg.frames_burst {
+                self.kill.close(close_code::POLICY, "rate limit", true);
+                return Next::Stop;
+            }
+            self.error(
+                ErrorCode::RateLimited,
+                format!(
+                    "more than {} frames per second; slow down",
+                    cfg.frames_per_second
+                ),
+                recover_id(text),
+            );
+            return Next::Continue;
+        }
+        // Boxed: the handlers' futures are large, and inline they would sit in every idle
+        // socket's reader state for the socket's whole life.
+        Box::pin(self.on_text(text)).await
+    }
+
     async fn on_text(&mut self, text: &str) -> Next {
+        let Some(ClientFrame { kind, id, data }) = self.read_frame(text) else {
+            return Next::Continue;
+        };
+        let command = ClientCommand::from_parts(&kind, data);
+        let Some(user) = self.auth else {
+            return self.on_unauthenticated(&kind, command, id).await;
+        };
+        match command {
+            Ok(command) => self.on_command(user, command, id).await,
+            // Whatever its data, `auth` only gets this once the socket is authenticated.
+            Err(CommandError::BadData(_)) if kind == client_kind::AUTH => {
+                self.error(ErrorCode::BadFrame, "already authenticated", id);
+            }
+            Err(CommandError::BadData(why)) => {
+                self.error(ErrorCode::BadFrame, format!("data: {why}"), id);
+            }
+            Err(CommandError::UnknownKind) => {
+                let shown: String = kind.chars().take(40).collect();
+                self.error(
+                    ErrorCode::UnknownFrameType,
+                    format!("unknown frame type {shown:?}"),
+                    id,
+                );
+            }
+        }
+        Next::Continue
+    }
+
+    /// Reads a frame's envelope (`type`, `id`, raw `data`); a frame that is not one, or
+    /// whose `id` is too long, is answered with an error here.
+    fn read_frame(&self, text: &str) -> Option<ClientFrame> {
         let frame: ClientFrame = match serde_json::from_str(text) {
             Ok(f) => f,
             Err(e) => {
@@ -206,105 +282,53 @@ impl Conn {
                     // Syntax, encoding, or nesting deeper than serde_json's limit (128).
                     self.error(ErrorCode::InvalidJson, "the frame is not valid JSON", id);
                 }
-                return Next::Continue;
+                return None;
             }
         };
-        let ClientFrame { kind, id, data } = frame;
-        if id.as_ref().is_some_and(|i| i.len() > MAX_FRAME_ID_LEN) {
+        if frame
+            .id
+            .as_ref()
+            .is_some_and(|i| i.len() > MAX_FRAME_ID_LEN)
+        {
             self.error(
                 ErrorCode::BadFrame,
                 format!("id: at most {MAX_FRAME_ID_LEN} bytes"),
                 None,
             );
-            return Next::Continue;
+            return None;
         }
-        if self.auth.is_none() {
-            return self.on_unauthenticated(&kind, id, data).await;
-        }
-        match kind.as_str() {
-            client_kind::PING => self.send(
+        Some(frame)
+    }
+
+    /// Runs a command of an authenticated socket and answers it.
+    async fn on_command(&self, user: AuthUser, command: ClientCommand, id: Option<String>) {
+        let (state, me) = (&self.state, user.user_id);
+        match command {
+            ClientCommand::Ping => self.send(
                 ServerEvent::Pong(PongData {
-                    server_time: self.state.clock.now(),
+                    server_time: state.clock.now(),
                 }),
                 id,
             ),
-            client_kind::AUTH => self.error(ErrorCode::BadFrame, "already authenticated", id),
-            client_kind::SUBSCRIBE | client_kind::UNSUBSCRIBE => {
-                self.send(ServerEvent::Ack(AckData::default()), id)
+            ClientCommand::Auth(_) => self.error(ErrorCode::BadFrame, "already authenticated", id),
+            // Kept in the protocol, but no-ops: every socket gets all its user's events.
+            ClientCommand::Subscribe | ClientCommand::Unsubscribe => self.reply(Ok(()), id),
+            ClientCommand::PresenceSet(p) => {
+                self.reply(Ok(presence::set(state, me, p.status).await), id);
             }
-            client_kind::PRESENCE_SET => match serde_json::from_value::<PresenceIn>(data) {
-                Ok(p) => {
-                    if let Some(user) = self.auth {
-                        let out = presence::set(&self.state, user.user_id, p.status).await;
-                        let result = serde_json::to_value(out).unwrap_or_default();
-                        self.send(ServerEvent::Ack(AckData { result }), id);
-                    }
-                }
-                Err(e) => self.error(ErrorCode::BadFrame, format!("data: {e}"), id),
-            },
-            client_kind::SEND => match serde_json::from_value::<SendData>(data) {
-                Ok(d) => {
-                    if let Some(user) = self.auth {
-                        self.submit_send(user, d, id).await;
-                    }
-                }
-                Err(e) => self.error(ErrorCode::BadFrame, format!("data: {e}"), id),
-            },
-            client_kind::READ | client_kind::RECV => match serde_json::from_value::<MarkData>(data)
-            {
-                Ok(d) => {
-                    if let Some(user) = self.auth {
-                        let mark = if kind == client_kind::READ {
-                            crate::messaging::service::Mark::Read
-                        } else {
-                            crate::messaging::service::Mark::Recv
-                        };
-                        match crate::messaging::service::mark(
-                            &self.state,
-                            user.user_id,
-                            d.conversation_id,
-                            mark,
-                            d.seq,
-                        )
-                        .await
-                        {
-                            Ok(out) => {
-                                let result = serde_json::to_value(out).unwrap_or_default();
-                                self.send(ServerEvent::Ack(AckData { result }), id);
-                            }
-                            Err(e) => self.api_error(&e, id),
-                        }
-                    }
-                }
-                Err(e) => self.error(ErrorCode::BadFrame, format!("data: {e}"), id),
-            },
-            client_kind::TYPING => match serde_json::from_value::<TypingData>(data) {
-                Ok(d) => {
-                    if let Some(user) = self.auth {
-                        match crate::messaging::service::typing(
-                            &self.state,
-                            user.user_id,
-                            d.conversation_id,
-                        )
-                        .await
-                        {
-                            Ok(()) => self.send(ServerEvent::Ack(AckData::default()), id),
-                            Err(e) => self.api_error(&e, id),
-                        }
-                    }
-                }
-                Err(e) => self.error(ErrorCode::BadFrame, format!("data: {e}"), id),
-            },
-            other => {
-                let shown: String = other.chars().take(40).collect();
-                self.error(
-                    ErrorCode::UnknownFrameType,
-                    format!("unknown frame type {shown:?}"),
-                    id,
-                );
+            ClientCommand::Send(d) => self.submit_send(user, d, id).await,
+            ClientCommand::Read(d) => {
+                let marked = service::mark(state, me, d.conversation_id, Mark::Read, d.seq).await;
+                self.reply(marked, id);
+            }
+            ClientCommand::Recv(d) => {
+                let marked = service::mark(state, me, d.conversation_id, Mark::Recv, d.seq).await;
+                self.reply(marked, id);
+            }
+            ClientCommand::Typing(d) => {
+                self.reply(service::typing(state, me, d.conversation_id).await, id);
             }
         }
-        Next::Continue
     }
 
     /// Checks a send and queues it for the writer here, in the reader, so one socket's sends
@@ -315,7 +339,7 @@ impl Conn {
         let Ok(permit) = self.in_flight.clone().acquire_owned().await else {
             return;
         };
-        let submitted = crate::messaging::service::submit_as(
+        let submitted = service::submit_as(
             &self.state,
             user.user_id,
             d.conversation_id,
@@ -329,39 +353,31 @@ impl Conn {
         };
         let (state, tx, kill) = (self.state.clone(), self.tx.clone(), self.kill.clone());
         tokio::spawn(async move {
-            let event = match pending.ack(&state).await {
-                Ok(ack) => ServerEvent::Ack(AckData {
-                    result: serde_json::to_value(ack).unwrap_or_default(),
-                }),
-                Err(e) => ServerEvent::Error(ErrorInfo {
-                    code: e.code(),
-                    message: e.message().to_owned(),
-                    field: None,
-                }),
-            };
-            answer(&tx, &kill, event, id);
+            answer(&tx, &kill, outcome(pending.ack(&state).await), id);
             drop(permit);
         });
     }
 
+    /// Before authentication only `auth` is taken; every other frame, known or not and
+    /// whatever its data, is answered `unauthorized`. A bad token closes the socket (4401).
     async fn on_unauthenticated(
         &mut self,
         kind: &str,
+        command: Result<ClientCommand, CommandError>,
         id: Option<String>,
-        data: serde_json::Value,
     ) -> Next {
-        if kind != client_kind::AUTH {
-            self.error(
-                ErrorCode::Unauthorized,
-                "authenticate first: {\"type\":\"auth\",\"data\":{\"token\":\"…\"}}",
-                id,
-            );
-            return Next::Continue;
-        }
-        let token = match serde_json::from_value::<AuthData>(data) {
-            Ok(a) => a.token,
-            Err(e) => {
-                self.error(ErrorCode::BadFrame, format!("data: {e}"), id);
+        let token = match command {
+            Ok(ClientCommand::Auth(a)) => a.token,
+            Err(CommandError::BadData(why)) if kind == client_kind::AUTH => {
+                self.error(ErrorCode::BadFrame, format!("data: {why}"), id);
+                return Next::Continue;
+            }
+            _ => {
+                self.error(
+                    ErrorCode::Unauthorized,
+                    "authenticate first: {\"type\":\"auth\",\"data\":{\"token\":\"…\"}}",
+                    id,
+                );
                 return Next::Continue;
             }
         };
@@ -468,7 +484,7 @@ pub async fn run(state: AppState, socket: WebSocket, pre: Option<AuthUser>) {
 async fn read_loop(
     conn: &mut Conn,
     stream: &mut SplitStream<WebSocket>,
-    cfg: &crate::config::GatewayConfig,
+    cfg: &GatewayConfig,
 ) -> bool {
     let idle = Duration::from_secs(cfg.idle_timeout_secs);
     let auth_deadline = Instant::now() + Duration::from_secs(cfg.auth_timeout_secs);
@@ -516,24 +532,7 @@ async fn read_loop(
         last_heard = Instant::now();
         match msg {
             Message::Text(text) => {
-                if !bucket.take() {
-                    if bucket.strikes >= cfg.frames_burst {
-                        kill.close(close_code::POLICY, "rate limit", true);
-                        return false;
-                    }
-                    conn.error(
-                        ErrorCode::RateLimited,
-                        format!(
-                            "more than {} frames per second; slow down",
-                            cfg.frames_per_second
-                        ),
-                        recover_id(&text),
-                    );
-                    continue;
-                }
-                // Boxed: the handlers' futures are large, and inline they would sit in every
-                // idle socket's reader state for the socket's whole life.
-                if let Next::Stop = Box::pin(conn.on_text(&text)).await {
+                if let Next::Stop = conn.on_frame(&text, &mut bucket, cfg).await {
                     return false;
                 }
             }
