@@ -7,7 +7,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use confab_proto::ErrorBody;
-use confab_proto::ErrorCode;
 use confab_proto::ids::{FileId, UserId};
 use confab_proto::media::{FileOut, FileUrlOut};
 use futures::StreamExt;
@@ -16,9 +15,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::error::MediaError;
 use super::model::Declared;
 use super::service;
-use super::store;
 use crate::accounts::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{AppJson, AppPath, AppQuery};
@@ -37,32 +36,29 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The multipart form `POST /uploads` takes. Text parts come before `file`, which is last.
+/// (The schema of the form only: the handler reads the parts as they stream.)
 #[derive(ToSchema)]
-#[allow(dead_code)]
 pub struct UploadForm {
     /// What the upload is for: `image`, `video`, `audio` or `file`. Default: decided from
     /// the bytes (see docs/files.md for which types may be which kind).
-    kind: Option<String>,
+    pub kind: Option<String>,
     /// Audio and video: length in milliseconds, 1 to 86,400,000 (as the client measured it).
-    duration_ms: Option<u64>,
+    pub duration_ms: Option<u64>,
     /// Video: width in pixels, 1 to 16,384 (with `height`).
-    width: Option<u32>,
+    pub width: Option<u32>,
     /// Video: height in pixels, 1 to 16,384 (with `width`).
-    height: Option<u32>,
+    pub height: Option<u32>,
     /// The file. Its type is decided from its bytes against an allow-list; its name is kept
     /// as metadata only.
     #[schema(format = Binary, content_media_type = "application/octet-stream")]
-    file: String,
+    pub file: String,
 }
 
 fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(ErrorCode::PayloadTooLarge, "the file is too large")
+        MediaError::BodyTooLarge.into()
     } else {
-        ApiError::new(
-            ErrorCode::BadRequest,
-            format!("malformed multipart body: {}", e.body_text()),
-        )
+        MediaError::Multipart(e.body_text()).into()
     }
 }
 
@@ -188,12 +184,7 @@ pub async fn get_file(
 ) -> ApiResult<Response> {
     let (user, max_age) = match (q.u, q.exp, q.sig.as_deref()) {
         (None, None, None) => {
-            let token = crate::accounts::auth::bearer(&parts).ok_or_else(|| {
-                ApiError::new(
-                    ErrorCode::Unauthorized,
-                    "sign in first (`Authorization: Bearer <access token>`), or use a signed URL",
-                )
-            })?;
+            let token = crate::accounts::auth::bearer(&parts).ok_or(MediaError::SignInOrSign)?;
             let who = crate::accounts::auth::authenticate(&state, token).await?;
             (who.user_id, 86_400)
         }
@@ -207,17 +198,11 @@ pub async fn get_file(
             ));
         }
     };
-    let not_found = || ApiError::new(ErrorCode::NotFound, "no such file");
-    let file = store::find_upload(state.store.reader(), id)
-        .await?
-        .ok_or_else(not_found)?;
-    if !service::may_read(&state, user, &file).await? {
-        return Err(not_found());
-    }
+    let file = service::readable(&state, user, id).await?;
     let (key, content_type) = match q.variant.as_deref() {
         None | Some("original") => (file.storage_key.clone(), file.content_type.clone()),
         Some("thumbnail") => (
-            file.thumb_key.clone().ok_or_else(not_found)?,
+            file.thumb_key.clone().ok_or(MediaError::NoFile)?,
             "image/jpeg".to_owned(),
         ),
         Some(_) => {
@@ -230,7 +215,7 @@ pub async fn get_file(
     let segments: Vec<&str> = key.split('/').collect();
     let key = crate::infra::blob::BlobKey::new(&segments)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("stored key is not a blob key")))?;
-    let read = state.blobs.open(&key).await?.ok_or_else(not_found)?;
+    let read = state.blobs.open(&key).await?.ok_or(MediaError::NoFile)?;
     let disposition = super::model::disposition(file.kind, &content_type, &file.file_name);
     let mut resp = Body::from_stream(read.stream).into_response();
     let h = resp.headers_mut();
@@ -274,12 +259,6 @@ pub async fn sign_file_url(
     State(state): State<AppState>,
     AppPath(id): AppPath<FileId>,
 ) -> ApiResult<AppJson<FileUrlOut>> {
-    let not_found = || ApiError::new(ErrorCode::NotFound, "no such file");
-    let file = store::find_upload(state.store.reader(), id)
-        .await?
-        .ok_or_else(not_found)?;
-    if !service::may_read(&state, auth.user_id, &file).await? {
-        return Err(not_found());
-    }
+    let file = service::readable(&state, auth.user_id, id).await?;
     Ok(AppJson(service::signed_url(&state, auth.user_id, &file)?))
 }

@@ -11,6 +11,8 @@
 //! ([`service::ImagesHook`]); messaging and groups call [`service`] directly.
 
 pub mod api;
+mod declared;
+pub mod error;
 pub mod model;
 pub mod service;
 mod store;

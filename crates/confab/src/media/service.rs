@@ -11,6 +11,7 @@ use confab_proto::media::{FileOut, FileUrlOut};
 use futures::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 
+use super::error::MediaError;
 use super::model::{self, Declared, SNIFF_BYTES, UploadKind};
 use super::store::{self, Upload};
 use crate::error::ApiError;
@@ -40,25 +41,13 @@ where
 {
     model::check_file_name(&file_name)?;
     let cfg = &state.config.media;
-    let mut head = BytesMut::new();
-    while head.len() < SNIFF_BYTES {
-        match body.next().await {
-            Some(chunk) => head.extend_from_slice(&chunk?),
-            None => break,
-        }
-    }
+    let mut head = read_head(&mut body).await?;
     let window = &head[..head.len().min(SNIFF_BYTES)];
     let (content_type, kind) =
         model::classify(window, declared.kind).map_err(model::Refusal::into_error)?;
     declared.check_for(kind)?;
     let cap = kind.cap(cfg);
-    let too_large = || {
-        ApiError::new(
-            ErrorCode::PayloadTooLarge,
-            format!("{} uploads are limited to {cap} bytes", kind.as_str()),
-        )
-        .with_field("file")
-    };
+    let too_large = || ApiError::from(MediaError::OverCap { kind, cap });
     if head.len() > cap {
         return Err(too_large());
     }
@@ -83,19 +72,15 @@ where
         )
         .await;
     }
-    let mut writer = state.blobs.create(&keys.original).await?;
-    let (size, sha256) = match pump(&mut writer, head.freeze(), &mut body, cap).await {
-        Ok(v) => v,
-        Err(e) => {
-            writer.abort().await;
-            return Err(if e.code() == ErrorCode::PayloadTooLarge {
+    let (size, sha256) = stream_to_blob(state, &keys, head.freeze(), &mut body, cap)
+        .await
+        .map_err(|e| {
+            if e.code() == ErrorCode::PayloadTooLarge {
                 too_large()
             } else {
                 e
-            });
-        }
-    };
-    writer.finish().await?;
+            }
+        })?;
     Ok(Staged {
         upload: Upload {
             id,
@@ -113,6 +98,47 @@ where
             created_at: state.clock.now(),
         },
     })
+}
+
+/// The first [`SNIFF_BYTES`] of `body` (or all of it when shorter; possibly a little more:
+/// whole chunks are kept).
+async fn read_head<S>(body: &mut S) -> Result<BytesMut, ApiError>
+where
+    S: Stream<Item = Result<Bytes, ApiError>> + Unpin,
+{
+    let mut head = BytesMut::new();
+    while head.len() < SNIFF_BYTES {
+        match body.next().await {
+            Some(chunk) => head.extend_from_slice(&chunk?),
+            None => break,
+        }
+    }
+    Ok(head)
+}
+
+/// Streams `head` and the rest of `body` into a new blob at the upload's key (aborted on
+/// any failure, so nothing half-written stays); returns the size and the SHA-256 (hex).
+async fn stream_to_blob<S>(
+    state: &AppState,
+    keys: &Keys,
+    head: Bytes,
+    body: &mut S,
+    cap: usize,
+) -> Result<(usize, String), ApiError>
+where
+    S: Stream<Item = Result<Bytes, ApiError>> + Unpin,
+{
+    let mut writer = state.blobs.create(&keys.original).await?;
+    match pump(&mut writer, head, body, cap).await {
+        Ok(v) => {
+            writer.finish().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            writer.abort().await;
+            Err(e)
+        }
+    }
 }
 
 /// Copies `head` then the rest of `body` into `writer`, refusing past `cap` bytes; returns
@@ -134,7 +160,7 @@ where
         let chunk = chunk?;
         size += chunk.len();
         if size > cap {
-            return Err(ApiError::new(ErrorCode::PayloadTooLarge, "too large"));
+            return Err(MediaError::StreamTooLarge.into());
         }
         sha.update(&chunk);
         writer.write(chunk).await?;
@@ -225,7 +251,7 @@ fn analyse_image(
     data: &[u8],
     cfg: &crate::config::MediaConfig,
 ) -> Result<(u32, u32, Bytes), ApiError> {
-    let unreadable = || ApiError::new(ErrorCode::UnsupportedFileType, "the image cannot be read");
+    let unreadable = || ApiError::from(MediaError::ImageUnreadable);
     let reader = image::ImageReader::new(Cursor::new(data))
         .with_guessed_format()
         .map_err(|_| unreadable())?;
@@ -237,13 +263,13 @@ fn analyse_image(
         || h > cfg.max_image_side
         || u64::from(w) * u64::from(h) > cfg.max_image_pixels
     {
-        return Err(ApiError::new(
-            ErrorCode::ImageTooLarge,
-            format!(
-                "the image is {w}×{h}; at most {} pixels a side and {} in all",
-                cfg.max_image_side, cfg.max_image_pixels
-            ),
-        ));
+        return Err(MediaError::ImageTooLarge {
+            w,
+            h,
+            side: cfg.max_image_side,
+            pixels: cfg.max_image_pixels,
+        }
+        .into());
     }
     let mut reader = image::ImageReader::new(Cursor::new(data))
         .with_guessed_format()
@@ -338,24 +364,15 @@ pub fn check_signed(
         expires,
         sig,
     ) {
-        return Err(ApiError::new(
-            ErrorCode::SignatureInvalid,
-            "this file URL's signature does not match",
-        ));
+        return Err(MediaError::BadSignature.into());
     }
     let now = state.clock.now().timestamp();
     let ttl = i64::try_from(state.config.media.signed_url_ttl_secs).unwrap_or(300);
     if now > expires {
-        return Err(ApiError::new(
-            ErrorCode::SignatureExpired,
-            "this file URL has expired; ask for a new one",
-        ));
+        return Err(MediaError::Expired.into());
     }
     if expires - now > ttl {
-        return Err(ApiError::new(
-            ErrorCode::SignatureInvalid,
-            "this file URL outlives the allowed lifetime",
-        ));
+        return Err(MediaError::TooLongLived.into());
     }
     Ok(expires - now)
 }
@@ -370,12 +387,20 @@ pub async fn require_own_image(
 ) -> Result<Upload, ApiError> {
     match find_own(state, user, file).await? {
         Some(u) if u.kind == UploadKind::Image => Ok(u),
-        Some(_) => Err(
-            ApiError::new(ErrorCode::UnsupportedFileType, "that file is not an image")
-                .with_field(field),
-        ),
-        None => Err(ApiError::new(ErrorCode::NotFound, "no such file of yours").with_field(field)),
+        Some(_) => Err(MediaError::NotAnImage { field }.into()),
+        None => Err(MediaError::NotYours { field }.into()),
     }
+}
+
+/// `file`, if `user` may read it (else `no such file`, whether it exists or not).
+pub async fn readable(state: &AppState, user: UserId, file: FileId) -> Result<Upload, ApiError> {
+    let found = store::find_upload(state.store.reader(), file)
+        .await?
+        .ok_or(MediaError::NoFile)?;
+    if !may_read(state, user, &found).await? {
+        return Err(MediaError::NoFile.into());
+    }
+    Ok(found)
 }
 
 /// `file`, if `owner` uploaded it.
@@ -398,13 +423,11 @@ pub async fn attachment(
     file: FileId,
     kind: UploadKind,
 ) -> Result<serde_json::Value, ApiError> {
-    let bad =
-        |msg: String| ApiError::new(ErrorCode::InvalidMessage, msg).with_field("body.file_id");
     let u = find_own(state, sender, file)
         .await?
-        .ok_or_else(|| bad("no such file of yours".into()))?;
+        .ok_or(MediaError::NoAttachment)?;
     if u.kind != kind && kind != UploadKind::File {
-        return Err(bad(format!("that file is not a {}", kind.as_str())));
+        return Err(MediaError::AttachmentKind(kind).into());
     }
     let mut meta = serde_json::json!({
         "kind": u.kind.as_str(),
