@@ -19,6 +19,7 @@
 //! conversation, through `messaging::window`) and moderation (the audit log).
 
 pub mod api;
+pub mod error;
 pub mod policy;
 pub mod service;
 mod store;

@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use confab_proto::ErrorCode;
 use confab_proto::admin::Posting;
 use confab_proto::ids::{ConversationId, UserId};
 
+use super::error::ChannelsError;
 use super::store::{self, ChannelMute};
 use crate::accounts::model::Role;
 use crate::error::ApiError;
@@ -27,15 +27,9 @@ async fn is_admin(state: &AppState, me: UserId) -> Result<bool, ApiError> {
 pub async fn check_setting(state: &AppState, me: UserId) -> Result<(), ApiError> {
     match state.config.channels.world_posting {
         Posting::Everyone => Ok(()),
-        Posting::Off => Err(ApiError::new(
-            ErrorCode::ChannelPostingClosed,
-            "posting in this channel is turned off",
-        )),
+        Posting::Off => Err(ChannelsError::PostingOff.into()),
         Posting::Admins if is_admin(state, me).await? => Ok(()),
-        Posting::Admins => Err(ApiError::new(
-            ErrorCode::ChannelPostingClosed,
-            "only administrators may post in this channel",
-        )),
+        Posting::Admins => Err(ChannelsError::AdminsOnly.into()),
     }
 }
 
@@ -62,16 +56,11 @@ pub async fn check_post(
 ) -> Result<(), ApiError> {
     check_setting(state, me).await?;
     if let Some(m) = mute_in_force(state, me, conv).await? {
-        return Err(ApiError::new(
-            ErrorCode::ChannelMuted,
-            match m.until {
-                Some(t) => format!(
-                    "an administrator muted you in this channel until {}",
-                    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                ),
-                None => "an administrator muted you in this channel".to_owned(),
-            },
-        ));
+        return Err(match m.until {
+            Some(t) => ChannelsError::MutedUntil(t),
+            None => ChannelsError::Muted,
+        }
+        .into());
     }
     let key = format!("rl:chan:{conv}:{me}");
     let n = match state.cache.incr(&key, WINDOW).await {
@@ -86,11 +75,7 @@ pub async fn check_post(
             Ok(Some(d)) => d.as_secs() + 1,
             _ => WINDOW.as_secs(),
         };
-        return Err(ApiError::new(
-            ErrorCode::RateLimited,
-            "posting in this channel too fast; retry after Retry-After seconds",
-        )
-        .with_retry_after(retry));
+        return Err(ChannelsError::TooFast { retry_after: retry }.into());
     }
     Ok(())
 }

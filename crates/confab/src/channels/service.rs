@@ -1,10 +1,10 @@
 //! Channel rules: the world channel's creation, how a user sees it, and administrators'
 //! channel mutes.
 
-use confab_proto::ErrorCode;
 use confab_proto::admin::{ChannelMuteIn, ChannelMuteOut, WorldChannelOut};
 use confab_proto::ids::{ConversationId, UserId};
 
+use super::error::ChannelsError;
 use super::{policy, store};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -75,10 +75,7 @@ pub async fn mute(
 ) -> Result<ChannelMuteOut, ApiError> {
     let until = crate::moderation::mutes::check_until(state, "until", input.until)?;
     if input.user_id == admin {
-        return Err(ApiError::new(
-            ErrorCode::CannotTargetSelf,
-            "you cannot mute yourself",
-        ));
+        return Err(ChannelsError::MuteSelf.into());
     }
     crate::accounts::service::get_user(state, input.user_id).await?;
     let id = world_id(state).await?;
@@ -108,10 +105,7 @@ pub async fn mute(
 pub async fn unmute(state: &AppState, admin: UserId, user: UserId) -> Result<(), ApiError> {
     let id = world_id(state).await?;
     if !store::delete_mute(state.store.writer(), id, user).await? {
-        return Err(ApiError::new(
-            ErrorCode::NotFound,
-            "that user is not muted in the world channel",
-        ));
+        return Err(ChannelsError::NotMuted.into());
     }
     crate::moderation::audit::audit(
         state,

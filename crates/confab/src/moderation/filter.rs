@@ -9,7 +9,6 @@
 use std::sync::{Arc, RwLock};
 
 use aho_corasick::{AhoCorasick, MatchKind};
-use confab_proto::ErrorCode;
 
 use crate::config::FilterAction;
 use crate::error::ApiError;
@@ -271,11 +270,7 @@ pub fn screen(
             text: masked,
             review: true,
         }),
-        FilterAction::Reject => Err(ApiError::new(
-            ErrorCode::ContentBlocked,
-            "this text contains a word that is not allowed here",
-        )
-        .with_field(field)),
+        FilterAction::Reject => Err(super::error::ModerationError::Blocked { field }.into()),
     }
 }
 
@@ -306,6 +301,7 @@ pub fn fuzz_normaliser(data: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use confab_proto::ErrorCode;
 
     fn f(words: &[&str]) -> Filter {
         Filter::new(words).unwrap()

@@ -21,6 +21,7 @@
 //! [`reports`] for the review queue and [`audit::audit`] after an administrative act.
 
 pub mod audit;
+pub mod error;
 pub mod filter;
 pub mod mutes;
 pub mod reports;

@@ -6,9 +6,9 @@
 //! transport can skip it. Reading is not affected: a muted user still reads and syncs.
 
 use chrono::{DateTime, Utc};
-use confab_proto::ErrorCode;
 use confab_proto::ids::{ReportId, UserId};
 
+use super::error::ModerationError;
 use super::store::{self, UserMute};
 use crate::error::ApiError;
 use crate::infra::store::{from_ms, to_ms};
@@ -38,16 +38,11 @@ pub async fn check_can_send(state: &AppState, user: UserId) -> Result<(), ApiErr
     let now = state.clock.now();
     match row.filter(|m| m.in_force(now)) {
         None => Ok(()),
-        Some(m) => Err(ApiError::new(
-            ErrorCode::UserMuted,
-            match m.until {
-                Some(t) => format!(
-                    "an administrator muted you until {}; you cannot send messages until then",
-                    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-                ),
-                None => "an administrator muted you; you cannot send messages".to_owned(),
-            },
-        )),
+        Some(m) => Err(match m.until {
+            Some(t) => ModerationError::MutedUntil(t),
+            None => ModerationError::Muted,
+        }
+        .into()),
     }
 }
 
