@@ -23,5 +23,6 @@
 //! writes is `moderation::audit`).
 
 pub mod api;
+pub mod error;
 pub mod reports;
 pub mod service;

@@ -22,6 +22,7 @@ use confab_proto::admin::{
 };
 use confab_proto::ids::{ReportId, UserId};
 
+use super::error::AdminError;
 use super::service::{page_cursor, page_limit};
 use crate::error::ApiError;
 use crate::moderation::audit::audit;
@@ -118,7 +119,7 @@ async fn snapshot(
 ) -> Result<(String, Option<UserId>), ApiError> {
     match target {
         Target::Message(conv, seq) => {
-            let no_message = || ApiError::new(ErrorCode::NotFound, "no such message");
+            let no_message = || ApiError::from(AdminError::NoMessage);
             let (c, member) = crate::messaging::service::membership(state, me, conv).await?;
             if seq <= member.floor() || seq > member.ceiling(c.last_seq) {
                 return Err(no_message());
@@ -127,25 +128,16 @@ async fn snapshot(
                 .await?
                 .ok_or_else(no_message)?;
             if m.recalled_at.is_some() {
-                return Err(ApiError::new(
-                    ErrorCode::MessageRecalled,
-                    "the message was recalled; there is nothing left to report",
-                ));
+                return Err(AdminError::Recalled.into());
             }
             if m.sender_id == me {
-                return Err(ApiError::new(
-                    ErrorCode::CannotTargetSelf,
-                    "you cannot report your own message",
-                ));
+                return Err(AdminError::OwnMessage.into());
             }
             Ok((message_excerpt(&m.kind, &m.body), Some(m.sender_id)))
         }
         Target::User(user) => {
             if user == me {
-                return Err(ApiError::new(
-                    ErrorCode::CannotTargetSelf,
-                    "you cannot report yourself",
-                ));
+                return Err(AdminError::ReportSelf.into());
             }
             let u = crate::accounts::service::get_user(state, user).await?;
             let mut excerpt = format!("@{} “{}”", u.username, u.nickname);
@@ -169,7 +161,7 @@ async fn group_snapshot(
 ) -> Result<(String, Option<UserId>), ApiError> {
     let g = crate::groups::service::get(state, me, group).await?;
     if g.dissolved {
-        return Err(ApiError::new(ErrorCode::NotFound, "no such group"));
+        return Err(AdminError::NoGroup.into());
     }
     let mut excerpt = g.name.clone();
     if !g.description.is_empty() {
@@ -216,11 +208,11 @@ pub async fn file(
             Ok(Some(d)) => d.as_secs() + 1,
             _ => 86_400,
         };
-        return Err(ApiError::new(
-            ErrorCode::RateLimited,
-            format!("at most {limit} reports a day; retry after Retry-After seconds"),
-        )
-        .with_retry_after(retry));
+        return Err(AdminError::TooManyReports {
+            limit,
+            retry_after: retry,
+        }
+        .into());
     }
     let report = reports::file(
         state,
@@ -254,19 +246,11 @@ pub async fn list_open(state: &AppState, q: PageQuery) -> Result<ReportPage, Api
 async fn open_report(state: &AppState, id: ReportId) -> Result<Report, ApiError> {
     let r = reports::find(state, id)
         .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such report"))?;
+        .ok_or(AdminError::NoReport)?;
     if r.status != "open" {
-        return Err(closed());
+        return Err(AdminError::Closed.into());
     }
     Ok(r)
-}
-
-fn closed() -> ApiError {
-    ApiError::new(ErrorCode::ReportClosed, "this report was already decided")
-}
-
-fn not_applicable(what: &str) -> ApiError {
-    ApiError::new(ErrorCode::ActionNotApplicable, what.to_owned()).with_field("action")
 }
 
 /// The user an action on `r` applies to.
@@ -275,10 +259,11 @@ fn responsible(r: &Report) -> Result<UserId, ApiError> {
         Target::User(u) => Ok(u),
         Target::Message(..) => r
             .target_user
-            .ok_or_else(|| not_applicable("the message's sender is unknown")),
-        Target::Group(_) => Err(not_applicable(
+            .ok_or_else(|| AdminError::NotApplicable("the message's sender is unknown").into()),
+        Target::Group(_) => Err(AdminError::NotApplicable(
             "a group report is upheld with `dissolve` (or `none`)",
-        )),
+        )
+        .into()),
     }
 }
 
@@ -299,19 +284,20 @@ pub async fn uphold(
     let subject = match input.action {
         UpholdAction::Recall => match r.target {
             Target::Message(..) => None,
-            _ => return Err(not_applicable("`recall` applies to message reports")),
+            _ => {
+                return Err(AdminError::NotApplicable("`recall` applies to message reports").into());
+            }
         },
         UpholdAction::Dissolve => match r.target {
             Target::Group(_) => None,
-            _ => return Err(not_applicable("`dissolve` applies to group reports")),
+            _ => {
+                return Err(AdminError::NotApplicable("`dissolve` applies to group reports").into());
+            }
         },
         UpholdAction::Mute | UpholdAction::Disable => {
             let u = responsible(&r)?;
             if u == admin {
-                return Err(ApiError::new(
-                    ErrorCode::CannotTargetSelf,
-                    "you cannot mute or disable your own account",
-                ));
+                return Err(AdminError::OwnAccountByReport.into());
             }
             Some(u)
         }
@@ -325,7 +311,7 @@ pub async fn uphold(
         UpholdAction::None => "none",
     };
     if !reports::decide(state, id, "upheld", Some(resolution), admin).await? {
-        return Err(closed());
+        return Err(AdminError::Closed.into());
     }
     if let Err(e) = act(state, admin, &r, input.action, subject, until).await {
         if let Err(undo) = reports::reopen(state, id).await {
@@ -384,7 +370,7 @@ async fn act(
 async fn decided(state: &AppState, id: ReportId) -> Result<AdminReportOut, ApiError> {
     let r = reports::find(state, id)
         .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such report"))?;
+        .ok_or(AdminError::NoReport)?;
     Ok(admin_report_out(&r))
 }
 
@@ -398,7 +384,7 @@ pub async fn dismiss(
     let note = note("note", input.note.as_deref())?;
     let r = open_report(state, id).await?;
     if !reports::decide(state, id, "dismissed", None, admin).await? {
-        return Err(closed());
+        return Err(AdminError::Closed.into());
     }
     audit(
         state,

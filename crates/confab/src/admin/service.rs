@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use confab_proto::ErrorCode;
 use confab_proto::admin::{
     AuditOut, AuditPage, NoticeIn, NoticeOut, PageQuery, SensitiveWordOut, SensitiveWordsOut,
     StatsOut, UserAdminOut,
@@ -13,6 +12,7 @@ use confab_proto::admin::{
 use confab_proto::ids::UserId;
 use confab_proto::ws::ServerEvent;
 
+use super::error::AdminError;
 use crate::error::ApiError;
 use crate::infra::bus::Topic;
 use crate::infra::ids::MAX_NODE_ID;
@@ -70,7 +70,7 @@ pub async fn list_audit(state: &AppState, q: PageQuery) -> Result<AuditPage, Api
 pub async fn user_admin_out(state: &AppState, user: UserId) -> Result<UserAdminOut, ApiError> {
     let u = crate::accounts::service::find_user(state, user, true)
         .await?
-        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "no such user"))?;
+        .ok_or(AdminError::NoUser)?;
     let mute = crate::moderation::mutes::find_mute(state, user).await?;
     Ok(UserAdminOut {
         user_id: user,
@@ -78,13 +78,6 @@ pub async fn user_admin_out(state: &AppState, user: UserId) -> Result<UserAdminO
         muted: mute.is_some(),
         muted_until: mute.and_then(|m| m.until),
     })
-}
-
-fn not_yourself(what: &str) -> ApiError {
-    ApiError::new(
-        ErrorCode::CannotTargetSelf,
-        format!("you cannot {what} your own account"),
-    )
 }
 
 /// Disables a user: sign-in refused, every session revoked and its sockets closed at once
@@ -96,7 +89,7 @@ pub async fn disable_user(
     details: serde_json::Value,
 ) -> Result<UserAdminOut, ApiError> {
     if user == admin {
-        return Err(not_yourself("disable"));
+        return Err(AdminError::OwnAccount("disable").into());
     }
     crate::accounts::service::get_user(state, user).await?;
     crate::accounts::service::disable_user(state, user).await?;
@@ -140,7 +133,7 @@ pub async fn mute_user(
     report: Option<confab_proto::ids::ReportId>,
 ) -> Result<UserAdminOut, ApiError> {
     if user == admin {
-        return Err(not_yourself("mute"));
+        return Err(AdminError::OwnAccount("mute").into());
     }
     crate::accounts::service::get_user(state, user).await?;
     let until = crate::moderation::mutes::check_until(state, "until", until)?;
@@ -164,7 +157,7 @@ pub async fn unmute_user(
     user: UserId,
 ) -> Result<UserAdminOut, ApiError> {
     if !crate::moderation::mutes::unmute_user(state, user).await? {
-        return Err(ApiError::new(ErrorCode::NotFound, "that user is not muted"));
+        return Err(AdminError::NotMuted.into());
     }
     audit(
         state,
@@ -219,10 +212,7 @@ pub async fn remove_word(state: &AppState, admin: UserId, word: &str) -> Result<
         return Err(ApiError::invalid("word", "word: at most 1024 bytes"));
     }
     if !crate::moderation::service::remove_word(state, word).await? {
-        return Err(ApiError::new(
-            ErrorCode::NotFound,
-            "no such admin-managed word",
-        ));
+        return Err(AdminError::NoWord.into());
     }
     let normalised = crate::moderation::filter::normalise_word(word).unwrap_or_default();
     audit(
