@@ -1,5 +1,5 @@
 //! The system administrator's API (`/admin/…`, `role = admin` only, through the
-//! [`crate::accounts::auth::AdminUser`] extractor) and user reports (design.md §8, §10).
+//! [`crate::accounts::auth::AdminUser`] extractor) and user reports (docs/admin.md).
 //!
 //! # Layout
 //! - [`api`]: the routes: users (disable, enable, mute), sensitive words, notices, stats,

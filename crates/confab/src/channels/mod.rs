@@ -1,5 +1,5 @@
 //! Channels: the built-in, broadcast conversations every user reads — today the world
-//! channel (design.md §3, kind `channel`; docs/channels.md).
+//! channel (kind `channel`; docs/channels.md).
 //!
 //! The world channel is one conversation, created at first start by whichever node gets
 //! there first ([`service::ensure_world`]: the `channels.slug` primary key decides a race

@@ -274,7 +274,7 @@ pub fn screen(
     }
 }
 
-/// Fuzz target (reliability.md, "Fuzzing and properties"): any bytes, read as lossy UTF-8,
+/// Fuzz target: any bytes, read as lossy UTF-8,
 /// normalise and mask without panicking; masking keeps the character count; normalising is
 /// idempotent; every origin range is a character boundary range of the input. (Masking is
 /// not idempotent and need not be: stars are separators, so the letters either side of a

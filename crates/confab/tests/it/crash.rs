@@ -1,4 +1,4 @@
-//! Crash safety (reliability.md R1, issue 4): `kill -9` a real node during a storm of sends
+//! Crash safety: `kill -9` a real node during a storm of sends
 //! whose clients retry unacknowledged sends with the same `client_msg_id`, restart it at
 //! once on the same port and data, and check — by reading the store directly — that every
 //! acknowledged message is stored exactly once with the seq it was acknowledged with, that

@@ -1,4 +1,4 @@
-//! Users: the account every other table hangs on (design.md §3).
+//! Users: the account every other table hangs on.
 
 use sea_orm_migration::prelude::*;
 
