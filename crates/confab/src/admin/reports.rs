@@ -285,13 +285,17 @@ pub async fn uphold(
         UpholdAction::Recall => match r.target {
             Target::Message(..) => None,
             _ => {
-                return Err(AdminError::NotApplicable("`recall` applies to message reports").into());
+                return Err(
+                    AdminError::NotApplicable("`recall` applies to message reports").into(),
+                );
             }
         },
         UpholdAction::Dissolve => match r.target {
             Target::Group(_) => None,
             _ => {
-                return Err(AdminError::NotApplicable("`dissolve` applies to group reports").into());
+                return Err(
+                    AdminError::NotApplicable("`dissolve` applies to group reports").into(),
+                );
             }
         },
         UpholdAction::Mute | UpholdAction::Disable => {

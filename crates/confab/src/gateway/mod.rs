@@ -5,7 +5,8 @@
 //!
 //! # Layout
 //! - [`api`]: the upgrade route.
-//! - [`session`]: one socket — authentication, the reader loop, the writer task.
+//! - [`session`]: one socket — authentication, the reader loop, commands.
+//! - `writer`: one socket's writer task; `bucket`: its frame rate limit.
 //!
 //! The socket registry and event encoding are the push layer's (`crate::push`); presence is
 //! social's (`crate::social::presence`), since who sees whom is a social rule.
@@ -26,7 +27,9 @@
 //! other way round. Features push events through `crate::push`.
 
 pub mod api;
+mod bucket;
 pub mod session;
+mod writer;
 
 use std::time::Duration;
 

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use confab_proto::ErrorCode;
 use confab_proto::ErrorInfo;
 use confab_proto::ids::SessionId;
@@ -16,8 +16,8 @@ use confab_proto::ws::{
     AckData, ClientCommand, ClientFrame, CommandError, MAX_FRAME_ID_LEN, PongData, ReadyData,
     SendData, ServerEvent, SessionRevokedData, client_kind, close_code,
 };
-use futures::stream::{SplitSink, SplitStream};
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
+use futures::stream::SplitStream;
 use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::time::Instant;
@@ -30,11 +30,6 @@ use crate::push::registry::{Kill, Registration};
 use crate::social::presence;
 use crate::state::AppState;
 
-/// How long the writer may take to send what is queued plus the close frame once a socket
-/// is closing (a peer that does not read gets no longer than this).
-const CLOSE_GRACE: Duration = Duration::from_secs(5);
-/// Most frames written between two flushes, so pings and closes get a turn.
-const MAX_BATCH: usize = 256;
 /// Most sends one socket may have waiting for their commit; never more than half its
 /// outbound queue, which their acks will need.
 const MAX_SENDS_IN_FLIGHT: usize = 128;
@@ -62,43 +57,6 @@ pub fn close_revoked(state: &AppState, sessions: &[SessionId]) {
     );
     if n > 0 {
         tracing::info!(sockets = n, "closed the sockets of revoked sessions");
-    }
-}
-
-/// A token bucket over client frames.
-struct Bucket {
-    tokens: f64,
-    rate: f64,
-    burst: f64,
-    last: Instant,
-    /// Frames refused since the last accepted one; persistent excess closes the socket.
-    strikes: u32,
-}
-
-impl Bucket {
-    fn new(rate: u32, burst: u32) -> Self {
-        Self {
-            tokens: f64::from(burst),
-            rate: f64::from(rate),
-            burst: f64::from(burst),
-            last: Instant::now(),
-            strikes: 0,
-        }
-    }
-
-    fn take(&mut self) -> bool {
-        let now = Instant::now();
-        let elapsed = now.duration_since(self.last).as_secs_f64();
-        self.last = now;
-        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            self.strikes = 0;
-            true
-        } else {
-            self.strikes += 1;
-            false
-        }
     }
 }
 
@@ -215,7 +173,12 @@ impl Conn {
 
     /// Spends a token of the socket's frame budget on a text frame, then handles it. A
     /// refused frame is answered `rate_limited`; persistent excess closes the socket (1008).
-    async fn on_frame(&mut self, text: &str, bucket: &mut Bucket, cfg: &GatewayConfig) -> Next {
+    async fn on_frame(
+        &mut self,
+        text: &str,
+        bucket: &mut super::bucket::Bucket,
+        cfg: &GatewayConfig,
+    ) -> Next {
         if !bucket.take() {
             if bucket.strikes >= cfg.frames_burst {
                 self.kill.close(close_code::POLICY, "rate limit", true);
@@ -428,7 +391,7 @@ pub async fn run(state: AppState, socket: WebSocket, pre: Option<AuthUser>) {
     let (sink, mut stream) = socket.split();
     let (tx, rx) = mpsc::channel(cfg.outbound_queue);
     let kill = Kill::new();
-    let writer = tokio::spawn(write_loop(
+    let writer = tokio::spawn(super::writer::write_loop(
         sink,
         rx,
         kill.clone(),
@@ -489,7 +452,7 @@ async fn read_loop(
     let idle = Duration::from_secs(cfg.idle_timeout_secs);
     let auth_deadline = Instant::now() + Duration::from_secs(cfg.auth_timeout_secs);
     let mut last_heard = Instant::now();
-    let mut bucket = Bucket::new(cfg.frames_per_second, cfg.frames_burst);
+    let mut bucket = super::bucket::Bucket::new(cfg.frames_per_second, cfg.frames_burst);
     let shutdown = conn.state.shutdown.clone();
     let kill = conn.kill.clone();
     loop {
@@ -551,79 +514,9 @@ async fn read_loop(
     }
 }
 
-/// Drains the queue: everything already queued is fed, then flushed once. Sends a protocol
-/// ping every heartbeat. Once the socket is closing, writes the close frame (after the
-/// queued frames when the reason says so), within [`CLOSE_GRACE`].
-async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut rx: mpsc::Receiver<Utf8Bytes>,
-    kill: Kill,
-    heartbeat: Duration,
-) {
-    let mut ping = tokio::time::interval_at(Instant::now() + heartbeat, heartbeat);
-    loop {
-        let step = async {
-            tokio::select! {
-                first = rx.recv() => {
-                    let Some(first) = first else { return false };
-                    if sink.feed(Message::Text(first)).await.is_err() {
-                        return false;
-                    }
-                    for _ in 1..MAX_BATCH {
-                        let Ok(more) = rx.try_recv() else { break };
-                        if sink.feed(Message::Text(more)).await.is_err() {
-                            return false;
-                        }
-                    }
-                    sink.flush().await.is_ok()
-                }
-                _ = ping.tick() => sink.send(Message::Ping(bytes::Bytes::new())).await.is_ok(),
-            }
-        };
-        let go_on = tokio::select! {
-            biased;
-            _ = kill.fired() => false,
-            ok = step => ok,
-        };
-        if !go_on {
-            break;
-        }
-    }
-    let Some(reason) = kill.reason() else {
-        return;
-    };
-    let finish = async {
-        if reason.drain {
-            while let Ok(frame) = rx.try_recv() {
-                if sink.feed(Message::Text(frame)).await.is_err() {
-                    return;
-                }
-            }
-        }
-        let close = Message::Close(Some(CloseFrame {
-            code: reason.code,
-            reason: Utf8Bytes::from_static(reason.reason),
-        }));
-        let _ = sink.send(close).await;
-        let _ = sink.close().await;
-    };
-    let _ = tokio::time::timeout(CLOSE_GRACE, finish).await;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_bucket_allows_a_burst_then_the_rate() {
-        let mut b = Bucket::new(10, 3);
-        assert!(b.take() && b.take() && b.take());
-        assert!(!b.take());
-        assert_eq!(b.strikes, 1);
-        b.last -= Duration::from_millis(150);
-        assert!(b.take());
-        assert_eq!(b.strikes, 0);
-    }
 
     #[test]
     fn an_unparsable_frame_keeps_its_id_when_readable() {
