@@ -110,7 +110,7 @@ impl Application {
             listen: listener.local_addr()?,
             ..config
         };
-        let mut state = AppState::new(state::Parts {
+        let mut state = AppState {
             config: Arc::new(config),
             store: infra.store,
             bus: infra.bus,
@@ -119,9 +119,13 @@ impl Application {
             clock,
             ids: infra.ids,
             metrics: telemetry::metrics_handle(),
+            shutdown: CancellationToken::new(),
             tasks,
             notify,
-        });
+            push: push::Push::new(),
+            rules: Arc::default(),
+            slots: Arc::default(),
+        };
         state.install(auth);
         state.install(moderation);
         state.install(messaging::rules::Runtime::new(writer));

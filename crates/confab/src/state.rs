@@ -51,8 +51,8 @@ pub struct AppState {
     pub push: Arc<Push>,
     /// The send-rule epoch every feature's rule cache is stamped with (`rulecache`).
     pub rules: Arc<Epoch>,
-    /// Each feature's runtime state, by type.
-    slots: Arc<Slots>,
+    /// Each feature's runtime state, by type (installed at start-up, `Application::build`).
+    pub(crate) slots: Arc<Slots>,
 }
 
 /// Feature runtime state by type: installed once at start-up (before the state is cloned
@@ -60,51 +60,7 @@ pub struct AppState {
 #[derive(Default, Clone)]
 pub struct Slots(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
 
-/// The ports and leaf handles an [`AppState`] is made of.
-pub struct Parts {
-    /// The effective configuration.
-    pub config: Arc<Config>,
-    /// Relational store.
-    pub store: Store,
-    /// Event bus.
-    pub bus: Arc<dyn Bus>,
-    /// Shared short-lived state.
-    pub cache: Arc<dyn Cache>,
-    /// Uploaded files.
-    pub blobs: Blobs,
-    /// Time for business rules.
-    pub clock: Arc<dyn Clock>,
-    /// Snowflake ids.
-    pub ids: Arc<IdGen>,
-    /// Renders `/metrics`.
-    pub metrics: PrometheusHandle,
-    /// Background tasks.
-    pub tasks: Tasks,
-    /// Mail and SMS delivery.
-    pub notify: Notifier,
-}
-
 impl AppState {
-    /// A state with no feature slots yet; features [`install`](Self::install) theirs.
-    pub fn new(p: Parts) -> Self {
-        Self {
-            config: p.config,
-            store: p.store,
-            bus: p.bus,
-            cache: p.cache,
-            blobs: p.blobs,
-            clock: p.clock,
-            ids: p.ids,
-            metrics: p.metrics,
-            shutdown: CancellationToken::new(),
-            tasks: p.tasks,
-            notify: p.notify,
-            push: Push::new(),
-            rules: Arc::new(Epoch::default()),
-            slots: Arc::new(Slots::default()),
-        }
-    }
-
     /// Installs a feature's runtime state. Start-up only: clones of the state made before
     /// this call do not see it.
     pub fn install<T: Any + Send + Sync>(&mut self, value: T) {

@@ -747,8 +747,8 @@ pub async fn delete_reaction(
 
 // ---------------------------------------------------------------- membership windows, open conversations
 
-/// Creates a conversation of `kind` (not direct) with no members yet (a group adds its own in the
-/// caller's transaction; a channel's members join lazily).
+/// Creates a conversation of `kind` (not direct) with no members yet: a group adds its own in
+/// the same transaction; a channel's members join lazily.
 pub async fn create_conversation(
     txn: &impl ConnectionTrait,
     id: ConversationId,

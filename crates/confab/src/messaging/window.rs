@@ -10,9 +10,11 @@ use sea_orm::{
 };
 
 use super::model::ConversationKind;
-use super::store::{self, Message, messages};
+use super::store::{Message, messages};
+
+pub use super::store::{create_conversation as create, join_member as open, leave_member as close};
 use crate::infra::ids::IdGen;
-use crate::infra::store::{StoreError, from_ms, to_ms};
+use crate::infra::store::{from_ms, to_ms};
 
 /// The conversation row, locked by a membership transaction (see [`lock`]). Holding it
 /// orders the transaction with every batch of the writer: a send is either committed before
@@ -130,41 +132,4 @@ pub async fn append_system(
     .await?;
     locked.last_seq = seq;
     Ok(stored)
-}
-
-/// Creates a conversation of `kind` (not direct) with no members yet: a group adds its own
-/// in the same transaction; a channel's members join lazily.
-pub async fn create(
-    txn: &impl ConnectionTrait,
-    id: ConversationId,
-    kind: ConversationKind,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    store::create_conversation(txn, id, kind, now).await
-}
-
-/// Opens a member's window at `joined_seq` (they see seqs above it), marking everything up
-/// to `read_seq` read. A returning member's old row is reused: its window starts afresh.
-/// Call it with the conversation locked ([`lock`]).
-pub async fn open(
-    txn: &impl ConnectionTrait,
-    conv: ConversationId,
-    user: UserId,
-    joined_seq: i64,
-    read_seq: i64,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    store::join_member(txn, conv, user, joined_seq, read_seq, now).await
-}
-
-/// Closes an active member's window at `left_seq`: they keep seeing up to it, nothing after.
-/// Call it with the conversation locked ([`lock`]).
-pub async fn close(
-    txn: &impl ConnectionTrait,
-    conv: ConversationId,
-    user: UserId,
-    left_seq: i64,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    store::leave_member(txn, conv, user, left_seq, now).await
 }
