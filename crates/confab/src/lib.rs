@@ -131,6 +131,7 @@ impl Application {
         state.install(messaging::rules::Runtime::new(writer));
         state.install(social::rules::Runtime::default());
         state.install(groups::rules::Runtime::default());
+        state.install(media::access::Runtime::default());
         wire(&state);
         // The world channel exists before anything is published: the publisher sends its
         // messages to every socket rather than to a member list.
@@ -203,6 +204,7 @@ fn wire(state: &AppState) {
     );
     accounts::hooks::register_discovery(state, Arc::new(social::rules::DiscoveryRules));
     accounts::hooks::register_images(state, Arc::new(media::service::ImagesHook));
+    media::access::register(state, Arc::new(messaging::files::AttachmentAccess));
     state
         .push
         .on_control(Arc::new(accounts::auth::SessionsHandler));

@@ -19,6 +19,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod avatars;
 pub mod captcha;
 pub mod codes;
 pub mod codes_api;

@@ -6,10 +6,12 @@
 //! (`model`), never from its name or the client's Content-Type. Size caps are enforced while
 //! the body streams; only images (which are decoded) are held in memory whole.
 //!
-//! Calls: media uses accounts (authentication, the token key for URL signing). Accounts asks
-//! it whether a file is the user's image through the hook it registers
-//! ([`service::ImagesHook`]); messaging and groups call [`service`] directly.
+//! Calls: media uses accounts (authentication, the token key for URL signing, whether a file
+//! is a user's avatar). Accounts asks it whether a file is the user's image through the hook
+//! it registers ([`service::ImagesHook`]); messaging and groups call [`service`] directly.
+//! Who else may download a file is asked of the features that shared it ([`access`]).
 
+pub mod access;
 pub mod api;
 mod declared;
 pub mod error;

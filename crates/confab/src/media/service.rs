@@ -318,11 +318,10 @@ pub async fn may_read(state: &AppState, user: UserId, file: &Upload) -> Result<b
     if file.owner == user {
         return Ok(true);
     }
-    let db = state.store.reader();
-    if store::is_avatar(db, file.id).await? {
+    if crate::accounts::avatars::is_public_avatar(state, file.id).await? {
         return Ok(true);
     }
-    Ok(store::shared_with(db, file.id, user).await?)
+    super::access::granted(state, user, file.id).await
 }
 
 /// A download URL for `file` signed for `user`, valid for `media.signed_url_ttl_secs`.

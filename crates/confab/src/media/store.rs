@@ -107,39 +107,6 @@ pub async fn create_upload(db: &impl ConnectionTrait, u: &Upload) -> Result<(), 
     Ok(())
 }
 
-/// Whether the file is some active user's avatar (avatars are visible to everyone signed in).
-pub async fn is_avatar(db: &impl ConnectionTrait, id: FileId) -> Result<bool, StoreError> {
-    use sea_orm::Statement;
-    let stmt = Statement::from_sql_and_values(
-        db.get_database_backend(),
-        "SELECT 1 AS x FROM users WHERE avatar = ? AND status = 'active' LIMIT 1",
-        [id.0.into()],
-    );
-    Ok(db.query_one_raw(stmt).await?.is_some())
-}
-
-/// Whether a message carrying the file is visible to `user` as a member of its conversation:
-/// inside the member's window `(max(joined, cleared), left or newest]` and not recalled.
-pub async fn shared_with(
-    db: &impl ConnectionTrait,
-    file: FileId,
-    user: UserId,
-) -> Result<bool, StoreError> {
-    use sea_orm::Statement;
-    let stmt = Statement::from_sql_and_values(
-        db.get_database_backend(),
-        "SELECT 1 AS x FROM message_files f \
-         JOIN conversation_members m ON m.conversation_id = f.conversation_id AND m.user_id = ? \
-         JOIN messages g ON g.conversation_id = f.conversation_id AND g.seq = f.seq \
-         WHERE f.file_id = ? AND g.recalled_at IS NULL \
-           AND f.seq > m.joined_seq AND f.seq > m.cleared_seq \
-           AND (m.left_seq IS NULL OR f.seq <= m.left_seq) \
-         LIMIT 1",
-        [user.0.into(), file.0.into()],
-    );
-    Ok(db.query_one_raw(stmt).await?.is_some())
-}
-
 /// A file by id.
 pub async fn find_upload(
     db: &impl ConnectionTrait,

@@ -20,6 +20,7 @@
 
 pub mod actions;
 pub mod api;
+pub mod files;
 pub mod model;
 pub mod rules;
 pub mod service;
