@@ -14,7 +14,7 @@ use crate::error::ApiError;
 use crate::infra::store::{StoreError, from_ms, to_ms};
 use crate::state::AppState;
 
-mod audit {
+mod rows {
     use sea_orm::entity::prelude::*;
 
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -55,7 +55,7 @@ pub struct AuditEntry {
     pub created_at: DateTime<Utc>,
 }
 
-fn entry_of(m: audit::Model) -> AuditEntry {
+fn entry_of(m: rows::Model) -> AuditEntry {
     AuditEntry {
         id: m.id,
         actor: UserId(m.actor_id),
@@ -69,7 +69,7 @@ fn entry_of(m: audit::Model) -> AuditEntry {
 
 /// Appends an entry.
 async fn insert(db: &impl ConnectionTrait, e: &AuditEntry) -> Result<(), StoreError> {
-    audit::ActiveModel {
+    rows::ActiveModel {
         id: Set(e.id),
         actor_id: Set(e.actor.0),
         action: Set(e.action.clone()),
@@ -89,11 +89,11 @@ async fn list_rows(
     before: Option<i64>,
     limit: u64,
 ) -> Result<Vec<AuditEntry>, StoreError> {
-    let mut q = audit::Entity::find();
+    let mut q = rows::Entity::find();
     if let Some(b) = before {
-        q = q.filter(audit::Column::Id.lt(b));
+        q = q.filter(rows::Column::Id.lt(b));
     }
-    Ok(q.order_by_desc(audit::Column::Id)
+    Ok(q.order_by_desc(rows::Column::Id)
         .limit(limit)
         .all(db)
         .await?
