@@ -33,7 +33,7 @@ pub(crate) struct Effects {
 
 impl Effects {
     /// Queues an event for the group's conversation.
-    pub fn to_conversation(&mut self, g: &Group, event: ServerEvent) {
+    pub fn for_conversation(&mut self, g: &Group, event: ServerEvent) {
         self.events
             .push((Topic::Conversation(g.conversation_id), event));
     }

@@ -90,7 +90,7 @@ pub(crate) async fn admit(
     g.member_count += 1;
     store::update_group(txn, g, now).await?;
     fx.added.push(user);
-    fx.to_conversation(
+    fx.for_conversation(
         g,
         ServerEvent::GroupMemberJoined(member_data(g, m.seq, user, by, Some(Role::Member))),
     );
@@ -142,7 +142,7 @@ pub(crate) async fn remove(
         Topic::User(user),
         ServerEvent::MessageNew(crate::messaging::service::message_out(&m)),
     ));
-    fx.to_conversation(g, event.clone());
+    fx.for_conversation(g, event.clone());
     fx.events.push((Topic::User(user), event));
     Ok(())
 }

@@ -101,7 +101,7 @@ impl Edit<'_> {
             .await?;
         let data = member_data(self.g, s.seq, user, by, Some(role));
         self.fx
-            .to_conversation(self.g, ServerEvent::GroupMemberUpdated(data));
+            .for_conversation(self.g, ServerEvent::GroupMemberUpdated(data));
         Ok(())
     }
 
@@ -122,7 +122,7 @@ impl Edit<'_> {
         let mut data = member_data(self.g, s.seq, user, by, Some(self.target.role));
         data.until = until;
         self.fx
-            .to_conversation(self.g, ServerEvent::GroupMemberMuted(data));
+            .for_conversation(self.g, ServerEvent::GroupMemberMuted(data));
         Ok(())
     }
 
@@ -141,7 +141,7 @@ impl Edit<'_> {
             .await?;
         let data = member_data(self.g, s.seq, me, me, Some(self.target.role));
         self.fx
-            .to_conversation(self.g, ServerEvent::GroupMemberUpdated(data));
+            .for_conversation(self.g, ServerEvent::GroupMemberUpdated(data));
         Ok(())
     }
 }
@@ -221,7 +221,7 @@ pub async fn transfer(
         updated(state, txn, lock, &g, me, &["owner_id"], fx).await?;
         let seq = lock.last_seq;
         for (u, r) in [(t.user_id, Role::Owner), (me, Role::Admin)] {
-            fx.to_conversation(
+            fx.for_conversation(
                 &g,
                 ServerEvent::GroupMemberUpdated(member_data(&g, seq, u, me, Some(r))),
             );

@@ -409,7 +409,7 @@ pub(crate) async fn updated(
         changes: GroupChanges::of(g, fields),
     };
     let m = system(state, txn, lock, by, event, fx).await?;
-    fx.to_conversation(
+    fx.for_conversation(
         g,
         ServerEvent::GroupUpdated(GroupUpdatedData {
             group: group_out(g, None),
@@ -450,7 +450,7 @@ async fn dissolve_as(
         g.dissolved_at = Some(crate::infra::store::from_ms(now.timestamp_millis()));
         store::update_group(txn, &g, now).await?;
         let m = system(state, txn, lock, by, SystemEvent::GroupDissolved { by }, fx).await?;
-        fx.to_conversation(
+        fx.for_conversation(
             &g,
             ServerEvent::GroupDissolved(GroupDissolvedData {
                 group_id: g.id,
