@@ -1,7 +1,10 @@
 //! Changing members and who runs the group: a member's role (owner only), mute (owner or
 //! admin over a lower role) and nickname (the member themself); ownership transfer; mute-all.
 
-use confab_proto::groups::{GroupOut, MemberOut, MemberPatch, MuteAllIn, Role, TransferIn};
+use chrono::{DateTime, Utc};
+use confab_proto::groups::{
+    GroupMemberData, GroupOut, MemberOut, MemberPatch, MuteAllIn, Role, TransferIn,
+};
 use confab_proto::ids::{GroupId, UserId};
 use confab_proto::ws::ServerEvent;
 use sea_orm::DatabaseTransaction;
@@ -15,7 +18,6 @@ use super::service::{group_out, updated};
 use super::store::{self, Group, Member};
 use super::system::SystemEvent;
 use crate::error::ApiError;
-use crate::messaging::Message;
 use crate::messaging::window::Locked;
 use crate::state::AppState;
 
@@ -67,18 +69,22 @@ struct Edit<'a> {
 }
 
 impl Edit<'_> {
-    /// Stores the target's row and records `event`.
-    async fn record(&mut self, event: SystemEvent) -> Result<Message, ApiError> {
+    /// Stores the target's row, records `event`, and queues the member event `wrap` makes
+    /// (with the mute end `until`, if any).
+    async fn record(
+        &mut self,
+        event: SystemEvent,
+        until: Option<DateTime<Utc>>,
+        wrap: fn(GroupMemberData) -> ServerEvent,
+    ) -> Result<(), ApiError> {
         store::update_member(self.txn, &self.target).await?;
-        system(
-            self.state,
-            self.txn,
-            self.lock,
-            self.actor.user_id,
-            event,
-            self.fx,
-        )
-        .await
+        let by = self.actor.user_id;
+        let s = system(self.state, self.txn, self.lock, by, event, self.fx).await?;
+        let role = Some(self.target.role);
+        let mut data = member_data(self.g, s.seq, self.target.user_id, by, role);
+        data.until = until;
+        self.fx.for_conversation(self.g, wrap(data));
+        Ok(())
     }
 
     /// Sets the target's role (owner only; never their own).
@@ -91,58 +97,43 @@ impl Edit<'_> {
             return Ok(());
         }
         self.target.role = role;
-        let (user, by) = (self.target.user_id, self.actor.user_id);
-        let s = self
-            .record(SystemEvent::MemberRole {
-                user_id: user,
-                role,
-                by,
-            })
-            .await?;
-        let data = member_data(self.g, s.seq, user, by, Some(role));
-        self.fx
-            .for_conversation(self.g, ServerEvent::GroupMemberUpdated(data));
-        Ok(())
+        let event = SystemEvent::MemberRole {
+            user_id: self.target.user_id,
+            role,
+            by: self.actor.user_id,
+        };
+        self.record(event, None, ServerEvent::GroupMemberUpdated)
+            .await
     }
 
     /// Mutes the target until `until`, or unmutes them (over a lower role only).
     async fn mute(&mut self, until: Option<i64>) -> Result<(), ApiError> {
-        let (user, by) = (self.target.user_id, self.actor.user_id);
+        let user = self.target.user_id;
         let current = moderated(self.txn, self.g, self.actor, user).await?;
         self.target.role = current.role;
         self.target.muted_until = until;
         let until = until.map(at);
-        let s = self
-            .record(SystemEvent::MemberMuted {
-                user_id: user,
-                by,
-                until,
-            })
-            .await?;
-        let mut data = member_data(self.g, s.seq, user, by, Some(self.target.role));
-        data.until = until;
-        self.fx
-            .for_conversation(self.g, ServerEvent::GroupMemberMuted(data));
-        Ok(())
+        let event = SystemEvent::MemberMuted {
+            user_id: user,
+            by: self.actor.user_id,
+            until,
+        };
+        self.record(event, until, ServerEvent::GroupMemberMuted)
+            .await
     }
 
-    /// Sets or clears the actor's own nickname.
+    /// Sets or clears the actor's own nickname (the target is the actor).
     async fn nickname(&mut self, nickname: Option<String>) -> Result<(), ApiError> {
         if nickname == self.target.nickname {
             return Ok(());
         }
         self.target.nickname = nickname;
-        let me = self.actor.user_id;
-        let s = self
-            .record(SystemEvent::MemberNickname {
-                user_id: me,
-                nickname: self.target.nickname.clone(),
-            })
-            .await?;
-        let data = member_data(self.g, s.seq, me, me, Some(self.target.role));
-        self.fx
-            .for_conversation(self.g, ServerEvent::GroupMemberUpdated(data));
-        Ok(())
+        let event = SystemEvent::MemberNickname {
+            user_id: self.actor.user_id,
+            nickname: self.target.nickname.clone(),
+        };
+        self.record(event, None, ServerEvent::GroupMemberUpdated)
+            .await
     }
 }
 
