@@ -14,7 +14,8 @@ use serde::de::DeserializeOwned;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{invites, members, service};
+use super::error::GroupsError;
+use super::{bans, invites, members, roles, service};
 use crate::accounts::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{AppJson, AppPath, AppQuery};
@@ -48,15 +49,9 @@ fn optional_json<T: DeserializeOwned + Default>(body: &Bytes) -> Result<T, ApiEr
     }
     serde_json::from_slice(body).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
-            ApiError::new(
-                confab_proto::ErrorCode::InvalidJson,
-                "the body is not valid JSON",
-            )
+            GroupsError::BodyNotJson.into()
         } else {
-            ApiError::new(
-                confab_proto::ErrorCode::ValidationFailed,
-                format!("body: {e}"),
-            )
+            GroupsError::BodyShape(e.to_string()).into()
         }
     })
 }
@@ -191,7 +186,7 @@ pub async fn update_member(
     AppJson(p): AppJson<MemberPatch>,
 ) -> ApiResult<AppJson<MemberOut>> {
     Ok(AppJson(
-        members::patch(&state, auth.user_id, id, user, p).await?,
+        roles::patch(&state, auth.user_id, id, user, p).await?,
     ))
 }
 
@@ -210,7 +205,7 @@ pub async fn kick_member(
     AppPath((id, user)): AppPath<(GroupId, UserId)>,
     AppQuery(q): AppQuery<KickQuery>,
 ) -> ApiResult<StatusCode> {
-    members::kick(&state, auth.user_id, id, user, q).await?;
+    bans::kick(&state, auth.user_id, id, user, q).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -268,7 +263,7 @@ pub async fn transfer_group(
     AppJson(input): AppJson<TransferIn>,
 ) -> ApiResult<AppJson<GroupOut>> {
     Ok(AppJson(
-        members::transfer(&state, auth.user_id, id, input).await?,
+        roles::transfer(&state, auth.user_id, id, input).await?,
     ))
 }
 
@@ -288,7 +283,7 @@ pub async fn mute_all(
     AppJson(input): AppJson<MuteAllIn>,
 ) -> ApiResult<AppJson<GroupOut>> {
     Ok(AppJson(
-        members::mute_all(&state, auth.user_id, id, input).await?,
+        roles::mute_all(&state, auth.user_id, id, input).await?,
     ))
 }
 
@@ -425,7 +420,7 @@ pub async fn list_bans(
     State(state): State<AppState>,
     AppPath(id): AppPath<GroupId>,
 ) -> ApiResult<AppJson<Vec<BanOut>>> {
-    Ok(AppJson(members::bans(&state, auth.user_id, id).await?))
+    Ok(AppJson(bans::bans(&state, auth.user_id, id).await?))
 }
 
 /// Ban a user until a time or permanently (owner or admin); a member is kicked with it.
@@ -447,7 +442,7 @@ pub async fn ban_user(
 ) -> ApiResult<AppJson<BanOut>> {
     let input: BanIn = optional_json(&body)?;
     Ok(AppJson(
-        members::ban(&state, auth.user_id, id, user, input).await?,
+        bans::ban(&state, auth.user_id, id, user, input).await?,
     ))
 }
 
@@ -464,6 +459,6 @@ pub async fn unban_user(
     State(state): State<AppState>,
     AppPath((id, user)): AppPath<(GroupId, UserId)>,
 ) -> ApiResult<StatusCode> {
-    members::unban(&state, auth.user_id, id, user).await?;
+    bans::unban(&state, auth.user_id, id, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }

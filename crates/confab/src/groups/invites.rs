@@ -3,12 +3,13 @@
 
 use base64::Engine;
 use chrono::Duration;
-use confab_proto::ErrorCode;
 use confab_proto::groups::{GroupOut, InviteIn, InviteOut, JoinOut, JoinRequestOut, Role};
 use confab_proto::ids::{GroupId, JoinRequestId, UserId};
 
+use super::change::{alive, locked, manager, member, membership};
+use super::error::GroupsError;
 use super::members::{admit, not_banned};
-use super::service::{alive, group_out, locked, manager, member, no_group};
+use super::service::group_out;
 use super::store::{self, Invite, JoinRequest};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -38,13 +39,6 @@ pub(crate) fn request_out(r: &JoinRequest) -> JoinRequestOut {
     }
 }
 
-fn invalid_invite() -> ApiError {
-    ApiError::new(
-        ErrorCode::InviteInvalid,
-        "this invite is unknown, expired, revoked or used up",
-    )
-}
-
 /// 256 random bits, URL-safe: unguessable, so holding the token is the permission.
 fn new_token() -> String {
     let bytes: [u8; 32] = rand::random();
@@ -69,19 +63,15 @@ pub async fn create(
     if let Some(s) = input.expires_in_secs
         && !(60..=365 * 86_400).contains(&s)
     {
-        return Err(ApiError::invalid(
-            "expires_in_secs",
-            "expires_in_secs: 60 to 31536000",
-        ));
+        return Err(GroupsError::InviteExpiry.into());
     }
     if let Some(m) = input.max_uses
         && !(1..=100_000).contains(&m)
     {
-        return Err(ApiError::invalid("max_uses", "max_uses: 1 to 100000"));
+        return Err(GroupsError::InviteUses.into());
     }
-    let db = state.store.reader();
-    let g = store::find_group(db, id).await?.ok_or_else(no_group)?;
-    manager(&member(db, &g, me).await?)?;
+    let (g, m) = membership(state, id, me).await?;
+    manager(&m)?;
     alive(&g)?;
     let now = crate::infra::store::from_ms(state.clock.now().timestamp_millis());
     let i = Invite {
@@ -103,9 +93,9 @@ pub async fn create(
 
 /// A group's invites, with their makers and use counts (owner or admin).
 pub async fn list(state: &AppState, me: UserId, id: GroupId) -> Result<Vec<InviteOut>, ApiError> {
+    let (_, m) = membership(state, id, me).await?;
+    manager(&m)?;
     let db = state.store.reader();
-    let g = store::find_group(db, id).await?.ok_or_else(no_group)?;
-    manager(&member(db, &g, me).await?)?;
     Ok(store::list_invites(db, id)
         .await?
         .iter()
@@ -120,9 +110,9 @@ pub async fn revoke(
     id: GroupId,
     token: &str,
 ) -> Result<(), ApiError> {
+    let (_, m) = membership(state, id, me).await?;
+    manager(&m)?;
     let db = state.store.reader();
-    let g = store::find_group(db, id).await?.ok_or_else(no_group)?;
-    manager(&member(db, &g, me).await?)?;
     let found = if plausible(token) {
         store::find_invite(db, token).await?
     } else {
@@ -133,7 +123,7 @@ pub async fn revoke(
             store::revoke_invite(state.store.writer(), token, state.clock.now()).await?;
             Ok(())
         }
-        _ => Err(ApiError::new(ErrorCode::NotFound, "no such invite")),
+        _ => Err(GroupsError::NoInvite.into()),
     }
 }
 
@@ -141,18 +131,18 @@ pub async fn revoke(
 /// the owner's or an admin's consent). Bans and the member limit still hold.
 pub async fn accept(state: &AppState, me: UserId, token: &str) -> Result<GroupOut, ApiError> {
     if !plausible(token) {
-        return Err(invalid_invite());
+        return Err(GroupsError::InviteInvalid.into());
     }
     let i = store::find_invite(state.store.reader(), token)
         .await?
-        .ok_or_else(invalid_invite)?;
+        .ok_or(GroupsError::InviteInvalid)?;
     locked(state, i.group_id, async |txn, lock, mut g, fx| {
         // Re-read under the lock: the last use of a limited invite goes to one joiner only.
         let i = store::find_invite(txn, token)
             .await?
-            .ok_or_else(invalid_invite)?;
+            .ok_or(GroupsError::InviteInvalid)?;
         if !i.usable_at(state.clock.now()) {
-            return Err(invalid_invite());
+            return Err(GroupsError::InviteInvalid.into());
         }
         alive(&g)?;
         admit(state, txn, lock, &mut g, me, i.creator_id, fx).await?;
@@ -168,9 +158,9 @@ pub async fn requests(
     me: UserId,
     id: GroupId,
 ) -> Result<Vec<JoinRequestOut>, ApiError> {
+    let (_, m) = membership(state, id, me).await?;
+    manager(&m)?;
     let db = state.store.reader();
-    let g = store::find_group(db, id).await?.ok_or_else(no_group)?;
-    manager(&member(db, &g, me).await?)?;
     Ok(store::list_pending_requests(db, id)
         .await?
         .iter()
@@ -192,13 +182,13 @@ pub async fn decide(
         alive(&g)?;
         let mut r = match store::find_request(txn, request).await? {
             Some(r) if r.group_id == g.id => r,
-            _ => return Err(ApiError::new(ErrorCode::NotFound, "no such join request")),
+            _ => return Err(GroupsError::NoJoinRequest.into()),
         };
         if r.status != "pending" {
-            return Err(ApiError::new(
-                ErrorCode::Conflict,
-                format!("this request was already {}", r.status),
-            ));
+            return Err(GroupsError::RequestDecided {
+                status: r.status.clone(),
+            }
+            .into());
         }
         let status = if approve { "approved" } else { "declined" };
         if approve {

@@ -1,10 +1,12 @@
-//! Group rules that need no IO: field bounds, text screening, mute and ban ends.
+//! Group rules that need no IO: field bounds, text screening (and the reviews it leaves
+//! to file), mute and ban ends, ranks.
 
 use chrono::{DateTime, Duration, Utc};
-use confab_proto::ErrorCode;
 use confab_proto::groups::{MuteFor, Role};
+use confab_proto::ids::{GroupId, UserId};
 
 use crate::error::ApiError;
+use crate::moderation::screen::{Screened, Target, screen};
 use crate::state::AppState;
 
 /// Longest group name, in characters.
@@ -27,38 +29,87 @@ fn no_controls(s: &str, newlines: bool) -> bool {
         .any(|c| c.is_control() && !(newlines && (c == '\n' || c == '\t')))
 }
 
-/// Checks a user-written text's bounds and runs it through the sensitive-word filter:
-/// returns what to store (masked per the filter's action, or `content_blocked`).
-pub fn text(
-    state: &AppState,
-    field: &'static str,
-    value: &str,
-    min: usize,
-    max: usize,
-    multiline: bool,
-) -> Result<String, ApiError> {
-    let v = if multiline { value } else { value.trim() };
-    let n = v.chars().count();
-    if n < min || n > max || !no_controls(v, multiline) || (min > 0 && v.trim().is_empty()) {
-        return Err(ApiError::invalid(
-            field,
-            format!("{field}: {min} to {max} characters, no control characters"),
-        ));
-    }
-    // `review` delivers the masked text; group texts have no report target of their own yet.
-    Ok(crate::moderation::filter::check(state, field, v)?.text)
+/// The user-written texts of one change, screened by the one screening step: each call
+/// checks a text's bounds and returns what to store (masked per the configured action, or
+/// `content_blocked`); under `review`, [`Texts::file_reviews`] files the reports once the
+/// change is stored.
+pub struct Texts<'a> {
+    state: &'a AppState,
+    screened: Vec<Screened>,
 }
 
-/// A note (join request, ban reason): bounded, screened.
-pub fn note(
-    state: &AppState,
-    field: &'static str,
-    v: Option<&str>,
-) -> Result<Option<String>, ApiError> {
-    match v {
-        None => Ok(None),
-        Some(s) if s.trim().is_empty() => Ok(None),
-        Some(s) => text(state, field, s, 1, MAX_NOTE, false).map(Some),
+impl<'a> Texts<'a> {
+    /// No text screened yet.
+    pub fn new(state: &'a AppState) -> Self {
+        Self {
+            state,
+            screened: Vec::new(),
+        }
+    }
+
+    /// A text of `min`..=`max` characters (trimmed unless `multiline`; no control
+    /// characters but newlines and tabs in multi-line ones), screened.
+    pub fn text(
+        &mut self,
+        field: &'static str,
+        value: &str,
+        min: usize,
+        max: usize,
+        multiline: bool,
+    ) -> Result<String, ApiError> {
+        let v = if multiline { value } else { value.trim() };
+        let n = v.chars().count();
+        if n < min || n > max || !no_controls(v, multiline) || (min > 0 && v.trim().is_empty()) {
+            return Err(ApiError::invalid(
+                field,
+                format!("{field}: {min} to {max} characters, no control characters"),
+            ));
+        }
+        let s = screen(self.state, field, v)?;
+        let text = s.text.clone();
+        self.screened.push(s);
+        Ok(text)
+    }
+
+    /// An optional text: `None` stays `None`, anything else is [`Texts::text`].
+    pub fn optional(
+        &mut self,
+        field: &'static str,
+        value: Option<&str>,
+        min: usize,
+        max: usize,
+        multiline: bool,
+    ) -> Result<Option<String>, ApiError> {
+        value
+            .map(|v| self.text(field, v, min, max, multiline))
+            .transpose()
+    }
+
+    /// A note (join request, ban reason): blank is none; else bounded, screened.
+    pub fn note(
+        &mut self,
+        field: &'static str,
+        v: Option<&str>,
+    ) -> Result<Option<String>, ApiError> {
+        match v {
+            None => Ok(None),
+            Some(s) if s.trim().is_empty() => Ok(None),
+            Some(s) => self.text(field, s, 1, MAX_NOTE, false).map(Some),
+        }
+    }
+
+    /// Files the reviews the screened texts ask for, against `group`, written by `actor`.
+    /// Call it once the change is stored.
+    pub async fn file_reviews(self, group: GroupId, actor: UserId) {
+        for s in &self.screened {
+            s.file_review(
+                self.state,
+                Target::Group(group),
+                Some(actor),
+                "sensitive word in a group text",
+            )
+            .await;
+        }
     }
 }
 
@@ -102,11 +153,6 @@ pub fn outranks(actor: Role, target: Role) -> bool {
         Role::Admin => target == Role::Member,
         Role::Member => false,
     }
-}
-
-/// `group_role_required`.
-pub fn role_required(what: &'static str) -> ApiError {
-    ApiError::new(ErrorCode::GroupRoleRequired, what)
 }
 
 #[cfg(test)]

@@ -4,13 +4,13 @@
 //! the sender, the owner and admins see who read a message.
 
 use async_trait::async_trait;
-use confab_proto::ErrorCode;
 use confab_proto::ids::{ConversationId, UserId};
 
 use confab_proto::groups::Role;
 
+use super::change::{alive, at};
+use super::error::GroupsError;
 use super::model;
-use super::service::{alive, at};
 use super::store::{self, Group, Member};
 use crate::error::ApiError;
 use crate::messaging::rules::{ConversationRules, Place};
@@ -84,35 +84,24 @@ async fn check_send(
                 return Ok(());
             };
             alive(&g)?;
-            return Err(ApiError::new(
-                ErrorCode::NotMember,
-                "you are no longer in this conversation",
-            ));
+            return Err(GroupsError::NoLongerMember.into());
         }
     };
     alive(&g)?;
     if m.muted_at(state.clock.now()) {
-        return Err(ApiError::new(
-            ErrorCode::MemberMuted,
-            match m.muted_until {
-                Some(u) if u >= model::FOREVER_MS => "you are muted in this group".to_owned(),
-                Some(u) => format!("you are muted in this group until {}", at(u).to_rfc3339()),
-                None => "you are muted in this group".to_owned(),
+        return Err(match m.muted_until {
+            Some(u) if u < model::FOREVER_MS => GroupsError::MutedUntil {
+                until: at(u).to_rfc3339(),
             },
-        ));
+            _ => GroupsError::Muted,
+        }
+        .into());
     }
     if g.all_muted && m.role == Role::Member {
-        return Err(ApiError::new(
-            ErrorCode::GroupAllMuted,
-            "only the owner and admins may send while the group is muted",
-        ));
+        return Err(GroupsError::AllMuted.into());
     }
     if mentions_all && m.role == Role::Member {
-        return Err(ApiError::new(
-            ErrorCode::MentionAllForbidden,
-            "only the owner and admins may mention all",
-        )
-        .with_field("mentions"));
+        return Err(GroupsError::MentionAllForbidden.into());
     }
     Ok(())
 }

@@ -13,7 +13,8 @@ use confab_proto::social::{
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::service::{self, Sent};
+use super::requests::Sent;
+use super::{blocks, follows, friends, requests, service};
 use crate::accounts::auth::AuthUser;
 use crate::error::ApiResult;
 use crate::http::extract::{AppJson, AppPath, AppQuery};
@@ -47,7 +48,7 @@ pub async fn list_friends(
     AppQuery(q): AppQuery<PageQuery>,
 ) -> ApiResult<AppJson<Page<FriendOut>>> {
     Ok(AppJson(
-        service::list_friends(&state, auth.user_id, q).await?,
+        friends::list_friends(&state, auth.user_id, q).await?,
     ))
 }
 
@@ -65,7 +66,7 @@ pub async fn update_friend(
     AppJson(p): AppJson<FriendPatch>,
 ) -> ApiResult<AppJson<FriendOut>> {
     Ok(AppJson(
-        service::update_friend(&state, auth.user_id, user, p).await?,
+        friends::update_friend(&state, auth.user_id, user, p).await?,
     ))
 }
 
@@ -82,7 +83,7 @@ pub async fn remove_friend(
     AppPath(user): AppPath<UserId>,
     AppQuery(q): AppQuery<RemoveFriendQuery>,
 ) -> ApiResult<StatusCode> {
-    service::remove_friend(&state, auth.user_id, user, q.clear_chat.unwrap_or(false)).await?;
+    friends::remove_friend(&state, auth.user_id, user, q.clear_chat.unwrap_or(false)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -96,7 +97,7 @@ pub async fn list_friend_requests(
     AppQuery(q): AppQuery<FriendRequestQuery>,
 ) -> ApiResult<AppJson<Page<FriendRequestOut>>> {
     Ok(AppJson(
-        service::list_requests(&state, auth.user_id, q).await?,
+        requests::list_requests(&state, auth.user_id, q).await?,
     ))
 }
 
@@ -120,7 +121,7 @@ pub async fn send_friend_request(
     AppJson(input): AppJson<FriendRequestIn>,
 ) -> ApiResult<(StatusCode, AppJson<FriendRequestOut>)> {
     Ok(
-        match service::send_request(&state, auth.user_id, input).await? {
+        match requests::send_request(&state, auth.user_id, input).await? {
             Sent::Created(r) => (StatusCode::CREATED, AppJson(r)),
             Sent::Merged(r) | Sent::Accepted(r) => (StatusCode::OK, AppJson(r)),
         },
@@ -141,7 +142,7 @@ pub async fn accept_friend_request(
     State(state): State<AppState>,
     AppPath(id): AppPath<FriendRequestId>,
 ) -> ApiResult<AppJson<FriendOut>> {
-    Ok(AppJson(service::accept(&state, auth.user_id, id).await?))
+    Ok(AppJson(requests::accept(&state, auth.user_id, id).await?))
 }
 
 /// Decline a friend request sent to me (the sender is not told).
@@ -156,7 +157,7 @@ pub async fn decline_friend_request(
     State(state): State<AppState>,
     AppPath(id): AppPath<FriendRequestId>,
 ) -> ApiResult<StatusCode> {
-    service::decline(&state, auth.user_id, id).await?;
+    requests::decline(&state, auth.user_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -172,7 +173,7 @@ pub async fn cancel_friend_request(
     State(state): State<AppState>,
     AppPath(id): AppPath<FriendRequestId>,
 ) -> ApiResult<StatusCode> {
-    service::cancel(&state, auth.user_id, id).await?;
+    requests::cancel(&state, auth.user_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -184,9 +185,7 @@ pub async fn list_blocks(
     State(state): State<AppState>,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> ApiResult<AppJson<Page<BlockOut>>> {
-    Ok(AppJson(
-        service::list_blocks(&state, auth.user_id, q).await?,
-    ))
+    Ok(AppJson(blocks::list_blocks(&state, auth.user_id, q).await?))
 }
 
 /// Block a user: no friend requests, follows, direct messages or presence between us.
@@ -204,7 +203,7 @@ pub async fn block_user(
     State(state): State<AppState>,
     AppPath(user): AppPath<UserId>,
 ) -> ApiResult<StatusCode> {
-    service::block(&state, auth.user_id, user).await?;
+    blocks::block(&state, auth.user_id, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -219,7 +218,7 @@ pub async fn unblock_user(
     State(state): State<AppState>,
     AppPath(user): AppPath<UserId>,
 ) -> ApiResult<StatusCode> {
-    service::unblock(&state, auth.user_id, user).await?;
+    blocks::unblock(&state, auth.user_id, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -236,7 +235,7 @@ pub async fn follow_user(
     State(state): State<AppState>,
     AppPath(user): AppPath<UserId>,
 ) -> ApiResult<StatusCode> {
-    service::follow(&state, auth.user_id, user).await?;
+    follows::follow(&state, auth.user_id, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -251,7 +250,7 @@ pub async fn unfollow_user(
     State(state): State<AppState>,
     AppPath(user): AppPath<UserId>,
 ) -> ApiResult<StatusCode> {
-    service::unfollow(&state, auth.user_id, user).await?;
+    follows::unfollow(&state, auth.user_id, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -269,7 +268,7 @@ pub async fn list_followers(
     AppQuery(q): AppQuery<PageQuery>,
 ) -> ApiResult<AppJson<Page<FollowOut>>> {
     Ok(AppJson(
-        service::list_follows(&state, auth.user_id, user, true, q).await?,
+        follows::list_follows(&state, auth.user_id, user, true, q).await?,
     ))
 }
 
@@ -287,7 +286,7 @@ pub async fn list_following(
     AppQuery(q): AppQuery<PageQuery>,
 ) -> ApiResult<AppJson<Page<FollowOut>>> {
     Ok(AppJson(
-        service::list_follows(&state, auth.user_id, user, false, q).await?,
+        follows::list_follows(&state, auth.user_id, user, false, q).await?,
     ))
 }
 

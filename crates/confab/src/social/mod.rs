@@ -12,6 +12,7 @@
 //!   block stands.
 //! - Persist, then publish: `friend.request`, `friend.accepted`, `friend.removed` and the
 //!   presence changes they imply go out through the bus after the commit.
+//! - Every refusal is a [`error::SocialError`] variant, its message spelled once.
 //!
 //! Calls: social uses accounts (profiles), messaging (the direct chat and the greeting,
 //! through the normal send path) and moderation (screening); it pushes events through the
@@ -21,15 +22,25 @@
 //!
 //! # Layout
 //! - [`api`]: the routes.
-//! - [`service`]: the rules, and the checks other features call.
+//! - [`service`]: the checks other features call, profile decoration, discovery settings.
+//! - [`requests`]: friend requests: send, merge, accept (with the greeting), decline, cancel.
+//! - [`friends`]: the friend list, remarks and tags, ending a friendship.
+//! - [`blocks`]: blocking and unblocking.
+//! - [`follows`]: following and the follower lists.
+//! - [`error`]: the refusals.
 //! - [`rules`]: the direct-chat rules and discovery, for messaging and accounts.
 //! - [`presence`]: online/offline across the cluster, told to friends.
 //! - `store`: the SQL.
 //! - [`model`]: domain types and input bounds.
 
 pub mod api;
+pub mod blocks;
+pub mod error;
+pub mod follows;
+pub mod friends;
 pub mod model;
 pub mod presence;
+pub mod requests;
 pub mod rules;
 pub mod service;
 mod store;

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use confab_proto::accounts::UserOut;
 use confab_proto::ids::UserId;
 
+use super::error::SocialError;
 use super::service::{
     annotate_search, decorate_profile, direct_verdict, friends_if_needed, privacy_of,
 };
@@ -82,7 +83,7 @@ impl ConversationRules for DirectRules {
         if let Some(peer) = at.peer
             && store::blocked_either_way(state.store.reader(), at.me, peer).await?
         {
-            return Err(super::service::blocked());
+            return Err(SocialError::Blocked.into());
         }
         Ok(())
     }
