@@ -7,8 +7,9 @@ use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreProviderMetadata, CoreUserInfoClaims,
 };
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
+    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
+    RedirectUrl, Scope, TokenResponse,
 };
 use serde::Deserialize;
 use url::Url;
@@ -35,13 +36,7 @@ pub(super) async fn authorize_url(
     Ok(match p.kind {
         OauthKind::Oidc => {
             let http = Http::new()?;
-            let meta = discover(&http, p).await?;
-            let client = CoreClient::from_provider_metadata(
-                meta,
-                ClientId::new(p.client_id.clone()),
-                secret(p),
-            )
-            .set_redirect_uri(RedirectUrl::new(callback).map_err(ApiError::internal)?);
+            let client = oidc_client(&http, p, callback).await?;
             let (csrf2, nonce2) = (csrf.clone(), nonce.clone());
             let mut req = client
                 .authorize_url(
@@ -102,6 +97,34 @@ async fn discover(http: &Http, p: &OauthProviderConfig) -> Result<CoreProviderMe
         .await
         .map_err(|e| failed(&p.name, format!("discovery: {e}")))
 }
+
+/// An OIDC client as the discovery document describes it (authorize URL set; token and
+/// userinfo URLs if the provider has them).
+type OidcClient = CoreClient<
+    EndpointSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointNotSet,
+    EndpointMaybeSet,
+    EndpointMaybeSet,
+>;
+
+/// Discovers the provider and builds its client, calling back to `callback`.
+async fn oidc_client(
+    http: &Http,
+    p: &OauthProviderConfig,
+    callback: String,
+) -> Result<OidcClient, ApiError> {
+    let meta = discover(http, p).await?;
+    Ok(
+        CoreClient::from_provider_metadata(meta, ClientId::new(p.client_id.clone()), secret(p))
+            .set_redirect_uri(RedirectUrl::new(callback).map_err(ApiError::internal)?),
+    )
+}
+
+/// The OIDC code exchange: the ID token verified (signature from the discovered JWKS,
+/// issuer, audience, expiry, our nonce), then the userinfo endpoint if the token has no
+/// profile claims.
 async fn oidc_profile(
     state: &AppState,
     http: &Http,
@@ -109,12 +132,7 @@ async fn oidc_profile(
     code: String,
     pending: &Pending,
 ) -> Result<Profile, ApiError> {
-    let meta = discover(http, p).await?;
-    let client =
-        CoreClient::from_provider_metadata(meta, ClientId::new(p.client_id.clone()), secret(p))
-            .set_redirect_uri(
-                RedirectUrl::new(callback_url(state, &p.name)).map_err(ApiError::internal)?,
-            );
+    let client = oidc_client(http, p, callback_url(state, &p.name)).await?;
     let resp = client
         .exchange_code(AuthorizationCode::new(code))
         .map_err(|e| failed(&p.name, e))?
@@ -188,6 +206,8 @@ struct GithubEmail {
     verified: bool,
 }
 
+/// GitHub's code exchange (a refusal comes as 200 with an `error`), then `/user` and the
+/// primary verified address from `/user/emails`.
 async fn github_profile(
     state: &AppState,
     http: &Http,
