@@ -5,9 +5,9 @@ use std::time::Duration;
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
-use confab_proto::ErrorCode;
 use confab_proto::ids::{SessionId, UserId};
 
+use super::error::AccountsError;
 use super::model::{Role, Status};
 use super::password::Passwords;
 use super::store;
@@ -64,7 +64,7 @@ struct Live {
     user: UserId,
     role: Role,
     /// `None` when live; otherwise why not.
-    refused: Option<ErrorCode>,
+    refused: Option<AccountsError>,
 }
 
 /// Answers "is this session still live, and what is its user's current role?".
@@ -105,51 +105,46 @@ impl SessionCheck {
         let live = match self.cache.get(&session.0).await {
             Some(l) => l,
             None => {
-                let now = state.clock.now();
-                let db = state.store.reader();
-                let row = store::find_session(db, session).await?;
-                let account = store::find_user(db, user).await?;
-                let live = match (row, account) {
-                    (Some(s), Some(u)) if s.user_id == user => Live {
-                        user,
-                        role: u.role,
-                        refused: if !s.live(now) {
-                            Some(ErrorCode::SessionRevoked)
-                        } else if u.status == Status::Disabled {
-                            Some(ErrorCode::AccountDisabled)
-                        } else if u.status == Status::Deleted {
-                            Some(ErrorCode::SessionRevoked)
-                        } else {
-                            None
-                        },
-                    },
-                    _ => Live {
-                        user,
-                        role: Role::User,
-                        refused: Some(ErrorCode::SessionRevoked),
-                    },
-                };
+                let live = Self::load(state, user, session).await?;
                 self.cache.insert(session.0, live).await;
                 live
             }
         };
         if live.user != user {
-            return Err(ApiError::new(
-                ErrorCode::Unauthorized,
-                "invalid access token",
-            ));
+            return Err(AccountsError::InvalidAccessToken.into());
         }
         match live.refused {
             None => Ok(live.role),
-            Some(ErrorCode::AccountDisabled) => Err(ApiError::new(
-                ErrorCode::AccountDisabled,
-                "this account is disabled",
-            )),
-            Some(_) => Err(ApiError::new(
-                ErrorCode::SessionRevoked,
-                "this session was signed out; sign in again",
-            )),
+            Some(why) => Err(why.into()),
         }
+    }
+
+    /// The answer from the store: the session must be live and its account active.
+    async fn load(state: &AppState, user: UserId, session: SessionId) -> Result<Live, ApiError> {
+        let now = state.clock.now();
+        let db = state.store.reader();
+        let row = store::find_session(db, session).await?;
+        let account = store::find_user(db, user).await?;
+        Ok(match (row, account) {
+            (Some(s), Some(u)) if s.user_id == user => Live {
+                user,
+                role: u.role,
+                refused: if !s.live(now) {
+                    Some(AccountsError::SessionRevoked)
+                } else if u.status == Status::Disabled {
+                    Some(AccountsError::Disabled)
+                } else if u.status == Status::Deleted {
+                    Some(AccountsError::SessionRevoked)
+                } else {
+                    None
+                },
+            },
+            _ => Live {
+                user,
+                role: Role::User,
+                refused: Some(AccountsError::SessionRevoked),
+            },
+        })
     }
 }
 
@@ -183,10 +178,8 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthUser, Api
         .tokens
         .verify(token, state.clock.now())
         .map_err(|e| match e {
-            TokenError::Expired => {
-                ApiError::new(ErrorCode::TokenExpired, "access token expired; refresh it")
-            }
-            TokenError::Invalid => ApiError::new(ErrorCode::Unauthorized, "invalid access token"),
+            TokenError::Expired => AccountsError::AccessTokenExpired,
+            TokenError::Invalid => AccountsError::InvalidAccessToken,
         })?;
     let role = auth.sessions.check(state, t.user_id, t.session_id).await?;
     Ok(AuthUser {
@@ -207,12 +200,7 @@ impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(parts).ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::Unauthorized,
-                "sign in first: send `Authorization: Bearer <access token>`",
-            )
-        })?;
+        let token = bearer(parts).ok_or(AccountsError::SignInFirst)?;
         let user = authenticate(state, token).await?;
         if let Some(slot) = parts.extensions.get::<UserSlot>() {
             let _ = slot.0.set(user.user_id);
@@ -231,10 +219,7 @@ impl FromRequestParts<AppState> for AdminUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let user = AuthUser::from_request_parts(parts, state).await?;
         if user.role != Role::Admin {
-            return Err(ApiError::new(
-                ErrorCode::Forbidden,
-                "system administrators only",
-            ));
+            return Err(AccountsError::AdminsOnly.into());
         }
         Ok(AdminUser(user))
     }

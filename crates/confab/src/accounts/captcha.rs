@@ -13,12 +13,12 @@ use std::io::Cursor;
 use std::time::Duration;
 
 use base64::Engine;
-use confab_proto::ErrorCode;
 use confab_proto::codes::CaptchaOut;
 use image::{ImageFormat, Rgb, RgbImage};
 use rand::Rng;
 use subtle::ConstantTimeEq;
 
+use super::error::AccountsError;
 use super::tokens::hash_secret;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -240,29 +240,18 @@ pub async fn verify(
     given: Option<&str>,
 ) -> Result<(), ApiError> {
     let (Some(id), Some(given)) = (id, given) else {
-        return Err(ApiError::new(
-            ErrorCode::CaptchaRequired,
-            "solve a captcha first: GET /auth/captcha, then send captcha_id and captcha_answer",
-        )
-        .with_field("captcha_answer"));
-    };
-    let invalid = || {
-        ApiError::new(
-            ErrorCode::CaptchaInvalid,
-            "the captcha answer is wrong, expired or already used; get a new captcha",
-        )
-        .with_field("captcha_answer")
+        return Err(AccountsError::CaptchaRequired.into());
     };
     if id.len() > 64 || given.len() > 16 {
-        return Err(invalid());
+        return Err(AccountsError::CaptchaInvalid.into());
     }
     let Some(stored) = state.cache.take(&key(id)).await? else {
-        return Err(invalid());
+        return Err(AccountsError::CaptchaInvalid.into());
     };
     if bool::from(digest(id, given).as_bytes().ct_eq(&stored)) {
         Ok(())
     } else {
-        Err(invalid())
+        Err(AccountsError::CaptchaInvalid.into())
     }
 }
 

@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
-use confab_proto::ErrorCode;
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
+use super::error::AccountsError;
 use super::model::{self, User};
 use super::tokens::hash_secret;
 use crate::error::ApiError;
@@ -30,7 +30,7 @@ impl Channel {
         match s {
             "email" => Ok(Channel::Email),
             "sms" => Ok(Channel::Sms),
-            _ => Err(ApiError::invalid("channel", "channel: `email` or `sms`")),
+            _ => Err(AccountsError::BadChannel.into()),
         }
     }
     /// Wire form.
@@ -38,6 +38,27 @@ impl Channel {
         match self {
             Channel::Email => "email",
             Channel::Sms => "sms",
+        }
+    }
+    /// The account field an address of this channel lives in (`email`, `phone`).
+    pub fn field(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "phone",
+        }
+    }
+    /// The user's address on this channel, verified or not.
+    pub fn address(self, user: &User) -> Option<&str> {
+        match self {
+            Channel::Email => user.email.as_deref(),
+            Channel::Sms => user.phone.as_deref(),
+        }
+    }
+    /// Whether the user's address on this channel was verified by a code.
+    pub fn verified(self, user: &User) -> bool {
+        match self {
+            Channel::Email => user.email_verified,
+            Channel::Sms => user.phone_verified,
         }
     }
     /// Normalises a target for this channel (an email address or an E.164 number).
@@ -73,10 +94,7 @@ impl Purpose {
             "reset_password" => Ok(Purpose::ResetPassword),
             "change_password" => Ok(Purpose::ChangePassword),
             "bind" => Ok(Purpose::Bind),
-            _ => Err(ApiError::invalid(
-                "purpose",
-                "purpose: register, login, reset_password, change_password or bind",
-            )),
+            _ => Err(AccountsError::BadPurpose.into()),
         }
     }
     /// Wire form.
@@ -119,14 +137,6 @@ fn digest(code: &str, channel: Channel, target: &str, purpose: Purpose) -> Strin
     ))
 }
 
-fn code_invalid() -> ApiError {
-    ApiError::new(
-        ErrorCode::CodeInvalid,
-        "the code is wrong, expired or already used",
-    )
-    .with_field("code")
-}
-
 /// A new 6-digit code from the OS-seeded CSPRNG.
 pub fn generate() -> String {
     format!("{:06}", rand::random_range(0..1_000_000u32))
@@ -166,18 +176,18 @@ pub async fn consume(
     code: &str,
 ) -> Result<(), ApiError> {
     if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(code_invalid());
+        return Err(AccountsError::CodeInvalid.into());
     }
     let k = key(channel, target, purpose);
     let Some(raw) = state.cache.take(&k).await? else {
-        return Err(code_invalid());
+        return Err(AccountsError::CodeInvalid.into());
     };
     let Ok(mut pending) = serde_json::from_slice::<Pending>(&raw) else {
-        return Err(code_invalid());
+        return Err(AccountsError::CodeInvalid.into());
     };
     let now = state.clock.now().timestamp_millis();
     if pending.expires_at <= now {
-        return Err(code_invalid());
+        return Err(AccountsError::CodeInvalid.into());
     }
     let given = digest(code, channel, target, purpose);
     if bool::from(given.as_bytes().ct_eq(pending.hash.as_bytes())) {
@@ -190,21 +200,16 @@ pub async fn consume(
         // set_nx: if a new code was requested meanwhile, it wins.
         state.cache.set_nx(&k, &bytes, left).await?;
     }
-    Err(code_invalid())
+    Err(AccountsError::CodeInvalid.into())
 }
 
 /// The account's own verified address for a channel (for codes sent to "my" email/phone).
 pub fn account_target(user: &User, channel: Channel) -> Result<String, ApiError> {
-    let t = match channel {
-        Channel::Email => user.email.clone().filter(|_| user.email_verified),
-        Channel::Sms => user.phone.clone().filter(|_| user.phone_verified),
-    };
-    t.ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::VerificationRequired,
-            format!("the account has no verified {}", channel.as_str()),
-        )
-    })
+    channel
+        .address(user)
+        .filter(|_| channel.verified(user))
+        .map(str::to_owned)
+        .ok_or_else(|| AccountsError::NoVerifiedAddress(channel).into())
 }
 
 fn resend_key(channel: Channel, target: &str) -> String {
@@ -238,16 +243,12 @@ pub async fn throttle(
         .set_nx(&resend_key, b"1", Duration::from_secs(cfg.resend_secs))
         .await?
     {
-        let retry = state
+        let retry_after = state
             .cache
             .ttl(&resend_key)
             .await?
             .map_or(cfg.resend_secs, |d| d.as_secs() + 1);
-        return Err(ApiError::new(
-            ErrorCode::CodeTooSoon,
-            "a code was just sent to this target; wait before asking again",
-        )
-        .with_retry_after(retry));
+        return Err(AccountsError::CodeTooSoon { retry_after }.into());
     }
     let day = Duration::from_secs(86_400);
     let per_target = state
@@ -256,10 +257,7 @@ pub async fn throttle(
         .await?;
     let per_ip = state.cache.incr(&format!("code-day:ip:{ip}"), day).await?;
     if per_target > u64::from(cfg.daily_per_target) || per_ip > u64::from(cfg.daily_per_ip) {
-        return Err(ApiError::new(
-            ErrorCode::CodeDailyLimit,
-            "the daily number of codes is used up; try again tomorrow",
-        ));
+        return Err(AccountsError::CodeDailyLimit.into());
     }
     Ok(())
 }

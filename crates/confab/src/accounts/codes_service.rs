@@ -9,7 +9,6 @@
 
 use std::net::IpAddr;
 
-use confab_proto::ErrorCode;
 use confab_proto::accounts::{MeOut, TokenOut};
 use confab_proto::codes::{
     CodeLoginIn, CodeRequestIn, CodeSentOut, EmailBindIn, PasswordResetIn, PhoneBindIn,
@@ -18,6 +17,7 @@ use confab_proto::ids::UserId;
 
 use super::auth::AuthUser;
 use super::codes::{self, Channel, Purpose};
+use super::error::AccountsError;
 use super::model::{Status, User};
 use super::password::check_strength;
 use super::service::{self, Origin, get_user, limit_ip, start_session, usable};
@@ -36,23 +36,25 @@ fn column(channel: Channel) -> Taken {
     }
 }
 
-fn taken(channel: Channel) -> ApiError {
-    ApiError::from(store::WriteError::Taken(column(channel))).with_field("target")
-}
-
-fn code_invalid() -> ApiError {
-    ApiError::new(
-        ErrorCode::CodeInvalid,
-        "the code is wrong, expired or already used",
+/// Whether an account other than `me` (any account, for `None`) holds `target`.
+async fn held_by_other(
+    state: &AppState,
+    channel: Channel,
+    target: &str,
+    me: Option<UserId>,
+) -> Result<bool, ApiError> {
+    Ok(
+        store::find_user_by(state.store.reader(), column(channel), target)
+            .await?
+            .is_some_and(|u| Some(u.id) != me),
     )
-    .with_field("code")
 }
 
 /// Parses a channel and normalises a target for it, refusing oversized input first.
 fn parse_target(channel: &str, target: &str) -> Result<(Channel, String), ApiError> {
     let channel = Channel::parse(channel)?;
     if target.len() > MAX_TARGET {
-        return Err(ApiError::invalid("target", "target: at most 254 bytes"));
+        return Err(AccountsError::TargetTooLong.into());
     }
     Ok((channel, channel.normalize(target)?))
 }
@@ -64,13 +66,7 @@ async fn verified_owner(
     target: &str,
 ) -> Result<Option<User>, ApiError> {
     let user = store::find_user_by(state.store.reader(), column(channel), target).await?;
-    Ok(user.filter(|u| {
-        u.status == Status::Active
-            && match channel {
-                Channel::Email => u.email_verified,
-                Channel::Sms => u.phone_verified,
-            }
-    }))
+    Ok(user.filter(|u| u.status == Status::Active && channel.verified(u)))
 }
 
 /// What a `bind` code is stored under: the address *and* the account that asked, so a code
@@ -137,13 +133,7 @@ pub async fn request_code(
         Channel::Sms => state.notify.sms.enabled(),
     };
     if !enabled {
-        return Err(ApiError::invalid(
-            "channel",
-            format!(
-                "{} codes are not available on this server",
-                channel.as_str()
-            ),
-        ));
+        return Err(AccountsError::ChannelUnavailable(channel).into());
     }
     if state.config.codes.captcha_required {
         super::captcha::verify(
@@ -153,62 +143,15 @@ pub async fn request_code(
         )
         .await?;
     }
-    let signed_in = || {
-        auth.ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::Unauthorized,
-                "sign in first: this purpose needs `Authorization: Bearer <access token>`",
-            )
-        })
-    };
-    // `deliver_now`: whether this target learns nothing new from a failure (it is the
-    // caller's own or a free address), so delivery may run inline and report errors.
-    let mut code_target = target.clone();
-    let (send, deliver_now) = match purpose {
-        Purpose::Register => {
-            if store::find_user_by(state.store.reader(), column(channel), &target)
-                .await?
-                .is_some()
-            {
-                return Err(taken(channel));
-            }
-            (true, true)
-        }
-        Purpose::Bind => {
-            let me = signed_in()?;
-            if store::find_user_by(state.store.reader(), column(channel), &target)
-                .await?
-                .is_some_and(|u| u.id != me.user_id)
-            {
-                return Err(taken(channel));
-            }
-            code_target = bind_target(&target, me.user_id);
-            (true, true)
-        }
-        Purpose::ChangePassword => {
-            let me = signed_in()?;
-            let user = get_user(state, me.user_id).await?;
-            if codes::account_target(&user, channel)? != target {
-                return Err(ApiError::invalid(
-                    "target",
-                    "target: must be this account's own verified email or phone",
-                ));
-            }
-            (true, true)
-        }
-        Purpose::Login | Purpose::ResetPassword => (
-            verified_owner(state, channel, &target).await?.is_some(),
-            false,
-        ),
-    };
+    let plan = plan(state, auth, purpose, channel, &target).await?;
     codes::throttle(state, channel, &target, ip).await?;
     let code = codes::generate();
-    codes::store(state, channel, &code_target, purpose, &code).await?;
+    codes::store(state, channel, &plan.code_target, purpose, &code).await?;
     let out = CodeSentOut {
         expires_in: state.config.codes.ttl_secs,
         resend_after: state.config.codes.resend_secs,
     };
-    if !send {
+    if !plan.send {
         tracing::info!(
             channel = channel.as_str(),
             purpose = purpose.as_str(),
@@ -216,27 +159,105 @@ pub async fn request_code(
         );
         return Ok(out);
     }
-    if deliver_now {
-        if let Err(e) = deliver(state, channel, &target, purpose, &code).await {
-            codes::release_resend(state, channel, &target).await?;
-            return Err(ApiError::unavailable(
-                match channel {
-                    Channel::Email => "mail delivery",
-                    Channel::Sms => "SMS delivery",
-                },
-                e,
-            ));
-        }
+    if plan.deliver_now {
+        deliver_inline(state, channel, &target, purpose, &code).await?;
     } else {
-        let state2 = state.clone();
-        state.tasks.spawn("send_code", async move {
-            if let Err(e) = deliver(&state2, channel, &target, purpose, &code).await {
-                tracing::warn!(error = %e, channel = channel.as_str(), "code delivery failed");
-                let _ = codes::release_resend(&state2, channel, &target).await;
-            }
-        });
+        deliver_later(state, channel, target, purpose, code);
     }
     Ok(out)
+}
+
+/// What a code request leads to, once the purpose's rules allow it.
+struct Plan {
+    /// What the code is stored under.
+    code_target: String,
+    /// Whether to send it at all (not for an unknown `login` / `reset_password` target).
+    send: bool,
+    /// Whether this target learns nothing new from a failure (it is the caller's own or a
+    /// free address), so delivery may run inline and report errors.
+    deliver_now: bool,
+}
+
+/// Checks who may ask for a code of this purpose to this target, and plans its delivery.
+async fn plan(
+    state: &AppState,
+    auth: Option<AuthUser>,
+    purpose: Purpose,
+    channel: Channel,
+    target: &str,
+) -> Result<Plan, ApiError> {
+    let signed_in = || auth.ok_or(AccountsError::SignInForPurpose);
+    let inline = |code_target: String| Plan {
+        code_target,
+        send: true,
+        deliver_now: true,
+    };
+    Ok(match purpose {
+        Purpose::Register => {
+            if held_by_other(state, channel, target, None).await? {
+                return Err(AccountsError::address_taken(channel, "target").into());
+            }
+            inline(target.to_owned())
+        }
+        Purpose::Bind => {
+            let me = signed_in()?;
+            if held_by_other(state, channel, target, Some(me.user_id)).await? {
+                return Err(AccountsError::address_taken(channel, "target").into());
+            }
+            inline(bind_target(target, me.user_id))
+        }
+        Purpose::ChangePassword => {
+            let me = signed_in()?;
+            let user = get_user(state, me.user_id).await?;
+            if codes::account_target(&user, channel)? != target {
+                return Err(AccountsError::NotOwnTarget.into());
+            }
+            inline(target.to_owned())
+        }
+        Purpose::Login | Purpose::ResetPassword => Plan {
+            code_target: target.to_owned(),
+            send: verified_owner(state, channel, target).await?.is_some(),
+            deliver_now: false,
+        },
+    })
+}
+
+/// Delivers now and reports a failure (503), freeing the resend wait so the user may retry.
+async fn deliver_inline(
+    state: &AppState,
+    channel: Channel,
+    target: &str,
+    purpose: Purpose,
+    code: &str,
+) -> Result<(), ApiError> {
+    if let Err(e) = deliver(state, channel, target, purpose, code).await {
+        codes::release_resend(state, channel, target).await?;
+        return Err(ApiError::unavailable(
+            match channel {
+                Channel::Email => "mail delivery",
+                Channel::Sms => "SMS delivery",
+            },
+            e,
+        ));
+    }
+    Ok(())
+}
+
+/// Delivers after the answer, so its latency tells nothing; a failure is only logged.
+fn deliver_later(
+    state: &AppState,
+    channel: Channel,
+    target: String,
+    purpose: Purpose,
+    code: String,
+) {
+    let state2 = state.clone();
+    state.tasks.spawn("send_code", async move {
+        if let Err(e) = deliver(&state2, channel, &target, purpose, &code).await {
+            tracing::warn!(error = %e, channel = channel.as_str(), "code delivery failed");
+            let _ = codes::release_resend(&state2, channel, &target).await;
+        }
+    });
 }
 
 /// `POST /auth/login/code`: a `login` code for an account's verified email or phone opens
@@ -251,16 +272,10 @@ pub async fn login_with_code(
     codes::consume(state, channel, &target, Purpose::Login, &input.code).await?;
     let user = store::find_user_by(state.store.writer(), column(channel), &target)
         .await?
-        .filter(|u| match channel {
-            Channel::Email => u.email_verified,
-            Channel::Sms => u.phone_verified,
-        });
-    let user = usable(user).map_err(|e| {
-        if e.code() == ErrorCode::AccountDisabled {
-            e
-        } else {
-            code_invalid()
-        }
+        .filter(|u| channel.verified(u));
+    let user = usable(user).map_err(|e| match e {
+        AccountsError::Disabled => e,
+        _ => AccountsError::CodeInvalid,
     })?;
     start_session(state, &user, origin).await
 }
@@ -280,7 +295,7 @@ pub async fn reset_password(
     codes::consume(state, channel, &target, Purpose::ResetPassword, &input.code).await?;
     let user = verified_owner(state, channel, &target)
         .await?
-        .ok_or_else(code_invalid)?;
+        .ok_or(AccountsError::CodeInvalid)?;
     let n = service::set_new_password(state, &user, &input.new_password, None, "password_reset")
         .await?;
     tracing::info!(user_id = %user.id, sessions_revoked = n, "password reset by code");
@@ -313,20 +328,13 @@ async fn bind(
     ip: IpAddr,
 ) -> Result<MeOut, ApiError> {
     limit_ip(state, "bind", ip).await?;
-    let field = match channel {
-        Channel::Email => "email",
-        Channel::Sms => "phone",
-    };
-    let target = if raw.len() > MAX_TARGET {
-        Err(ApiError::invalid(field, "at most 254 bytes"))
-    } else {
-        channel.normalize(raw).map_err(|e| e.with_field(field))
-    }?;
-    if store::find_user_by(state.store.reader(), column(channel), &target)
-        .await?
-        .is_some_and(|u| u.id != auth.user_id)
-    {
-        return Err(taken(channel).with_field(field));
+    let field = channel.field();
+    if raw.len() > MAX_TARGET {
+        return Err(AccountsError::AddressTooLong { field }.into());
+    }
+    let target = channel.normalize(raw).map_err(|e| e.with_field(field))?;
+    if held_by_other(state, channel, &target, Some(auth.user_id)).await? {
+        return Err(AccountsError::address_taken(channel, field).into());
     }
     codes::consume(
         state,
@@ -364,33 +372,21 @@ pub async fn bind_phone(
 /// password, no other verified address, no linked provider).
 pub async fn unbind(state: &AppState, auth: AuthUser, channel: Channel) -> Result<MeOut, ApiError> {
     let user = get_user(state, auth.user_id).await?;
-    let has = match channel {
-        Channel::Email => user.email.is_some(),
-        Channel::Sms => user.phone.is_some(),
-    };
-    if !has {
+    if channel.address(&user).is_none() {
         return Ok(user.me());
     }
-    let other_address = match channel {
-        Channel::Email => user.phone.is_some() && user.phone_verified,
-        Channel::Sms => user.email.is_some() && user.email_verified,
+    let other = match channel {
+        Channel::Email => Channel::Sms,
+        Channel::Sms => Channel::Email,
     };
+    let other_address = other.address(&user).is_some() && other.verified(&user);
     if user.password_hash.is_none()
         && !other_address
         && store::list_identities(state.store.reader(), auth.user_id)
             .await?
             .is_empty()
     {
-        return Err(ApiError::new(
-            ErrorCode::LastSignInMethod,
-            format!(
-                "the {} is this account's only way to sign in; set a password or bind another first",
-                match channel {
-                    Channel::Email => "email",
-                    Channel::Sms => "phone",
-                }
-            ),
-        ));
+        return Err(AccountsError::LastAddress(channel).into());
     }
     set_address(state, auth, channel, None).await?;
     service::me(state, auth).await

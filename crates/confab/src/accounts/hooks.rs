@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use confab_proto::accounts::UserOut;
 use confab_proto::ids::{FileId, UserId};
 
+use super::error::AccountsError;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -104,8 +105,5 @@ pub(super) fn images(state: &AppState) -> Result<&dyn Images, ApiError> {
 
 fn unwired(what: &str) -> ApiError {
     tracing::error!(hook = what, "accounts hook not registered at start-up");
-    ApiError::new(
-        confab_proto::ErrorCode::ServiceUnavailable,
-        "the server is starting; retry",
-    )
+    AccountsError::Starting.into()
 }

@@ -2,10 +2,10 @@
 //! field is, and the account's domain types.
 
 use chrono::{DateTime, Utc};
-use confab_proto::ErrorCode;
 use confab_proto::accounts::{MeOut, UserOut};
 use confab_proto::ids::{FileId, UserId};
 
+use super::error::AccountsError;
 use crate::error::ApiError;
 
 /// Account status.
@@ -294,10 +294,7 @@ pub fn device_name(raw: Option<&str>) -> String {
 pub fn password_shape(raw: &str) -> Result<(), ApiError> {
     let n = raw.chars().count();
     if !(8..=128).contains(&n) {
-        return Err(
-            ApiError::new(ErrorCode::WeakPassword, "password: 8 to 128 characters")
-                .with_field("password"),
-        );
+        return Err(AccountsError::PasswordLength.into());
     }
     Ok(())
 }

@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
-use confab_proto::ErrorCode;
 use tokio::sync::Semaphore;
 
+use super::error::AccountsError;
 use crate::config::AuthConfig;
 use crate::error::ApiError;
 
@@ -79,13 +79,7 @@ impl Passwords {
     ) -> Result<T, ApiError> {
         let permit = tokio::time::timeout(SLOT_WAIT, self.slots.clone().acquire_owned())
             .await
-            .map_err(|_| {
-                ApiError::new(
-                    ErrorCode::ServiceUnavailable,
-                    "the server is busy signing people in; retry shortly",
-                )
-                .with_retry_after(2)
-            })?
+            .map_err(|_| AccountsError::HashingBusy)?
             .map_err(ApiError::internal)?;
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
@@ -104,6 +98,15 @@ fn hash_blocking(params: &Params, password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("argon2 failed: {e}"))
 }
 
+/// The names a password must not contain: the username and the email's local part.
+pub fn user_inputs<'a>(username: &'a str, email: Option<&'a str>) -> Vec<&'a str> {
+    let mut inputs = vec![username];
+    if let Some(e) = email {
+        inputs.push(e.split('@').next().unwrap_or(""));
+    }
+    inputs
+}
+
 /// The strength rule: 8–128 characters, not the username (or containing it), and not
 /// guessable — zxcvbn's score of at least 2, which rejects its embedded lists of common
 /// passwords, names and words, keyboard walks, repeats and dates.
@@ -115,19 +118,11 @@ pub fn check_strength(password: &str, user_inputs: &[&str]) -> Result<(), ApiErr
         .filter(|u| u.len() >= 3)
         .any(|u| lower.contains(&u.to_lowercase()))
     {
-        return Err(ApiError::new(
-            ErrorCode::WeakPassword,
-            "password: must not contain your username or email",
-        )
-        .with_field("password"));
+        return Err(AccountsError::PasswordHasName.into());
     }
     let entropy = zxcvbn::zxcvbn(password, user_inputs);
     if u8::from(entropy.score()) < 2 {
-        return Err(ApiError::new(
-            ErrorCode::WeakPassword,
-            "password: too easy to guess (a common password, word, name or pattern)",
-        )
-        .with_field("password"));
+        return Err(AccountsError::PasswordGuessable.into());
     }
     Ok(())
 }

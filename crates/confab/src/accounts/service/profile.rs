@@ -1,0 +1,76 @@
+//! The caller's own account and its profile fields, and the word filter over nicknames.
+
+use confab_proto::accounts::{MeOut, MePatch};
+use confab_proto::ids::UserId;
+
+use super::users::get_user;
+use crate::accounts::auth::AuthUser;
+use crate::accounts::hooks;
+use crate::accounts::model;
+use crate::accounts::store::{self, ProfileChange};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// The caller's own account.
+pub async fn me(state: &AppState, auth: AuthUser) -> Result<MeOut, ApiError> {
+    Ok(get_user(state, auth.user_id).await?.me())
+}
+
+/// Edits the caller's profile.
+pub async fn update_me(
+    state: &AppState,
+    auth: AuthUser,
+    patch: MePatch,
+) -> Result<MeOut, ApiError> {
+    let mut c = ProfileChange::default();
+    let mut review = None;
+    if let Some(n) = &patch.nickname {
+        let (nickname, original) =
+            screen_nickname(state, model::display_text("nickname", n, 1, 64)?)?;
+        c.nickname = Some(nickname);
+        review = original;
+    }
+    if let Some(b) = &patch.bio {
+        c.bio = Some(model::multiline_text("bio", b, 500)?);
+    }
+    if let Some(g) = &patch.gender {
+        c.gender = Some(model::gender(g)?);
+    }
+    if let Some(t) = &patch.tags {
+        c.tags = Some(model::tags(t)?);
+    }
+    if let Some(avatar) = patch.avatar {
+        if let Some(file) = avatar {
+            hooks::images(state)?
+                .require_own_image(state, auth.user_id, file, "avatar")
+                .await?;
+        }
+        c.avatar = Some(avatar);
+    }
+    store::update_profile(state.store.writer(), auth.user_id, c, state.clock.now()).await?;
+    if let Some(original) = review {
+        report_nickname(state, auth.user_id, original).await;
+    }
+    me(state, auth).await
+}
+
+/// Runs the sensitive-word filter over a nickname: the text to store (masked, or refused
+/// with `content_blocked`), and the original when the action asks for a review.
+pub(super) fn screen_nickname(
+    state: &AppState,
+    nickname: String,
+) -> Result<(String, Option<String>), ApiError> {
+    let checked = crate::moderation::filter::check(state, "nickname", &nickname)?;
+    if checked.review {
+        Ok((checked.text, Some(nickname)))
+    } else {
+        Ok((checked.text, None))
+    }
+}
+
+/// Files the filter's report on a user whose nickname it masked for review.
+pub(super) async fn report_nickname(state: &AppState, user: UserId, original: String) {
+    use crate::moderation::screen::{Target, file_review};
+    let reason = "sensitive word in nickname";
+    file_review(state, Target::User(user), Some(user), reason, original).await;
+}
