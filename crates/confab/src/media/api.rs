@@ -36,7 +36,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The multipart form `POST /uploads` takes. Text parts come before `file`, which is last.
-/// (The schema of the form only: the handler reads the parts as they stream.)
+// The schema of the form only: the handler reads the parts as they stream.
 #[derive(ToSchema)]
 pub struct UploadForm {
     /// What the upload is for: `image`, `video`, `audio` or `file`. Default: decided from
