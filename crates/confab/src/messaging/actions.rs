@@ -7,13 +7,13 @@
 //! Each change is committed first and pushed to the conversation's topic afterwards.
 
 use chrono::{DateTime, Utc};
-use confab_proto::ErrorCode;
 use confab_proto::ids::{ConversationId, UserId};
 use confab_proto::messaging::{
     MessageOut, MessagePatch, ReactionOut, ReactionSummary, ReactionsOut, ReadersOut, RecallOut,
 };
 use confab_proto::ws::ServerEvent;
 
+use super::error::MessagingError;
 use super::model;
 use super::rules::{self, Place};
 use super::service::{
@@ -25,13 +25,8 @@ use crate::infra::bus::Topic;
 use crate::infra::store::{from_ms, to_ms};
 use crate::state::AppState;
 
-fn no_message() -> ApiError {
-    ApiError::new(ErrorCode::NotFound, "no such message")
-}
-
-fn recalled() -> ApiError {
-    ApiError::new(ErrorCode::MessageRecalled, "the message was recalled")
-}
+/// The longest reaction, in bytes.
+pub const MAX_EMOJI_BYTES: usize = 32;
 
 /// Whether the action changes the message (and so needs a member who has not left).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -51,17 +46,14 @@ async fn target(
 ) -> Result<(Message, Topic, Place), ApiError> {
     let (c, member) = membership(state, me, conv).await?;
     if seq <= member.floor() || seq > member.ceiling(c.last_seq) {
-        return Err(no_message());
+        return Err(MessagingError::NoSuchMessage.into());
     }
     if access == Access::Change && !member.active() {
-        return Err(ApiError::new(
-            ErrorCode::NotMember,
-            "you are no longer in this conversation",
-        ));
+        return Err(MessagingError::NotMember.into());
     }
     let m = store::find_message(state.store.reader(), conv, seq)
         .await?
-        .ok_or_else(no_message)?;
+        .ok_or(MessagingError::NoSuchMessage)?;
     Ok((m, topic_of(&c), place(state, &c, me).await?))
 }
 
@@ -82,26 +74,17 @@ pub async fn edit(
     let (m, topic, at) = target(state, me, conv, seq, Access::Change).await?;
     rules::of(state, at.kind).check_act(state, &at).await?;
     if m.sender_id != me {
-        return Err(ApiError::new(
-            ErrorCode::NotSender,
-            "only the sender may edit a message",
-        ));
+        return Err(MessagingError::EditByOther.into());
     }
     if m.recalled_at.is_some() {
-        return Err(recalled());
+        return Err(MessagingError::Recalled.into());
     }
     if m.kind != "text" {
-        return Err(ApiError::new(
-            ErrorCode::NotEditable,
-            "only text messages can be edited",
-        ));
+        return Err(MessagingError::NotEditable.into());
     }
     let now = state.clock.now();
     if !within(m.created_at, now, state.config.messaging.edit_window_secs) {
-        return Err(ApiError::new(
-            ErrorCode::EditWindowPassed,
-            "the message is too old to edit",
-        ));
+        return Err(MessagingError::EditWindowPassed.into());
     }
     let mut body = model::validate("text", &patch.body)?;
     // An edit is new user text: screened like a send.
@@ -112,9 +95,9 @@ pub async fn edit(
     store::edit_message(db, conv, seq, &body.json.to_string(), now).await?;
     let after = store::find_message(db, conv, seq)
         .await?
-        .ok_or_else(no_message)?;
+        .ok_or(MessagingError::NoSuchMessage)?;
     if after.recalled_at.is_some() {
-        return Err(recalled());
+        return Err(MessagingError::Recalled.into());
     }
     store::touch_members(db, conv, now).await?;
     if let Some(original) = review {
@@ -136,10 +119,7 @@ pub async fn recall(
     let (m, topic, at) = target(state, me, conv, seq, Access::Change).await?;
     if m.kind == "system" {
         // The record of a group change is the server's, not its actor's.
-        return Err(ApiError::new(
-            ErrorCode::NotSender,
-            "system messages cannot be recalled",
-        ));
+        return Err(MessagingError::SystemMessage.into());
     }
     // A group's owner or admin may recall anyone's message of a lower role, at any time.
     let as_manager = m.sender_id != me
@@ -147,10 +127,7 @@ pub async fn recall(
             .may_recall_others(state, &at, m.sender_id)
             .await?;
     if m.sender_id != me && !as_manager {
-        return Err(ApiError::new(
-            ErrorCode::NotSender,
-            "only the sender (or a group's owner or admin) may recall a message",
-        ));
+        return Err(MessagingError::RecallByOther.into());
     }
     if m.recalled_at.is_some() {
         return Ok(());
@@ -158,10 +135,7 @@ pub async fn recall(
     // At the store's precision (ms), so the event says exactly what history will.
     let now = from_ms(to_ms(state.clock.now()));
     if !as_manager && !within(m.created_at, now, state.config.messaging.recall_window_secs) {
-        return Err(ApiError::new(
-            ErrorCode::RecallWindowPassed,
-            "the message is too old to recall",
-        ));
+        return Err(MessagingError::RecallWindowPassed.into());
     }
     let db = state.store.writer();
     if !store::recall_message(db, conv, seq, now).await? {
@@ -187,21 +161,15 @@ pub async fn recall(
 /// one base character (or a pair of regional indicators, a flag) plus modifiers
 /// (variation selectors, skin tones, keycap, tags). Not full grapheme segmentation: it
 /// keeps words and strings of emoji out, not every oddity.
-pub fn validate_emoji(s: &str) -> Result<(), ApiError> {
-    let bad = || {
-        ApiError::invalid(
-            "emoji",
-            "emoji: one emoji (1 to 32 bytes, no letters, digits, spaces or control characters)",
-        )
-    };
-    if s.is_empty() || s.len() > 32 {
-        return Err(bad());
+pub fn validate_emoji(s: &str) -> Result<(), MessagingError> {
+    if s.is_empty() || s.len() > MAX_EMOJI_BYTES {
+        return Err(MessagingError::BadEmoji);
     }
     let modifier = |c: char| matches!(c, '\u{FE00}'..='\u{FE0F}' | '\u{1F3FB}'..='\u{1F3FF}' | '\u{20E3}' | '\u{E0020}'..='\u{E007F}');
     let regional = |c: char| ('\u{1F1E6}'..='\u{1F1FF}').contains(&c);
     for c in s.chars() {
         if c.is_ascii_alphanumeric() || c.is_whitespace() || c.is_control() {
-            return Err(bad());
+            return Err(MessagingError::BadEmoji);
         }
     }
     for part in s.split('\u{200D}') {
@@ -212,7 +180,7 @@ pub fn validate_emoji(s: &str) -> Result<(), ApiError> {
             _ => false,
         };
         if !ok {
-            return Err(bad());
+            return Err(MessagingError::BadEmoji);
         }
     }
     Ok(())
@@ -229,7 +197,7 @@ pub async fn react(
     validate_emoji(emoji)?;
     let (m, topic, at) = target(state, me, conv, seq, Access::Change).await?;
     if m.recalled_at.is_some() {
-        return Err(recalled());
+        return Err(MessagingError::Recalled.into());
     }
     rules::of(state, at.kind).check_act(state, &at).await?;
     let db = state.store.writer();
@@ -347,10 +315,7 @@ pub async fn readers(
             .may_list_readers(state, &at, m.sender_id)
             .await?;
     if !allowed {
-        return Err(ApiError::new(
-            ErrorCode::NotSender,
-            "in a group, only the sender, the owner and admins may see who read a message",
-        ));
+        return Err(MessagingError::ReadersHidden.into());
     }
     let members = store::list_members(state.store.reader(), conv, false).await?;
     let eligible: Vec<_> = members
@@ -383,10 +348,10 @@ pub async fn recall_as_moderator(
     let db = state.store.writer();
     let c = store::find_conversation(db, conv)
         .await?
-        .ok_or_else(no_message)?;
+        .ok_or(MessagingError::NoSuchMessage)?;
     let m = store::find_message(db, conv, seq)
         .await?
-        .ok_or_else(no_message)?;
+        .ok_or(MessagingError::NoSuchMessage)?;
     if m.recalled_at.is_some() {
         return Ok(false);
     }

@@ -17,9 +17,23 @@
 //! implement and register at start-up: messaging imports none of them. Events go out
 //! through the push layer; the gateway calls messaging for socket commands, never the
 //! other way round. Groups and channels change messaging's rows only through [`window`].
+//!
+//! # Layout
+//! - [`api`]: the HTTP routes.
+//! - [`service`]: conversations and membership, direct chats, history, sync, marks, flags
+//!   and typing; within it, `send` is the send path's checks and `views` the wire forms.
+//! - [`actions`]: edits, recalls, reactions and readers.
+//! - [`writer`]: the group-commit writer, the only code that allocates seqs; within it,
+//!   `batch` is one batch's transaction, step by step.
+//! - [`window`]: membership windows and system messages, for groups and channels.
+//! - [`rules`]: the kinds' rules (a trait other features implement) and the runtime state.
+//! - [`model`]: conversation kinds and message bodies (no IO).
+//! - [`error`]: [`MessagingError`], every condition messaging refuses a request for.
+//! - `store`: the SQL, private to the feature.
 
 pub mod actions;
 pub mod api;
+pub mod error;
 pub mod files;
 pub mod model;
 pub mod rules;
@@ -28,4 +42,5 @@ mod store;
 pub mod window;
 pub mod writer;
 
+pub use error::MessagingError;
 pub use store::{Conversation, Member, Message};

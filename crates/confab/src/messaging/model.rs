@@ -4,9 +4,8 @@ use confab_proto::ids::FileId;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::error::ApiError;
+use super::error::MessagingError;
 use crate::media::model::UploadKind;
-use confab_proto::ErrorCode;
 
 /// What a conversation is; stored as its name in `conversations.kind` (a row with a name
 /// this build does not know fails to load rather than being misread).
@@ -56,12 +55,18 @@ impl std::fmt::Display for ConversationKind {
 
 /// The longest text message, in characters.
 pub const MAX_TEXT_CHARS: usize = 4000;
+/// The longest caption of an attachment, in characters.
+pub const MAX_CAPTION_CHARS: usize = 1000;
+/// The longest name of a location, in characters.
+pub const MAX_PLACE_NAME_CHARS: usize = 200;
+/// The longest sticker id, in bytes.
+pub const MAX_STICKER_ID_BYTES: usize = 64;
 /// The largest custom body, in bytes of JSON.
 pub const MAX_CUSTOM_BYTES: usize = 8 * 1024;
-
-fn invalid(field: &'static str, msg: impl Into<String>) -> ApiError {
-    ApiError::new(ErrorCode::InvalidMessage, msg.into()).with_field(field)
-}
+/// The longest client message id, in bytes.
+pub const MAX_CLIENT_MSG_ID_BYTES: usize = 64;
+/// The most mentions one message carries.
+pub const MAX_MENTIONS: usize = 50;
 
 /// A validated body: the canonical JSON to store, and the file it references, if any.
 #[derive(Debug, Clone, PartialEq)]
@@ -106,123 +111,123 @@ fn no_controls(s: &str) -> bool {
 }
 
 /// Checks a client id: 1–64 characters of `[A-Za-z0-9_-]`.
-pub fn client_msg_id(s: &str) -> Result<(), ApiError> {
+pub fn client_msg_id(s: &str) -> Result<(), MessagingError> {
     if s.is_empty()
-        || s.len() > 64
+        || s.len() > MAX_CLIENT_MSG_ID_BYTES
         || !s
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     {
-        return Err(ApiError::invalid(
-            "client_msg_id",
-            "client_msg_id: 1 to 64 characters of A-Z, a-z, 0-9, `-` and `_`",
-        ));
+        return Err(MessagingError::BadClientMsgId);
     }
     Ok(())
 }
 
-fn parse<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, serde_json::Error> {
-    T::deserialize(v)
+/// Reads a body as its kind's shape (`kind` names the kind in the error).
+fn parse<T: serde::de::DeserializeOwned>(
+    kind: &'static str,
+    v: &Value,
+) -> Result<T, MessagingError> {
+    T::deserialize(v).map_err(|source| MessagingError::BodyShape { kind, source })
 }
 
 /// Validates a body against its kind.
-pub fn validate(kind: &str, body: &Value) -> Result<Body, ApiError> {
+pub fn validate(kind: &str, body: &Value) -> Result<Body, MessagingError> {
     match kind {
-        "text" => {
-            let t: Text = parse(body).map_err(|e| invalid("body", format!("text body: {e}")))?;
-            let n = t.text.chars().count();
-            if t.text.trim().is_empty() || n > MAX_TEXT_CHARS || !no_controls(&t.text) {
-                return Err(invalid(
-                    "body.text",
-                    format!("text: 1 to {MAX_TEXT_CHARS} characters, no control characters"),
-                ));
-            }
-            Ok(Body {
-                json: serde_json::json!({ "text": t.text }),
-                file: None,
-            })
-        }
+        "text" => text(body),
         "image" | "video" | "audio" | "file" => {
-            let a: Attachment =
-                parse(body).map_err(|e| invalid("body", format!("{kind} body: {e}")))?;
-            if let Some(c) = &a.caption
-                && (c.chars().count() > 1000 || !no_controls(c))
-            {
-                return Err(invalid("body.caption", "caption: at most 1000 characters"));
-            }
-            let upload_kind = UploadKind::parse(kind).unwrap_or(UploadKind::File);
-            let mut json = serde_json::json!({ "file_id": a.file_id });
-            if let Some(c) = a.caption {
-                json["caption"] = Value::String(c);
-            }
-            Ok(Body {
-                json,
-                file: Some((a.file_id, upload_kind)),
-            })
+            attachment(UploadKind::parse(kind).unwrap_or(UploadKind::File), body)
         }
-        "location" => {
-            let l: Location =
-                parse(body).map_err(|e| invalid("body", format!("location body: {e}")))?;
-            if !(-90.0..=90.0).contains(&l.lat) || !(-180.0..=180.0).contains(&l.lng) {
-                return Err(invalid(
-                    "body",
-                    "location: lat in -90..90, lng in -180..180",
-                ));
-            }
-            if let Some(n) = &l.name
-                && (n.chars().count() > 200 || !no_controls(n))
-            {
-                return Err(invalid("body.name", "name: at most 200 characters"));
-            }
-            let mut json = serde_json::json!({ "lat": l.lat, "lng": l.lng });
-            if let Some(n) = l.name {
-                json["name"] = Value::String(n);
-            }
-            Ok(Body { json, file: None })
-        }
-        "sticker" => {
-            let s: Sticker =
-                parse(body).map_err(|e| invalid("body", format!("sticker body: {e}")))?;
-            if s.sticker_id.is_empty()
-                || s.sticker_id.len() > 64
-                || !s
-                    .sticker_id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
-            {
-                return Err(invalid(
-                    "body.sticker_id",
-                    "sticker_id: 1 to 64 of [A-Za-z0-9-_.:]",
-                ));
-            }
-            Ok(Body {
-                json: serde_json::json!({ "sticker_id": s.sticker_id }),
-                file: None,
-            })
-        }
-        "custom" => {
-            if !body.is_object() {
-                return Err(invalid("body", "custom: a JSON object"));
-            }
-            let size = serde_json::to_vec(body)
-                .map(|v| v.len())
-                .unwrap_or(usize::MAX);
-            if size > MAX_CUSTOM_BYTES {
-                return Err(invalid(
-                    "body",
-                    format!("custom: at most {MAX_CUSTOM_BYTES} bytes"),
-                ));
-            }
-            Ok(Body {
-                json: body.clone(),
-                file: None,
-            })
-        }
-        _ => Err(invalid(
-            "kind",
-            "kind: text, image, video, audio, file, location, sticker or custom",
-        )),
+        "location" => location(body),
+        "sticker" => sticker(body),
+        "custom" => custom(body),
+        _ => Err(MessagingError::UnknownKind),
     }
+}
+
+/// `text`: 1 to [`MAX_TEXT_CHARS`] characters, not only whitespace, no control characters
+/// but newline and tab.
+fn text(body: &Value) -> Result<Body, MessagingError> {
+    let t: Text = parse("text", body)?;
+    let n = t.text.chars().count();
+    if t.text.trim().is_empty() || n > MAX_TEXT_CHARS || !no_controls(&t.text) {
+        return Err(MessagingError::BadText);
+    }
+    Ok(Body {
+        json: serde_json::json!({ "text": t.text }),
+        file: None,
+    })
+}
+
+/// `image`, `video`, `audio`, `file`: an upload of that kind, with an optional caption.
+fn attachment(kind: UploadKind, body: &Value) -> Result<Body, MessagingError> {
+    let a: Attachment = parse(kind.as_str(), body)?;
+    if let Some(c) = &a.caption
+        && (c.chars().count() > MAX_CAPTION_CHARS || !no_controls(c))
+    {
+        return Err(MessagingError::BadCaption);
+    }
+    let mut json = serde_json::json!({ "file_id": a.file_id });
+    if let Some(c) = a.caption {
+        json["caption"] = Value::String(c);
+    }
+    Ok(Body {
+        json,
+        file: Some((a.file_id, kind)),
+    })
+}
+
+/// `location`: a point on the globe, with an optional name.
+fn location(body: &Value) -> Result<Body, MessagingError> {
+    let l: Location = parse("location", body)?;
+    if !(-90.0..=90.0).contains(&l.lat) || !(-180.0..=180.0).contains(&l.lng) {
+        return Err(MessagingError::BadCoordinates);
+    }
+    if let Some(n) = &l.name
+        && (n.chars().count() > MAX_PLACE_NAME_CHARS || !no_controls(n))
+    {
+        return Err(MessagingError::BadPlaceName);
+    }
+    let mut json = serde_json::json!({ "lat": l.lat, "lng": l.lng });
+    if let Some(n) = l.name {
+        json["name"] = Value::String(n);
+    }
+    Ok(Body { json, file: None })
+}
+
+/// `sticker`: a sticker id of `[A-Za-z0-9-_.:]` (the client app knows the packs).
+fn sticker(body: &Value) -> Result<Body, MessagingError> {
+    let s: Sticker = parse("sticker", body)?;
+    if s.sticker_id.is_empty()
+        || s.sticker_id.len() > MAX_STICKER_ID_BYTES
+        || !s
+            .sticker_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    {
+        return Err(MessagingError::BadStickerId);
+    }
+    Ok(Body {
+        json: serde_json::json!({ "sticker_id": s.sticker_id }),
+        file: None,
+    })
+}
+
+/// `custom`: any JSON object of at most [`MAX_CUSTOM_BYTES`], stored as sent.
+fn custom(body: &Value) -> Result<Body, MessagingError> {
+    if !body.is_object() {
+        return Err(MessagingError::CustomNotObject);
+    }
+    let size = serde_json::to_vec(body)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
+    if size > MAX_CUSTOM_BYTES {
+        return Err(MessagingError::CustomTooLarge);
+    }
+    Ok(Body {
+        json: body.clone(),
+        file: None,
+    })
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@ use sea_orm::{
 };
 
 use super::model::ConversationKind;
-use super::store::{Message, messages};
+use super::store::Message;
+use super::store::entities::messages;
 
 pub use super::store::{create_conversation as create, join_member as open, leave_member as close};
 use crate::infra::ids::IdGen;
