@@ -1,7 +1,7 @@
 //! Messaging: conversations, the send pipeline, history, sync, unread and receipts; edits,
 //! recalls, reactions and readers ([`actions`]).
 //!
-//! Invariants (design.md §5, reliability.md):
+//! Invariants (docs/messaging.md):
 //! - Each conversation has a gapless `seq`, allocated in the same transaction that stores
 //!   the message ([`writer`]); nothing else ever moves `last_seq`.
 //! - A send is acknowledged only after its transaction committed, and is idempotent by

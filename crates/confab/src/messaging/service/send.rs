@@ -1,4 +1,4 @@
-//! The send path (design.md §5): every check a message passes before the writer takes it —
+//! The send path: every check a message passes before the writer takes it —
 //! its id and body, the sender's rate and site mute, membership, the conversation kind's
 //! rules, the attachment, the reply, the mentions, the content filter — in that order, so
 //! the first refusal a client sees is always the same one. The writer stores the message
@@ -109,7 +109,7 @@ pub async fn submit_as(
         check_reply(state, &c, &member, r).await?;
     }
     let mentions = stored_mentions(input.mentions.as_deref())?;
-    // Content policy (design.md §5 step 3), after every other check so a refused message
+    // Content policy, after every other check so a refused message
     // costs no more than a wrong one.
     let review = screen_body(state, &input.kind, &mut body.json)?;
     let pending = runtime(state)
@@ -182,7 +182,7 @@ async fn send_membership(
     }
 }
 
-/// The kind's own rules: blocks and `social.direct_policy` in a direct chat (design.md §5
+/// The kind's own rules: blocks and `social.direct_policy` in a direct chat (step 1 of
 /// step 1), mutes, mute-all, dissolution and `@all` in a group, posting rights in a
 /// channel. The writer re-checks membership under the conversation lock.
 async fn check_kind_rules(
