@@ -183,7 +183,8 @@ async fn send_membership(
 }
 
 /// The kind's own rules: blocks and `social.direct_policy` in a direct chat, mutes,
-/// mute-all, dissolution and `@all` in a group, posting rights in a channel. The writer re-checks membership under the conversation lock.
+/// mute-all, dissolution and `@all` in a group, posting rights in a channel. The writer
+/// re-checks membership under the conversation lock.
 async fn check_kind_rules(
     state: &AppState,
     c: &Conversation,
