@@ -10,7 +10,7 @@ use sea_orm::{
 
 use super::Conversation;
 use super::conversation_of;
-use super::entities::{conversations, members};
+use super::entities::conversations;
 use crate::infra::store::{StoreError, to_ms, unique_violation};
 use crate::messaging::model::ConversationKind;
 
@@ -59,22 +59,9 @@ pub async fn create_or_find_direct(
         users.push(b);
     }
     for u in users {
-        members::ActiveModel {
-            conversation_id: Set(id.0),
-            user_id: Set(u.0),
-            read_seq: Set(0),
-            recv_seq: Set(0),
-            cleared_seq: Set(0),
-            joined_seq: Set(0),
-            left_seq: Set(None),
-            pinned: Set(false),
-            muted: Set(false),
-            hidden: Set(false),
-            created_at: Set(to_ms(now)),
-            updated_at: Set(to_ms(now)),
-        }
-        .insert(&txn)
-        .await?;
+        super::members::new_member(id, u, 0, 0, now)
+            .insert(&txn)
+            .await?;
     }
     txn.commit().await?;
     Ok(id)

@@ -23,20 +23,7 @@ pub async fn join_open_conversation(
     last_seq: i64,
     now: DateTime<Utc>,
 ) -> Result<Member, StoreError> {
-    let row = members::ActiveModel {
-        conversation_id: Set(conv.0),
-        user_id: Set(user.0),
-        read_seq: Set(last_seq),
-        recv_seq: Set(last_seq),
-        cleared_seq: Set(0),
-        joined_seq: Set(0),
-        left_seq: Set(None),
-        pinned: Set(false),
-        muted: Set(false),
-        hidden: Set(false),
-        created_at: Set(to_ms(now)),
-        updated_at: Set(to_ms(now)),
-    };
+    let row = new_member(conv, user, 0, last_seq, now);
     match members::Entity::insert(row).exec(db).await {
         Ok(_) => {}
         Err(e) if unique_violation(&e).is_some() => {}
@@ -286,22 +273,9 @@ pub async fn join_member(
                 .await?;
         }
         None => {
-            members::ActiveModel {
-                conversation_id: Set(conv.0),
-                user_id: Set(user.0),
-                read_seq: Set(read_seq),
-                recv_seq: Set(read_seq),
-                cleared_seq: Set(0),
-                joined_seq: Set(joined_seq),
-                left_seq: Set(None),
-                pinned: Set(false),
-                muted: Set(false),
-                hidden: Set(false),
-                created_at: Set(t),
-                updated_at: Set(t),
-            }
-            .insert(txn)
-            .await?;
+            new_member(conv, user, joined_seq, read_seq, now)
+                .insert(txn)
+                .await?;
         }
     }
     Ok(())
@@ -325,4 +299,28 @@ pub async fn leave_member(
         .exec(txn)
         .await?;
     Ok(())
+}
+
+/// A new member row: window from `joined_seq`, read and received up to `read_seq`, no flags.
+pub(super) fn new_member(
+    conv: ConversationId,
+    user: UserId,
+    joined_seq: i64,
+    read_seq: i64,
+    now: DateTime<Utc>,
+) -> members::ActiveModel {
+    members::ActiveModel {
+        conversation_id: Set(conv.0),
+        user_id: Set(user.0),
+        read_seq: Set(read_seq),
+        recv_seq: Set(read_seq),
+        cleared_seq: Set(0),
+        joined_seq: Set(joined_seq),
+        left_seq: Set(None),
+        pinned: Set(false),
+        muted: Set(false),
+        hidden: Set(false),
+        created_at: Set(to_ms(now)),
+        updated_at: Set(to_ms(now)),
+    }
 }
