@@ -150,6 +150,34 @@ filter_tests! {
         assert_eq!(list_open(&app.state, None, 10).await.unwrap().len(), 1);
     }
 
+    async fn edits_are_screened_like_sends(backend) {
+        // An edit is new user text: masked, refused or filed for review like a send
+        // (it used to store and push listed words unmasked).
+        let (app, _words) = spawn(backend.clone(), "bad\n", FilterAction::Review).await;
+        let alice = app.user("alice").await;
+        let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
+        let c = alice.client.open_direct(bob.id()).await.unwrap();
+        let ack = alice.client.send(c.id, &text("e1", "all fine")).await.unwrap();
+        let edited = alice.client.edit_message(c.id, ack.seq, "now BAD").await.unwrap();
+        assert_eq!(edited.body["text"], "now ***");
+        assert_eq!(texts(&bob, c.id).await, ["now ***"]);
+        let reports = list_open(&app.state, None, 10).await.unwrap();
+        assert_eq!(reports.len(), 1);
+        assert_eq!(reports[0].target, Target::Message(c.id, ack.seq));
+        assert_eq!(reports[0].excerpt.as_deref(), Some("now BAD"));
+
+        let (app, _words) = spawn(backend, "bad\n", FilterAction::Reject).await;
+        let alice = app.user("alice").await;
+        let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
+        let c = alice.client.open_direct(bob.id()).await.unwrap();
+        let ack = alice.client.send(c.id, &text("e1", "all fine")).await.unwrap();
+        let e = alice.client.edit_message(c.id, ack.seq, "B-A-D news").await.unwrap_err();
+        assert_eq!(code(&e), (422, "content_blocked"));
+        assert_eq!(texts(&bob, c.id).await, ["all fine"]);
+    }
+
     async fn words_added_at_runtime_apply_without_restart(backend) {
         let cluster = matches!(backend, Backend::Cluster { .. });
         let (app, _words) = spawn(backend, "", FilterAction::Mask).await;
