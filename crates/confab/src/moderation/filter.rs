@@ -230,16 +230,20 @@ impl Handle {
 pub struct Checked {
     /// The text to store and show: the original, or masked.
     pub text: String,
-    /// A sensitive word matched and the action is `review`: the caller files a report
-    /// (with [`super::store::file_report`]) once the content is stored.
+    /// A sensitive word matched and the action is `review`: the caller files a report once
+    /// the content is stored (`screen::file_review`).
     pub review: bool,
 }
 
-/// Screens user-written text (messages, and later nicknames, group names, moments,
-/// comments) with the configured action: `mask` gives the masked text, `reject` fails with
+/// Screens user-written text with the configured action (features go through
+/// `moderation::screen`, which wraps this): `mask` gives the masked text, `reject` fails with
 /// `content_blocked` naming `field`, `review` gives the masked text and `review = true`.
 /// Text without a sensitive word comes back unchanged.
-pub fn check(state: &AppState, field: &'static str, text: &str) -> Result<Checked, ApiError> {
+pub(super) fn check(
+    state: &AppState,
+    field: &'static str,
+    text: &str,
+) -> Result<Checked, ApiError> {
     screen(&current(state), state.config.moderation.action, field, text)
 }
 

@@ -60,7 +60,7 @@ fn provider_nickname(state: &AppState, profile: &Profile) -> Option<String> {
         .as_deref()
         .or(profile.login.as_deref())
         .and_then(|n| model::display_text("nickname", n, 1, 64).ok())
-        .and_then(|n| crate::moderation::filter::check(state, "nickname", &n).ok())
+        .and_then(|n| crate::moderation::screen::screen(state, "nickname", &n).ok())
         .map(|c| c.text)
 }
 

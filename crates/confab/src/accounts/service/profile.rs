@@ -26,7 +26,7 @@ pub async fn update_me(
     let mut review = None;
     if let Some(n) = &patch.nickname {
         let (nickname, original) =
-            screen_nickname(state, model::display_text("nickname", n, 1, 64)?)?;
+            screen_nickname(state, &model::display_text("nickname", n, 1, 64)?)?;
         c.nickname = Some(nickname);
         review = original;
     }
@@ -54,18 +54,14 @@ pub async fn update_me(
     me(state, auth).await
 }
 
-/// Runs the sensitive-word filter over a nickname: the text to store (masked, or refused
-/// with `content_blocked`), and the original when the action asks for a review.
+/// Screens a nickname (masked, or refused with `content_blocked`): the text to store, and
+/// the original when the action asks for a review.
 pub(super) fn screen_nickname(
     state: &AppState,
-    nickname: String,
+    nickname: &str,
 ) -> Result<(String, Option<String>), ApiError> {
-    let checked = crate::moderation::filter::check(state, "nickname", &nickname)?;
-    if checked.review {
-        Ok((checked.text, Some(nickname)))
-    } else {
-        Ok((checked.text, None))
-    }
+    let s = crate::moderation::screen::screen(state, "nickname", nickname)?;
+    Ok((s.text, s.review))
 }
 
 /// Files the filter's report on a user whose nickname it masked for review.

@@ -79,7 +79,7 @@ pub async fn register(
 fn check_fields(state: &AppState, input: &RegisterIn) -> Result<SignUp, ApiError> {
     let username = model::normalize_username(&input.username)?;
     let (nickname, nickname_review) = match &input.nickname {
-        Some(n) => screen_nickname(state, model::display_text("nickname", n, 1, 64)?)?,
+        Some(n) => screen_nickname(state, &model::display_text("nickname", n, 1, 64)?)?,
         None => (username.clone(), None),
     };
     let email = input
