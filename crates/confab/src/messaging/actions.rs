@@ -15,11 +15,11 @@ use confab_proto::ws::ServerEvent;
 
 use super::error::MessagingError;
 use super::model;
-use super::rules::{self, Place};
+use super::rules;
 use super::service::{
     membership, message_out, place, push, report_for_review, screen_body, topic_of,
 };
-use super::store::{self, Message};
+use super::store::{self, Conversation, Message};
 use crate::error::ApiError;
 use crate::infra::bus::Topic;
 use crate::infra::store::{from_ms, to_ms};
@@ -35,15 +35,15 @@ enum Access {
     Change,
 }
 
-/// The message `seq` of `conv`, if `me` may act on it, where its events go, and the place
-/// the conversation kind's rules are asked about.
+/// The message `seq` of `conv`, if `me` may act on it, where its events go, and the
+/// conversation (for the kind's rules, asked through [`place`] where an action needs them).
 async fn target(
     state: &AppState,
     me: UserId,
     conv: ConversationId,
     seq: i64,
     access: Access,
-) -> Result<(Message, Topic, Place), ApiError> {
+) -> Result<(Message, Topic, Conversation), ApiError> {
     let (c, member) = membership(state, me, conv).await?;
     if seq <= member.floor() || seq > member.ceiling(c.last_seq) {
         return Err(MessagingError::NoSuchMessage.into());
@@ -54,7 +54,7 @@ async fn target(
     let m = store::find_message(state.store.reader(), conv, seq)
         .await?
         .ok_or(MessagingError::NoSuchMessage)?;
-    Ok((m, topic_of(&c), place(state, &c, me).await?))
+    Ok((m, topic_of(&c), c))
 }
 
 /// Whether `at` is within `window_secs` of `sent` (a window of 0 allows nothing).
@@ -71,7 +71,8 @@ pub async fn edit(
     seq: i64,
     patch: MessagePatch,
 ) -> Result<MessageOut, ApiError> {
-    let (m, topic, at) = target(state, me, conv, seq, Access::Change).await?;
+    let (m, topic, c) = target(state, me, conv, seq, Access::Change).await?;
+    let at = place(state, &c, me).await?;
     rules::of(state, at.kind).check_act(state, &at).await?;
     if m.sender_id != me {
         return Err(MessagingError::EditByOther.into());
@@ -116,16 +117,18 @@ pub async fn recall(
     conv: ConversationId,
     seq: i64,
 ) -> Result<(), ApiError> {
-    let (m, topic, at) = target(state, me, conv, seq, Access::Change).await?;
+    let (m, topic, c) = target(state, me, conv, seq, Access::Change).await?;
     if m.kind == "system" {
         // The record of a group change is the server's, not its actor's.
         return Err(MessagingError::SystemMessage.into());
     }
     // A group's owner or admin may recall anyone's message of a lower role, at any time.
-    let as_manager = m.sender_id != me
-        && rules::of(state, at.kind)
+    let as_manager = m.sender_id != me && {
+        let at = place(state, &c, me).await?;
+        rules::of(state, c.kind)
             .may_recall_others(state, &at, m.sender_id)
-            .await?;
+            .await?
+    };
     if m.sender_id != me && !as_manager {
         return Err(MessagingError::RecallByOther.into());
     }
@@ -195,10 +198,11 @@ pub async fn react(
     emoji: &str,
 ) -> Result<ReactionsOut, ApiError> {
     validate_emoji(emoji)?;
-    let (m, topic, at) = target(state, me, conv, seq, Access::Change).await?;
+    let (m, topic, c) = target(state, me, conv, seq, Access::Change).await?;
     if m.recalled_at.is_some() {
         return Err(MessagingError::Recalled.into());
     }
+    let at = place(state, &c, me).await?;
     rules::of(state, at.kind).check_act(state, &at).await?;
     let db = state.store.writer();
     store::put_reaction(db, conv, seq, me, emoji, state.clock.now()).await?;
@@ -309,11 +313,13 @@ pub async fn readers(
     conv: ConversationId,
     seq: i64,
 ) -> Result<ReadersOut, ApiError> {
-    let (m, _, at) = target(state, me, conv, seq, Access::Read).await?;
-    let allowed = m.sender_id == me
-        || rules::of(state, at.kind)
+    let (m, _, c) = target(state, me, conv, seq, Access::Read).await?;
+    let allowed = m.sender_id == me || {
+        let at = place(state, &c, me).await?;
+        rules::of(state, c.kind)
             .may_list_readers(state, &at, m.sender_id)
-            .await?;
+            .await?
+    };
     if !allowed {
         return Err(MessagingError::ReadersHidden.into());
     }
