@@ -23,6 +23,7 @@
 //! - [`push`]: how a committed change reaches sockets: encode once, the bus, the node's
 //!   socket registry, node-to-node control messages.
 //! - [`ratelimit`]: cluster-wide fixed-window limits and the client IP.
+//! - [`rooms`]: voice rooms, mic seats, room moderation and discovery, SFU tokens.
 //! - [`rulecache`]: the send path's per-node rule caches and the epoch that invalidates them.
 //! - [`social`]: friends, friend requests, blocks, follows, discovery privacy, the
 //!   direct-message policy, presence.
@@ -52,6 +53,7 @@ pub mod moderation;
 pub mod notify;
 pub mod push;
 pub mod ratelimit;
+pub mod rooms;
 pub mod rulecache;
 pub mod social;
 pub mod state;

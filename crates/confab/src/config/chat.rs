@@ -159,6 +159,16 @@ pub struct MediaConfig {
     pub max_file_bytes: usize,
     /// How long a signed download URL (`POST /files/{id}/url`) stays valid, in seconds.
     pub signed_url_ttl_secs: u64,
+    /// The LiveKit server's HTTP URL (e.g. `https://sfu.example.com`), for its RoomService:
+    /// when set, Confab updates or removes a participant the moment they lose the right to
+    /// speak. Empty: tokens are still issued; rights are enforced when tokens expire.
+    pub livekit_url: String,
+    /// The LiveKit API key that signs media tokens (its `iss`). Empty: no media tokens.
+    pub livekit_api_key: String,
+    /// The LiveKit API secret (HMAC-SHA256 key of media tokens).
+    pub livekit_api_secret: crate::config::Secret,
+    /// How long a media token is valid, in seconds.
+    pub media_token_ttl_secs: u64,
 }
 
 impl Default for MediaConfig {
@@ -173,6 +183,10 @@ impl Default for MediaConfig {
             max_audio_bytes: 20 * 1024 * 1024,
             max_file_bytes: 100 * 1024 * 1024,
             signed_url_ttl_secs: 300,
+            livekit_url: String::new(),
+            livekit_api_key: String::new(),
+            livekit_api_secret: crate::config::Secret::default(),
+            media_token_ttl_secs: 600,
         }
     }
 }

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 mod auth;
 mod chat;
+mod rooms;
 mod secret;
 mod server;
 mod validate;
@@ -33,6 +34,7 @@ pub use chat::{
     ChannelsConfig, DirectPolicy, FilterAction, GatewayConfig, GroupsConfig, MediaConfig,
     MessagingConfig, ModerationConfig, SocialConfig,
 };
+pub use rooms::RoomsConfig;
 pub use secret::{Dsn, Secret};
 pub use server::{
     BlobBackend, BlobConfig, DatabaseConfig, HttpConfig, LogConfig, LogFormat, RedisConfig,
@@ -120,6 +122,8 @@ pub struct Config {
     pub groups: GroupsConfig,
     /// The built-in world channel.
     pub channels: ChannelsConfig,
+    /// Voice rooms.
+    pub rooms: RoomsConfig,
 }
 
 impl Default for Config {
@@ -146,6 +150,7 @@ impl Default for Config {
             social: SocialConfig::default(),
             groups: GroupsConfig::default(),
             channels: ChannelsConfig::default(),
+            rooms: RoomsConfig::default(),
         }
     }
 }

@@ -185,6 +185,18 @@ const RULES: &[(&str, Check)] = &[
     range!(media.max_audio_bytes, 1024..=4 * 1024 * 1024 * 1024),
     range!(media.max_file_bytes, 1024..=4 * 1024 * 1024 * 1024),
     range!(media.signed_url_ttl_secs, 1..=3600),
+    (
+        "media.livekit_url",
+        Check::OptionalUrl(|c| c.media.livekit_url.as_str()),
+    ),
+    ("media.livekit_api_secret", Check::Rule(livekit_secret)),
+    range!(media.media_token_ttl_secs, 30..=86_400),
+    range!(rooms.grace_secs, 0..=3600),
+    range!(rooms.application_ttl_secs, 5..=86_400),
+    range!(rooms.invite_ttl_secs, 5..=86_400),
+    range!(rooms.kick_ban_secs, 0..=365 * 86_400),
+    range!(rooms.history_on_join, 0..=1000),
+    range!(rooms.max_open_per_owner, 1..=1000),
     ("log.level", Check::Rule(log_level)),
 ];
 
@@ -365,6 +377,18 @@ fn jwt_secret(c: &Config) -> Result<(), String> {
     ensure(
         !secret.is_empty() || c.redis.url.is_empty(),
         "is required with redis.url: every node of a cluster must share one key",
+    )
+}
+
+fn livekit_secret(c: &Config) -> Result<(), String> {
+    let m = &c.media;
+    ensure(
+        m.livekit_api_key.is_empty() || m.livekit_api_secret.expose().len() >= 32,
+        "must be at least 32 bytes when media.livekit_api_key is set",
+    )?;
+    ensure(
+        m.livekit_url.is_empty() || !m.livekit_api_key.is_empty(),
+        "is required, with media.livekit_api_key, when media.livekit_url is set",
     )
 }
 
