@@ -117,6 +117,24 @@ catalogue! {
     ReportClosed => "report_closed", "The report was already upheld or dismissed.";
     ActionNotApplicable => "action_not_applicable", "That uphold action does not fit this report's target (e.g. `recall` on a user report).";
     CannotTargetSelf => "cannot_target_self", "You cannot do this to yourself (report, disable or mute your own account).";
+    // rooms
+    NotInRoom => "not_in_room", "You are not in this room now (enter it with `POST /rooms/{id}/join`).";
+    RoomRoleRequired => "room_role_required", "Your role in this room does not allow this (owner or admin only; an admin never acts on the owner or another admin).";
+    RoomClosed => "room_closed", "The room is closed: nobody enters and nothing changes.";
+    RoomPasswordInvalid => "room_password_invalid", "The room is private: give its password (this one is missing or wrong).";
+    KickedFromRoom => "kicked_from_room", "You were kicked from this room; re-entry is refused until the ban ends.";
+    RoomMuted => "room_muted", "You are muted in this room's chat until the mute ends.";
+    RoomAllMuted => "room_all_muted", "The room's chat is muted: only the owner and admins may send.";
+    RoomLimit => "room_limit", "You already own the most open rooms allowed (`rooms.max_open_per_owner`).";
+    SeatTaken => "seat_taken", "Someone else holds that seat (or won it first).";
+    SeatLocked => "seat_locked", "That seat is locked.";
+    SeatMuted => "seat_muted", "Your seat is muted by the owner or an admin: the microphone stays off.";
+    AlreadySeated => "already_seated", "The user already holds a seat in this room.";
+    NotSeated => "not_seated", "The user holds no seat in this room.";
+    NoFreeSeat => "no_free_seat", "Every seat is taken or locked.";
+    SeatApplyRequired => "seat_apply_required", "Seats in this room are taken by application (`POST /rooms/{id}/applications`).";
+    ApplicationPending => "application_pending", "You already applied for a seat; wait for the answer or cancel it.";
+    MediaUnavailable => "media_unavailable", "Voice is not configured on this server (`media.livekit_api_key`).";
 }
 
 /// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.

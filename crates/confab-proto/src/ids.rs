@@ -91,6 +91,10 @@ id_type! {
     FriendRequestId;
     /// A request to join a group.
     JoinRequestId;
+    /// A voice room.
+    RoomId;
+    /// A seat application or a seat invitation in a voice room.
+    SeatRequestId;
 }
 
 #[cfg(test)]

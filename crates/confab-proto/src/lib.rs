@@ -10,6 +10,7 @@
 //! - [`oauth`]: third-party sign-in and linked identities.
 //! - [`social`]: friends, friend requests, blocks, follows, discovery privacy.
 //! - [`groups`]: groups, members and roles, invites, join requests, bans, `group.*` events.
+//! - [`rooms`]: voice rooms, mic seats, room moderation, media tokens, `room.*` events.
 //! - [`admin`]: the world channel, reports, and the system administrator's API.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
@@ -25,6 +26,7 @@ pub mod ids;
 pub mod media;
 pub mod messaging;
 pub mod oauth;
+pub mod rooms;
 pub mod social;
 pub mod ws;
 

@@ -97,6 +97,24 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::ActionNotApplicable | ErrorCode::CannotTargetSelf => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
+        // rooms
+        ErrorCode::NotInRoom
+        | ErrorCode::RoomRoleRequired
+        | ErrorCode::RoomPasswordInvalid
+        | ErrorCode::KickedFromRoom
+        | ErrorCode::RoomMuted
+        | ErrorCode::RoomAllMuted => StatusCode::FORBIDDEN,
+        ErrorCode::RoomClosed
+        | ErrorCode::RoomLimit
+        | ErrorCode::SeatTaken
+        | ErrorCode::SeatLocked
+        | ErrorCode::SeatMuted
+        | ErrorCode::AlreadySeated
+        | ErrorCode::NotSeated
+        | ErrorCode::NoFreeSeat
+        | ErrorCode::SeatApplyRequired
+        | ErrorCode::ApplicationPending => StatusCode::CONFLICT,
+        ErrorCode::MediaUnavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -197,6 +215,17 @@ impl ApiError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         status_of(self.code)
+    }
+
+    /// Whether the cause is a unique-key violation in the store: an insert lost a race with
+    /// another transaction (the caller may retry from a fresh read).
+    pub fn is_unique_violation(&self) -> bool {
+        self.cause
+            .as_ref()
+            .and_then(|c| c.downcast_ref::<StoreError>())
+            .is_some_and(|e| {
+                matches!(e, StoreError::Db(db) if crate::infra::store::unique_violation(db).is_some())
+            })
     }
 }
 

@@ -144,6 +144,7 @@ impl Application {
         push::control::spawn_listener(state.clone());
         gateway::spawn(state.clone());
         admin::service::spawn_reporter(state.clone());
+        rooms::presence::spawn_sweeper(&state);
         Ok(Self { listener, state })
     }
 
@@ -203,6 +204,11 @@ fn wire(state: &AppState) {
         state,
         ConversationKind::Channel,
         Arc::new(channels::policy::ChannelRules),
+    );
+    register(
+        state,
+        ConversationKind::Room,
+        Arc::new(rooms::rules::RoomRules),
     );
     accounts::hooks::register_discovery(state, Arc::new(social::rules::DiscoveryRules));
     accounts::hooks::register_images(state, Arc::new(media::service::ImagesHook));

@@ -14,6 +14,7 @@ use crate::ErrorInfo;
 use crate::groups::{GroupDissolvedData, GroupMemberData, GroupUpdatedData};
 use crate::ids::{SessionId, UserId};
 use crate::messaging::{MarksOut, MessageOut, ReactionOut, RecallOut};
+use crate::rooms;
 
 mod client;
 
@@ -194,6 +195,37 @@ pub enum ServerEvent {
     /// A system notice from an administrator, to every connected socket.
     #[serde(rename = "notice")]
     Notice(crate::admin::NoticeOut),
+    /// A room's settings changed (name, cover, tag, announcement, visibility, seat mode or
+    /// count, mute-all). Boxed: a whole room.
+    #[serde(rename = "room.updated")]
+    RoomUpdated(Box<rooms::RoomOut>),
+    /// Someone entered the room I am in.
+    #[serde(rename = "room.member_joined")]
+    RoomMemberJoined(rooms::RoomPresenceData),
+    /// Someone left the room I am in (`reason`: left, disconnected, kicked, closed).
+    #[serde(rename = "room.member_left")]
+    RoomMemberLeft(rooms::RoomPresenceData),
+    /// The seats changed: every seat and the new seat version.
+    #[serde(rename = "room.seats")]
+    RoomSeats(Box<rooms::RoomSeatsData>),
+    /// A seat application changed state (to the owner, admins and the applicant).
+    #[serde(rename = "room.application")]
+    RoomApplication(Box<rooms::SeatRequestData>),
+    /// A seat invitation changed state (to the owner, admins and the invited user).
+    #[serde(rename = "room.invitation")]
+    RoomInvitation(Box<rooms::SeatRequestData>),
+    /// A user was kicked from the room (the kicked user gets it too).
+    #[serde(rename = "room.kicked")]
+    RoomKicked(Box<rooms::RoomKickedData>),
+    /// A user was muted or unmuted in the room chat.
+    #[serde(rename = "room.muted")]
+    RoomMuted(rooms::RoomMutedData),
+    /// A user became an admin of the room or stopped being one.
+    #[serde(rename = "room.role")]
+    RoomRole(rooms::RoomRoleData),
+    /// The room closed; everyone in it was removed.
+    #[serde(rename = "room.closed")]
+    RoomClosed(rooms::RoomClosedData),
 }
 
 impl ServerEvent {
@@ -224,6 +256,16 @@ impl ServerEvent {
             ServerEvent::GroupMemberUpdated(_) => "group.member_updated",
             ServerEvent::GroupDissolved(_) => "group.dissolved",
             ServerEvent::Notice(_) => "notice",
+            ServerEvent::RoomUpdated(_) => "room.updated",
+            ServerEvent::RoomMemberJoined(_) => "room.member_joined",
+            ServerEvent::RoomMemberLeft(_) => "room.member_left",
+            ServerEvent::RoomSeats(_) => "room.seats",
+            ServerEvent::RoomApplication(_) => "room.application",
+            ServerEvent::RoomInvitation(_) => "room.invitation",
+            ServerEvent::RoomKicked(_) => "room.kicked",
+            ServerEvent::RoomMuted(_) => "room.muted",
+            ServerEvent::RoomRole(_) => "room.role",
+            ServerEvent::RoomClosed(_) => "room.closed",
         }
     }
 }

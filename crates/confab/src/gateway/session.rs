@@ -169,6 +169,7 @@ impl Conn {
         self.registration = Some(registration);
         self.auth = Some(user);
         presence::connected(&self.state, user.user_id).await;
+        crate::rooms::presence::connected(&self.state, user.user_id).await;
     }
 
     /// Spends a token of the socket's frame budget on a text frame, then handles it. A
@@ -418,6 +419,7 @@ pub async fn run(state: AppState, socket: WebSocket, pre: Option<AuthUser>) {
         && let Some(user) = conn.auth
     {
         Box::pin(presence::disconnected(&state, user.user_id)).await;
+        Box::pin(crate::rooms::presence::disconnected(&state, user.user_id)).await;
     }
     drop(conn);
     // The stream is kept until the writer is done, so the close frame goes out before the

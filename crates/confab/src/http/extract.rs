@@ -70,6 +70,45 @@ fn json_rejection(r: &JsonRejection) -> ApiError {
     }
 }
 
+/// A JSON body that may be absent: an empty (or all-whitespace) body is `T::default()`;
+/// anything else is read as [`AppJson`] reads it, with the same rejections (a content type
+/// is not required, since clients often send none with an empty body).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OptionalJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for OptionalJson<T>
+where
+    T: DeserializeOwned + Default,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => b,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err(ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    "request body is too large",
+                ));
+            }
+            Err(e) => {
+                return Err(ApiError::new(
+                    ErrorCode::BadRequest,
+                    truncate(e.body_text()),
+                ));
+            }
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(T::default()));
+        }
+        match axum::Json::<T>::from_bytes(&bytes) {
+            Ok(axum::Json(v)) => Ok(OptionalJson(v)),
+            Err(rejection) => Err(json_rejection(&rejection)),
+        }
+    }
+}
+
 /// Serde messages quote the input; keep them short so a 10 MB string is not echoed back.
 fn truncate(mut s: String) -> String {
     const MAX: usize = 300;

@@ -21,11 +21,14 @@ pub enum ConversationKind {
     /// An open, broadcast conversation (the world channel): anyone reads, allowed users post.
     #[sea_orm(string_value = "channel")]
     Channel,
+    /// A voice room's chat: its members are the users in the room now.
+    #[sea_orm(string_value = "room")]
+    Room,
 }
 
 impl ConversationKind {
     /// Every kind, in [`ConversationKind::index`] order.
-    pub const ALL: [ConversationKind; 3] = [Self::Direct, Self::Group, Self::Channel];
+    pub const ALL: [ConversationKind; 4] = [Self::Direct, Self::Group, Self::Channel, Self::Room];
 
     /// The stored (and wire) name.
     pub fn as_str(self) -> &'static str {
@@ -33,6 +36,7 @@ impl ConversationKind {
             Self::Direct => "direct",
             Self::Group => "group",
             Self::Channel => "channel",
+            Self::Room => "room",
         }
     }
 

@@ -29,6 +29,7 @@ mod ops;
 mod ports;
 mod realtime;
 mod redis_outage;
+mod rooms;
 mod schema;
 mod send_rules;
 mod social;

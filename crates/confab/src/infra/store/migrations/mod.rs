@@ -15,6 +15,7 @@ mod m0006_message_files;
 mod m0008_social;
 mod m0009_groups;
 mod m0010_admin;
+mod m0011_rooms;
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_social::Migration),
             Box::new(m0009_groups::Migration),
             Box::new(m0010_admin::Migration),
+            Box::new(m0011_rooms::Migration),
         ]
     }
 }
