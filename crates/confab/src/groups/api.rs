@@ -1,6 +1,5 @@
 //! Routes: `/groups…` and `/invites/{token}/accept`.
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use confab_proto::ErrorBody;
@@ -10,15 +9,13 @@ use confab_proto::groups::{
     MembersIn, MuteAllIn, TransferIn,
 };
 use confab_proto::ids::{GroupId, JoinRequestId, UserId};
-use serde::de::DeserializeOwned;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::error::GroupsError;
 use super::{bans, invites, members, roles, service};
 use crate::accounts::auth::AuthUser;
-use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{AppJson, AppPath, AppQuery};
+use crate::error::ApiResult;
+use crate::http::extract::{AppJson, AppPath, AppQuery, OptionalJson};
 use crate::state::AppState;
 
 /// The groups routes (mounted under `/api/v1`).
@@ -40,20 +37,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(decline_join_request))
         .routes(routes!(list_bans))
         .routes(routes!(ban_user, unban_user))
-}
-
-/// A JSON body that may be left out (an empty body is the default).
-fn optional_json<T: DeserializeOwned + Default>(body: &Bytes) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
-    }
-    serde_json::from_slice(body).map_err(|e| {
-        if e.is_syntax() || e.is_eof() {
-            GroupsError::BodyNotJson.into()
-        } else {
-            GroupsError::BodyShape(e.to_string()).into()
-        }
-    })
 }
 
 /// Create a group: I own it; `member_ids` (my friends) join at once.
@@ -223,9 +206,8 @@ pub async fn join_group(
     auth: AuthUser,
     State(state): State<AppState>,
     AppPath(id): AppPath<GroupId>,
-    body: Bytes,
+    OptionalJson(input): OptionalJson<JoinIn>,
 ) -> ApiResult<(StatusCode, AppJson<JoinOut>)> {
-    let input: JoinIn = optional_json(&body)?;
     let out = members::join(&state, auth.user_id, id, input).await?;
     Ok((invites::join_status(&out), AppJson(out)))
 }
@@ -316,9 +298,8 @@ pub async fn create_invite(
     auth: AuthUser,
     State(state): State<AppState>,
     AppPath(id): AppPath<GroupId>,
-    body: Bytes,
+    OptionalJson(input): OptionalJson<InviteIn>,
 ) -> ApiResult<(StatusCode, AppJson<InviteOut>)> {
-    let input: InviteIn = optional_json(&body)?;
     let i = invites::create(&state, auth.user_id, id, input).await?;
     Ok((StatusCode::CREATED, AppJson(i)))
 }
@@ -438,9 +419,8 @@ pub async fn ban_user(
     auth: AuthUser,
     State(state): State<AppState>,
     AppPath((id, user)): AppPath<(GroupId, UserId)>,
-    body: Bytes,
+    OptionalJson(input): OptionalJson<BanIn>,
 ) -> ApiResult<AppJson<BanOut>> {
-    let input: BanIn = optional_json(&body)?;
     Ok(AppJson(
         bans::ban(&state, auth.user_id, id, user, input).await?,
     ))

@@ -112,12 +112,6 @@ pub enum GroupsError {
     /// `@all` by a plain member.
     #[error("only the owner and admins may mention all")]
     MentionAllForbidden,
-    /// A body that is not JSON.
-    #[error("the body is not valid JSON")]
-    BodyNotJson,
-    /// A JSON body of the wrong shape.
-    #[error("body: {0}")]
-    BodyShape(String),
     /// A search text out of bounds.
     #[error("q: 1 to 64 characters")]
     SearchText,
@@ -212,8 +206,6 @@ impl From<GroupsError> for ApiError {
             E::Muted | E::MutedUntil { .. } => (ErrorCode::MemberMuted, None),
             E::AllMuted => (ErrorCode::GroupAllMuted, None),
             E::MentionAllForbidden => (ErrorCode::MentionAllForbidden, Some("mentions")),
-            E::BodyNotJson => (ErrorCode::InvalidJson, None),
-            E::BodyShape(_) => (ErrorCode::ValidationFailed, None),
             E::SearchText => (ErrorCode::ValidationFailed, Some("q")),
             E::SearchLimit | E::MemberPageLimit => (ErrorCode::ValidationFailed, Some("limit")),
             E::Cursor => (ErrorCode::ValidationFailed, Some("cursor")),

@@ -53,8 +53,8 @@ pub async fn get_seats(
 /// (body: `reason`, `user_id`), `lock` (empties it), `unlock`, `mute` (the occupant's
 /// microphone is forced off), `unmute`.
 #[utoipa::path(post, path = "/rooms/{id}/seats/{position}/{action}", tag = "rooms", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Room id"), ("position" = u32, Path, description = "Seat, 1..=seat count"),
-        ("action" = SeatAction, Path, description = "take | kick | lock | unlock | mute | unmute")),
+    params(("id" = String, Path, description = "Room id"), ("position" = u32, Path, minimum = 1, maximum = 20, description = "Seat, 1..=seat count"),
+        ("action" = inline(SeatAction), Path, description = "take | kick | lock | unlock | mute | unmute")),
     request_body(content = SeatActionIn, description = "Optional"),
     responses((status = 200, body = SeatsOut), (status = 401, body = ErrorBody),
         (status = 403, description = "`not_in_room`, `room_role_required`", body = ErrorBody), (status = 404, body = ErrorBody),

@@ -79,7 +79,7 @@ backend_tests! {
                 }
                 let concrete: String = path
                     .split('/')
-                    .map(|seg| if seg.starts_with('{') { "1" } else { seg })
+                    .map(|seg| path_value(&doc, op, seg))
                     .collect::<Vec<_>>()
                     .join("/");
                 let url = app.url(&concrete);
@@ -116,5 +116,28 @@ backend_tests! {
         // Still serving, and the sweeper's account is untouched.
         assert_eq!(app.client.healthz().await.unwrap().status, "ok");
         u.client.me().await.unwrap();
+    }
+}
+
+/// A valid value for one path segment: the segment itself, or for a `{param}` the first value
+/// of its enum (e.g. a seat action) when the document gives one, else `1` (ids, positions).
+fn path_value(doc: &serde_json::Value, op: &serde_json::Value, seg: &str) -> String {
+    let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
+        return seg.to_owned();
+    };
+    let param = op["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == name));
+    let mut schema = param.map(|p| &p["schema"]);
+    if let Some(r) = schema.and_then(|s| s["$ref"].as_str()) {
+        let key = r.trim_start_matches("#/components/schemas/");
+        schema = Some(&doc["components"]["schemas"][key]);
+    }
+    match schema
+        .and_then(|s| s["enum"].as_array())
+        .and_then(|e| e.first())
+    {
+        Some(v) => v.as_str().unwrap_or("1").to_owned(),
+        None => "1".to_owned(),
     }
 }
