@@ -18,7 +18,7 @@ pub struct RoomsConfig {
     /// in seconds.
     pub kick_ban_secs: u64,
     /// How many of the room chat's newest messages a new joiner sees.
-    pub history_on_join: i64,
+    pub history_on_join: u32,
     /// The most rooms one user may own open at once.
     pub max_open_per_owner: u32,
 }
