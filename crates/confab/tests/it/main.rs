@@ -29,6 +29,7 @@ mod ops;
 mod ports;
 mod realtime;
 mod redis_outage;
+mod rooms_sfu;
 mod schema;
 mod send_rules;
 mod social;
