@@ -134,6 +134,7 @@ impl Application {
         state.install(social::rules::Runtime::default());
         state.install(groups::rules::Runtime::default());
         state.install(media::access::Runtime::default());
+        state.install(rooms::sfu::Runtime::start(&state)?);
         wire(&state);
         // The world channel exists before anything is published: the publisher sends its
         // messages to every socket rather than to a member list.

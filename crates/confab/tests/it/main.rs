@@ -30,6 +30,7 @@ mod ports;
 mod realtime;
 mod redis_outage;
 mod rooms;
+mod rooms_sfu;
 mod schema;
 mod send_rules;
 mod social;
