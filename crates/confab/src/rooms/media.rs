@@ -37,8 +37,11 @@ pub async fn token(
         name: None,
         can_publish,
     };
-    let t = sfu::mint(&state.config.media, state.clock.now(), &grant)
-        .map_err(|_| RoomsError::MediaUnavailable)?;
+    let t = match sfu::mint(&state.config.media, state.clock.now(), &grant) {
+        Ok(t) => t,
+        Err(sfu::SfuError::NotConfigured) => return Err(RoomsError::MediaUnavailable.into()),
+        Err(e) => return Err(ApiError::internal(e)),
+    };
     Ok(MediaTokenOut {
         url: t.url,
         sfu_room: room,
