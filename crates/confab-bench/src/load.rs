@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clients::{Ws, send_frame};
 use crate::server::{Cluster, own_cpu, usage};
-use crate::stats::{Latency, error_code, find_tag, frame_id, frame_type, tag_text};
+use crate::stats::{Latency, error_code, find_tag, frame_id, frame_type, seat_version, tag_text};
 
 /// Longest wait after a step for acks and deliveries to arrive.
 const DRAIN: Duration = Duration::from_secs(5);
@@ -77,6 +77,8 @@ pub struct Counters {
     pub errors: BTreeMap<String, u64>,
     /// Sends not made because the window was full.
     pub skipped: u64,
+    /// `room.seats` events received: (seat version, arrival µs).
+    pub seat_events: Vec<(u64, u64)>,
 }
 
 impl Counters {
@@ -92,6 +94,7 @@ impl Counters {
             *self.errors.entry(k.clone()).or_default() += v;
         }
         self.skipped += o.skipped;
+        self.seat_events.extend_from_slice(&o.seat_events);
     }
 }
 
@@ -401,6 +404,12 @@ fn on_frame(b: &[u8], idx: u32, shared: &Shared, slot: &Slot) {
                 c.last_us = now;
             } else {
                 c.late += 1;
+            }
+        }
+        Some("room.seats") => {
+            if let Some(v) = seat_version(b) {
+                let now = shared.now_us();
+                lock(&slot.counters).seat_events.push((v, now));
             }
         }
         Some("ack") => {

@@ -5,6 +5,7 @@
 
 mod clients;
 mod load;
+mod room;
 mod scenarios;
 mod server;
 mod stats;
@@ -52,6 +53,9 @@ enum Scenario {
     /// Password sign-ins per second (default argon2), token-authenticated WebSocket
     /// connects per second.
     Login(scenarios::LoginArgs),
+    /// A voice room: speakers on seats chat while the owner churns seats, N listeners:
+    /// chat and `room.seats` delivery (ratio, p99).
+    Room(room::RoomArgs),
 }
 
 impl Scenario {
@@ -103,6 +107,7 @@ fn main() -> ExitCode {
                 Scenario::Idle(a) => scenarios::idle(&mut cluster, &ctx, a).await,
                 Scenario::Reconnect(a) => scenarios::reconnect(&mut cluster, &ctx, a).await,
                 Scenario::Login(a) => scenarios::login(&mut cluster, &ctx, a).await,
+                Scenario::Room(a) => room::room(&mut cluster, &ctx, a).await,
             }
         };
         let result = tokio::time::timeout(Duration::from_secs(cli.timeout), run).await;

@@ -151,13 +151,13 @@ pub struct LoginArgs {
     pub ws_duration: f64,
 }
 
-fn base_params(o: &mut Outcome, cluster: &Cluster) {
+pub(crate) fn base_params(o: &mut Outcome, cluster: &Cluster) {
     o.param("backend", &cluster.backend);
     o.param("nodes", cluster.nodes.len());
     o.notes.extend(cluster.notes.iter().cloned());
 }
 
-fn close_notes(o: &mut Outcome, load: &Load) {
+pub(crate) fn close_notes(o: &mut Outcome, load: &Load) {
     let closed = load.shared.closed.load(Ordering::SeqCst);
     if closed > 0 {
         let reasons = load
@@ -171,7 +171,7 @@ fn close_notes(o: &mut Outcome, load: &Load) {
     }
 }
 
-fn fill_from_step(o: &mut Outcome, r: &StepResult) {
+pub(crate) fn fill_from_step(o: &mut Outcome, r: &StepResult) {
     o.sent_per_s = r.sent_per_s;
     o.delivered_per_s = r.delivered_per_s;
     o.delivered_ratio = r.ratio;

@@ -340,6 +340,15 @@ pub fn find_tag(frame: &[u8]) -> Option<Tag> {
     })
 }
 
+/// The seat `version` of a `room.seats` frame, without parsing the JSON.
+pub fn seat_version(frame: &[u8]) -> Option<u64> {
+    const P: &[u8] = b"\"version\":";
+    let at = memchr::memmem::find(frame, P)? + P.len();
+    let rest = &frame[at..];
+    let end = rest.iter().position(|c| !c.is_ascii_digit())?;
+    num(&rest[..end])
+}
+
 /// What kind of server frame this is, from its leading bytes (`{"type":"ack"…`).
 pub fn frame_type(frame: &[u8]) -> Option<&str> {
     const P: &[u8] = b"{\"type\":\"";
