@@ -21,6 +21,40 @@ use crate::state::AppState;
 /// How often an entry retries when a concurrent entry elsewhere took the user first.
 const ENTRY_ATTEMPTS: usize = 3;
 
+/// Wrong passwords one user may give one private room per [`PASSWORD_WINDOW`]; after that
+/// entry is refused (429) until the window ends, right password or not.
+const PASSWORD_TRIES: u64 = 10;
+/// See [`PASSWORD_TRIES`].
+const PASSWORD_WINDOW: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Refuses while a user's wrong guesses at a room's password (counted at `key`, on the
+/// cache so it holds on every node) are at the limit.
+async fn wrong_passwords(state: &AppState, key: &str) -> Result<(), ApiError> {
+    let n = state
+        .cache
+        .get(key)
+        .await?
+        .and_then(|b| {
+            std::str::from_utf8(&b)
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    if n >= PASSWORD_TRIES {
+        let retry = state
+            .cache
+            .ttl(key)
+            .await?
+            .map_or(PASSWORD_WINDOW.as_secs(), |d| d.as_secs() + 1);
+        return Err(ApiError::new(
+            confab_proto::ErrorCode::RateLimited,
+            "too many wrong passwords for this room; try again later",
+        )
+        .with_retry_after(retry));
+    }
+    Ok(())
+}
+
 async fn hash_password(state: &AppState, raw: &str) -> Result<String, ApiError> {
     let p = model::password(raw)?;
     crate::accounts::auth::context(state)
@@ -279,12 +313,15 @@ pub async fn join(
     if role == RoomRole::Member {
         check_kick(state, id, me.id).await?;
         if r.private {
+            let key = format!("rl:roompw:{id}:{}", me.id);
+            wrong_passwords(state, &key).await?;
             let given = input.password.as_deref().unwrap_or("");
             let ok = crate::accounts::auth::context(state)
                 .passwords
                 .verify(given, r.password_hash.as_deref())
                 .await?;
             if !ok {
+                state.cache.incr(&key, PASSWORD_WINDOW).await?;
                 return Err(RoomsError::Password.into());
             }
         }

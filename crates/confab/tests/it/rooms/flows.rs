@@ -87,3 +87,50 @@ backend_tests! {
         assert_eq!(code(&e), (409, "room_closed"));
     }
 }
+
+backend_tests! {
+    async fn a_private_room_is_listed_but_entered_only_with_its_password(app) {
+        let owner = app.user("owner").await;
+        let guest = app.user("guest").await;
+        let guesser = app.user("guesser").await;
+        let mut input = room_in("Secret garden");
+        input.visibility = Some(confab_proto::rooms::RoomVisibility::Private);
+        let e = owner.client.create_room(&input).await.unwrap_err();
+        assert_eq!(code(&e), (422, "validation_failed"));
+        input.password = Some("open sesame".into());
+        let r = owner.client.create_room(&input).await.unwrap();
+        let found = guest.client.list_rooms(false, &[("q", "secret")]).await.unwrap();
+        assert!(found.rooms.iter().any(|x| x.id == r.id), "private rooms are listed");
+        // The owner needs no password; others do, and a private room's seats are theirs.
+        owner.client.join_room(r.id, None).await.unwrap();
+        let e = guest.client.join_room(r.id, None).await.unwrap_err();
+        assert_eq!(code(&e), (403, "room_password_invalid"));
+        let e = guest.client.seats(r.id).await.unwrap_err();
+        assert_eq!(code(&e), (403, "not_in_room"));
+        let _ws = guest.client.ws().await.unwrap();
+        guest.client.join_room(r.id, Some("open sesame")).await.unwrap();
+        assert_eq!(guest.client.seats(r.id).await.unwrap().seats.len(), 8);
+        // Guessing is bounded: after 10 wrong passwords even the right one waits.
+        for _ in 0..10 {
+            let e = guesser.client.join_room(r.id, Some("wrong guess")).await.unwrap_err();
+            assert_eq!(code(&e), (403, "room_password_invalid"));
+        }
+        let e = guesser.client.join_room(r.id, Some("open sesame")).await.unwrap_err();
+        assert_eq!(code(&e), (429, "rate_limited"));
+        // The stored password is a hash, never the text.
+        use sea_orm::{ConnectionTrait, Statement};
+        let rows = app
+            .state
+            .store
+            .reader()
+            .query_all_raw(Statement::from_string(
+                app.state.store.backend(),
+                "SELECT password_hash FROM rooms WHERE password_hash IS NOT NULL",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        let hash: String = rows[0].try_get("", "password_hash").unwrap();
+        assert!(hash.starts_with("$argon2id$") && !hash.contains("open sesame"));
+    }
+}
