@@ -214,6 +214,8 @@ fn wire(state: &AppState) {
     accounts::hooks::register_discovery(state, Arc::new(social::rules::DiscoveryRules));
     accounts::hooks::register_images(state, Arc::new(media::service::ImagesHook));
     media::access::register(state, Arc::new(messaging::files::AttachmentAccess));
+    media::access::register(state, Arc::new(rooms::covers::CoverAccess));
+    media::access::register(state, Arc::new(groups::avatars::AvatarAccess));
     state
         .push
         .on_control(Arc::new(accounts::auth::SessionsHandler));

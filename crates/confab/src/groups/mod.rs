@@ -45,6 +45,7 @@
 //! - `store`: the SQL.
 
 pub mod api;
+pub mod avatars;
 pub mod bans;
 pub mod change;
 pub mod error;

@@ -22,6 +22,7 @@ pub mod api;
 mod api_seats;
 pub mod board;
 mod change;
+pub mod covers;
 pub mod discovery;
 pub mod error;
 pub mod media;

@@ -200,3 +200,22 @@ pub async fn count_live(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
         .count(db)
         .await?)
 }
+
+/// Whether `file` is the avatar of a live group `user` may see: a public group, or a
+/// private one they are a member of.
+pub async fn avatar_visible(
+    db: &impl ConnectionTrait,
+    file: FileId,
+    user: UserId,
+) -> Result<bool, StoreError> {
+    let stmt = sea_orm::Statement::from_sql_and_values(
+        db.get_database_backend(),
+        "SELECT 1 AS x FROM chat_groups g \
+         WHERE g.avatar = ? AND g.dissolved_at IS NULL \
+           AND (g.visibility = 'public' OR EXISTS \
+             (SELECT 1 FROM group_members m WHERE m.group_id = g.id AND m.user_id = ?)) \
+         LIMIT 1",
+        [file.0.into(), user.0.into()],
+    );
+    Ok(db.query_one_raw(stmt).await?.is_some())
+}

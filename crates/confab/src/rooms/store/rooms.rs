@@ -209,7 +209,11 @@ pub fn recommend_key(r: &Room) -> RecommendKey {
     (r.audience as i32, to_ms(r.last_active_at), r.id.0)
 }
 
-/// Open rooms whose name contains `q` (case-insensitive, `%` and `_` literal), optionally
+/// Words of a search that count.
+const MAX_WORDS: usize = 5;
+
+/// Open rooms whose name contains every word of `q` (case-insensitive, `%` and `_`
+/// literal), optionally
 /// with one tag, newest first, ids below `before`.
 pub async fn search(
     db: &impl ConnectionTrait,
@@ -220,8 +224,15 @@ pub async fn search(
 ) -> Result<Vec<Room>, StoreError> {
     use rooms::Column as C;
     let mut s = rooms::Entity::find().filter(C::ClosedAt.is_null());
-    if let Some(q) = q {
-        let pattern = format!("%{}%", like_escape(&q.to_lowercase()));
+    // Every word of `q` must appear in the name, in any order ("jazz night" finds "Late
+    // night jazz").
+    for word in q
+        .unwrap_or("")
+        .to_lowercase()
+        .split_whitespace()
+        .take(MAX_WORDS)
+    {
+        let pattern = format!("%{}%", like_escape(word));
         s = s.filter(Expr::col(C::NameKey).like(LikeExpr::new(pattern).escape('\\')));
     }
     if let Some(t) = tag {

@@ -73,8 +73,10 @@ backend_tests! {
         assert_eq!(code(&e).0, 403);
 
         // Discovery: found by name and recommended.
-        let found = a.client.list_rooms(false, &[("q", "night JAZZ")]).await.unwrap();
+        let found = a.client.list_rooms(false, &[("q", "JAZZ night")]).await.unwrap();
         assert!(found.rooms.iter().any(|x| x.id == r.id));
+        let none = a.client.list_rooms(false, &[("q", "jazz_")]).await.unwrap();
+        assert!(none.rooms.iter().all(|x| x.id != r.id), "`_` matches itself only");
         let rec = a.client.list_rooms(true, &[]).await.unwrap();
         assert!(rec.rooms.iter().any(|x| x.id == r.id && x.audience == 2));
 
@@ -132,5 +134,34 @@ backend_tests! {
         assert_eq!(rows.len(), 1);
         let hash: String = rows[0].try_get("", "password_hash").unwrap();
         assert!(hash.starts_with("$argon2id$") && !hash.contains("open sesame"));
+    }
+}
+
+backend_tests! {
+    async fn covers_and_group_avatars_are_readable_by_those_who_see_them(app) {
+        use confab_proto::groups::{GroupPatch, JoinPolicy, Visibility};
+        let owner = app.user("owner").await;
+        let stranger = app.user("stranger").await;
+        // A room cover: anyone signed in may read it while the room is open.
+        let cover = owner.client.upload(crate::media::png(64, 64), "cover.png", "image/png").await.unwrap();
+        let mut input = room_in("With a cover");
+        input.cover = Some(cover.id);
+        let r = owner.client.create_room(&input).await.unwrap();
+        assert_eq!(r.cover, Some(cover.id));
+        stranger.client.download(cover.id, false).await.unwrap();
+        // An upload that is nobody's cover stays private to its owner.
+        let other = owner.client.upload(crate::media::png(32, 32), "mine.png", "image/png").await.unwrap();
+        assert_eq!(code(&stranger.client.download(other.id, false).await.unwrap_err()).0, 404);
+        owner.client.close_room(r.id).await.unwrap();
+        assert_eq!(code(&stranger.client.download(cover.id, false).await.unwrap_err()).0, 404);
+        // Group avatars: public groups' to anyone, private groups' to members only.
+        for (vis, readable) in [(Visibility::Public, true), (Visibility::Private, false)] {
+            let avatar = owner.client.upload(crate::media::png(48, 48), "g.png", "image/png").await.unwrap();
+            let g = owner.client.create_group(&crate::groups::group_in("Avatars", vis, JoinPolicy::Open)).await.unwrap();
+            let patch = GroupPatch { avatar: Some(Some(avatar.id)), ..Default::default() };
+            owner.client.update_group(g.id, &patch).await.unwrap();
+            let got = stranger.client.download(avatar.id, false).await;
+            assert_eq!(got.is_ok(), readable, "{vis:?} group avatar read by a stranger: {got:?}");
+        }
     }
 }

@@ -16,6 +16,7 @@ mod m0008_social;
 mod m0009_groups;
 mod m0010_admin;
 mod m0011_rooms;
+mod m0012_file_lookups;
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_groups::Migration),
             Box::new(m0010_admin::Migration),
             Box::new(m0011_rooms::Migration),
+            Box::new(m0012_file_lookups::Migration),
         ]
     }
 }
