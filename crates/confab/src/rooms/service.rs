@@ -293,7 +293,11 @@ pub async fn join(
     for attempt in 1..=ENTRY_ATTEMPTS {
         if let Some(p) = store::presence::find(state.store.reader(), me.id).await? {
             if p.room_id == id {
-                store::presence::mark_back(state.store.writer(), &[me.id]).await?;
+                // Back only with a socket here (a socket on another node clears the mark
+                // there): a socketless re-entry must not stop the grace from ever ending.
+                if !away {
+                    store::presence::mark_back(state.store.writer(), &[me.id]).await?;
+                }
                 return joined(state, me.id, id).await;
             }
             leave_quietly(state, p.room_id, me.id, LeaveReason::Left).await?;
