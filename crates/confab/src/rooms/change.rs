@@ -193,14 +193,14 @@ async fn apply(state: &AppState, room: &Room, fx: Effects) {
 
 impl Tx {
     /// Queues an event for everyone in the room.
-    pub fn to_room(&mut self, event: ServerEvent) {
+    pub fn tell_room(&mut self, event: ServerEvent) {
         self.fx
             .events
             .push((Topic::Conversation(self.room.conversation_id), event));
     }
 
     /// Queues an event for one user's devices.
-    pub fn to_user(&mut self, user: UserId, event: ServerEvent) {
+    pub fn tell_user(&mut self, user: UserId, event: ServerEvent) {
         self.fx.events.push((Topic::User(user), event));
     }
 
@@ -255,7 +255,7 @@ impl Tx {
             change: what.to_owned(),
             reason,
         };
-        self.to_room(ServerEvent::RoomSeats(Box::new(data)));
+        self.tell_room(ServerEvent::RoomSeats(Box::new(data)));
         Ok(out)
     }
 
@@ -290,7 +290,7 @@ impl Tx {
             audience: self.room.audience,
             reason: None,
         };
-        self.to_room(ServerEvent::RoomMemberJoined(data));
+        self.tell_room(ServerEvent::RoomMemberJoined(data));
         Ok(())
     }
 
@@ -333,8 +333,8 @@ impl Tx {
             audience: self.room.audience,
             reason: Some(reason),
         };
-        self.to_room(ServerEvent::RoomMemberLeft(data.clone()));
-        self.to_user(user, ServerEvent::RoomMemberLeft(data));
+        self.tell_room(ServerEvent::RoomMemberLeft(data.clone()));
+        self.tell_user(user, ServerEvent::RoomMemberLeft(data));
         self.fx.removed.push(user);
         Ok(true)
     }
@@ -371,7 +371,7 @@ impl Tx {
                 SeatRequestKind::Application => ServerEvent::RoomApplication(data.clone()),
                 SeatRequestKind::Invitation => ServerEvent::RoomInvitation(data.clone()),
             };
-            self.to_user(u, event);
+            self.tell_user(u, event);
         }
         Ok(())
     }
