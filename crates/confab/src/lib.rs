@@ -135,6 +135,7 @@ impl Application {
         state.install(groups::rules::Runtime::default());
         state.install(media::access::Runtime::default());
         state.install(rooms::sfu::Runtime::start(&state)?);
+        state.install(rooms::Order::default());
         wire(&state);
         // The world channel exists before anything is published: the publisher sends its
         // messages to every socket rather than to a member list.

@@ -5,6 +5,16 @@
 //! publishes the change's [`Effects`]: fan-out index updates, `room.*` events, SFU calls.
 //! Seat changes go through [`Tx::seats`], which checks the board's invariants and bumps the
 //! seat version once per committed change.
+//!
+//! The database lock orders the commits, not what follows them: two changes committed one
+//! after the other could still race to the bus, and a socket would get `room.seats` of
+//! version 42 before 41. So on each node a change also takes the room's [`Order`] turn
+//! before its transaction and keeps it until its effects are published: one node publishes
+//! a room's events in commit (version) order. Nodes publish independently; a client keeps
+//! the highest version it has seen.
+
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use confab_proto::ids::{RoomId, UserId};
@@ -72,6 +82,51 @@ pub(crate) fn db_err(e: sea_orm::DbErr) -> ApiError {
     StoreError::from(e).into()
 }
 
+/// This node's turns per room (see the module doc), installed at start-up. A room's entry
+/// lives while a change to it runs or waits.
+#[derive(Default)]
+pub(crate) struct Order(std::sync::Mutex<HashMap<RoomId, Arc<tokio::sync::Mutex<()>>>>);
+
+/// A change's turn in its room: it publishes before the next change on this node starts.
+struct Turn<'a> {
+    order: &'a Order,
+    room: RoomId,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Order {
+    fn rooms(&self) -> std::sync::MutexGuard<'_, HashMap<RoomId, Arc<tokio::sync::Mutex<()>>>> {
+        match self.0.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Waits for the room's turn.
+    async fn turn(&self, room: RoomId) -> Turn<'_> {
+        let m = self.rooms().entry(room).or_default().clone();
+        Turn {
+            order: self,
+            room,
+            guard: Some(m.lock_owned().await),
+        }
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        drop(self.guard.take());
+        let mut rooms = self.order.rooms();
+        // Only the map holds it (clones are made under the map's lock): nobody waits.
+        if rooms
+            .get(&self.room)
+            .is_some_and(|m| Arc::strong_count(m) == 1)
+        {
+            rooms.remove(&self.room);
+        }
+    }
+}
+
 /// The room, or 404.
 pub(crate) async fn find(state: &AppState, id: RoomId) -> Result<Room, ApiError> {
     Ok(store::rooms::find(state.store.reader(), id)
@@ -79,13 +134,15 @@ pub(crate) async fn find(state: &AppState, id: RoomId) -> Result<Room, ApiError>
         .ok_or(RoomsError::NoRoom)?)
 }
 
-/// Runs a change in one transaction under the room's lock (see the module doc). A closed
-/// room refuses every change (`room_closed`).
+/// Runs a change in one transaction under the room's lock, in the room's turn on this node
+/// (see the module doc). A closed room refuses every change (`room_closed`). Never call it
+/// from inside a change: the turn is not reentrant.
 pub(crate) async fn locked<T>(
     state: &AppState,
     id: RoomId,
     f: impl AsyncFnOnce(&mut Tx) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
+    let _turn = state.slot::<Order>().turn(id).await;
     let r = find(state, id).await?;
     let txn = state.store.writer().begin().await.map_err(db_err)?;
     let lock = window::lock(&txn, r.conversation_id)
@@ -136,14 +193,14 @@ async fn apply(state: &AppState, room: &Room, fx: Effects) {
 
 impl Tx {
     /// Queues an event for everyone in the room.
-    pub fn to_room(&mut self, event: ServerEvent) {
+    pub fn tell_room(&mut self, event: ServerEvent) {
         self.fx
             .events
             .push((Topic::Conversation(self.room.conversation_id), event));
     }
 
     /// Queues an event for one user's devices.
-    pub fn to_user(&mut self, user: UserId, event: ServerEvent) {
+    pub fn tell_user(&mut self, user: UserId, event: ServerEvent) {
         self.fx.events.push((Topic::User(user), event));
     }
 
@@ -198,7 +255,7 @@ impl Tx {
             change: what.to_owned(),
             reason,
         };
-        self.to_room(ServerEvent::RoomSeats(Box::new(data)));
+        self.tell_room(ServerEvent::RoomSeats(Box::new(data)));
         Ok(out)
     }
 
@@ -233,7 +290,7 @@ impl Tx {
             audience: self.room.audience,
             reason: None,
         };
-        self.to_room(ServerEvent::RoomMemberJoined(data));
+        self.tell_room(ServerEvent::RoomMemberJoined(data));
         Ok(())
     }
 
@@ -276,8 +333,8 @@ impl Tx {
             audience: self.room.audience,
             reason: Some(reason),
         };
-        self.to_room(ServerEvent::RoomMemberLeft(data.clone()));
-        self.to_user(user, ServerEvent::RoomMemberLeft(data));
+        self.tell_room(ServerEvent::RoomMemberLeft(data.clone()));
+        self.tell_user(user, ServerEvent::RoomMemberLeft(data));
         self.fx.removed.push(user);
         Ok(true)
     }
@@ -314,7 +371,7 @@ impl Tx {
                 SeatRequestKind::Application => ServerEvent::RoomApplication(data.clone()),
                 SeatRequestKind::Invitation => ServerEvent::RoomInvitation(data.clone()),
             };
-            self.to_user(u, event);
+            self.tell_user(u, event);
         }
         Ok(())
     }

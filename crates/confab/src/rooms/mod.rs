@@ -9,8 +9,10 @@
 //!   checks the invariants (a seat holds at most one user, a user at most one seat, a
 //!   locked seat is empty) and bumps the room's seat version once. The store backs them
 //!   with unique keys: one presence row per user (one room at a time), one seat per user.
-//! - Events and SFU calls go out after the commit; a client that sees a gap in the seat
-//!   version refetches `GET /rooms/{id}/seats`.
+//! - Events and SFU calls go out after the commit, and a node publishes one room's changes
+//!   in commit order (`change::Order`: a per-room turn held until the effects are out), so
+//!   a socket gets `room.seats` in version order from any one node; a client that sees a
+//!   gap in the seat version refetches `GET /rooms/{id}/seats`, and ignores an older one.
 //!
 //! # Calls
 //! accounts (users, passwords, display text), media (cover images), messaging (the room
@@ -36,3 +38,5 @@ pub mod seating;
 pub mod service;
 pub mod sfu;
 mod store;
+
+pub(crate) use change::Order;

@@ -49,8 +49,8 @@ pub async fn set_admin(
                 user_id: user,
                 role,
             };
-            tx.to_room(ServerEvent::RoomRole(data.clone()));
-            tx.to_user(user, ServerEvent::RoomRole(data));
+            tx.tell_room(ServerEvent::RoomRole(data.clone()));
+            tx.tell_user(user, ServerEvent::RoomRole(data));
         }
         Ok(())
     })
@@ -88,8 +88,8 @@ pub async fn kick(
             reason,
             until,
         };
-        tx.to_room(ServerEvent::RoomKicked(Box::new(data.clone())));
-        tx.to_user(user, ServerEvent::RoomKicked(Box::new(data.clone())));
+        tx.tell_room(ServerEvent::RoomKicked(Box::new(data.clone())));
+        tx.tell_user(user, ServerEvent::RoomKicked(Box::new(data.clone())));
         if !tx.depart(user, LeaveReason::Kicked).await? {
             // Not in the room: close any SFU session they still hold.
             tx.fx.sfu.push(super::change::Sfu::Remove(user));
@@ -136,7 +136,7 @@ pub async fn mute(
             muted: true,
             until,
         };
-        tx.to_room(ServerEvent::RoomMuted(data.clone()));
+        tx.tell_room(ServerEvent::RoomMuted(data.clone()));
         Ok(data)
     })
     .await
@@ -156,7 +156,7 @@ pub async fn unmute(state: &AppState, me: Actor, id: RoomId, user: UserId) -> Re
             muted: false,
             until: None,
         };
-        tx.to_room(ServerEvent::RoomMuted(data));
+        tx.tell_room(ServerEvent::RoomMuted(data));
         Ok(())
     })
     .await

@@ -2,7 +2,8 @@
 //! rejects) and seat invitations (the owner or an admin offers a seat; the user accepts or
 //! declines). Both are stored rows with an expiry, one of each kind per user and room;
 //! answering a request that is not pending is refused — accepting an invitation that does
-//! not exist is a `404`, one voided by a lock a `409 seat_locked`.
+//! not exist is a `404`, one voided by a lock a `409 seat_locked` (once: that answer uses it
+//! up).
 
 use chrono::Duration;
 use confab_proto::ids::{RoomId, SeatRequestId, UserId};
@@ -20,24 +21,41 @@ use super::store;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// `user`'s pending request of `kind`: `Ok(None)` when there is none (expired ones are
-/// deleted on the way); a request voided by a lock answers `seat_locked`.
-async fn pending(
-    tx: &Tx,
-    user: UserId,
-    kind: SeatRequestKind,
-) -> Result<Option<SeatRequestOut>, ApiError> {
+/// What [`pending`] found.
+enum Found {
+    /// A pending request.
+    Pending(SeatRequestOut),
+    /// One voided by a lock: deleted now, so its user hears why exactly once. The caller
+    /// answers `seat_locked` AFTER committing (a refusal from inside the change would roll
+    /// the delete back).
+    Voided,
+    /// None (expired ones are deleted on the way).
+    Nothing,
+}
+
+impl Found {
+    /// The pending request, or `missing`.
+    fn or(self, missing: RoomsError) -> Result<SeatRequestOut, RoomsError> {
+        match self {
+            Found::Pending(r) => Ok(r),
+            Found::Voided | Found::Nothing => Err(missing),
+        }
+    }
+}
+
+/// `user`'s pending request of `kind`.
+async fn pending(tx: &Tx, user: UserId, kind: SeatRequestKind) -> Result<Found, ApiError> {
     match store::requests::find(&tx.txn, tx.room.id, user, kind).await? {
-        Some((r, None)) if r.expires_at > tx.now => Ok(Some(r)),
+        Some((r, None)) if r.expires_at > tx.now => Ok(Found::Pending(r)),
         Some((r, Some(why))) if r.expires_at > tx.now && why == "locked" => {
             store::requests::delete(&tx.txn, r.id).await?;
-            Err(RoomsError::SeatLocked.into())
+            Ok(Found::Voided)
         }
         Some((r, _)) => {
             store::requests::delete(&tx.txn, r.id).await?;
-            Ok(None)
+            Ok(Found::Nothing)
         }
-        None => Ok(None),
+        None => Ok(Found::Nothing),
     }
 }
 
@@ -88,10 +106,7 @@ pub async fn apply(
                 return Err(RoomsError::SeatTaken.into());
             }
         }
-        if pending(tx, me, SeatRequestKind::Application)
-            .await?
-            .is_some()
-        {
+        if let Found::Pending(_) = pending(tx, me, SeatRequestKind::Application).await? {
             return Err(RoomsError::ApplicationPending.into());
         }
         let ttl = state.config.rooms.application_ttl_secs;
@@ -117,7 +132,7 @@ pub async fn cancel(state: &AppState, me: UserId, id: RoomId) -> Result<(), ApiE
     locked(state, id, async |tx: &mut Tx| {
         let r = pending(tx, me, SeatRequestKind::Application)
             .await?
-            .ok_or(RoomsError::NoApplication)?;
+            .or(RoomsError::NoApplication)?;
         tx.void(r, SeatRequestState::Cancelled).await
     })
     .await
@@ -153,7 +168,7 @@ pub async fn approve(
         roles::manager(&tx.txn, &tx.room, me).await?;
         let r = pending(tx, user, SeatRequestKind::Application)
             .await?
-            .ok_or(RoomsError::NoApplication)?;
+            .or(RoomsError::NoApplication)?;
         require_target_present(tx, user).await?;
         tx.seats(me.id, "approve", |b| b.place(user, r.position))
             .await?;
@@ -169,7 +184,7 @@ pub async fn reject(state: &AppState, me: Actor, id: RoomId, user: UserId) -> Re
         roles::manager(&tx.txn, &tx.room, me).await?;
         let r = pending(tx, user, SeatRequestKind::Application)
             .await?
-            .ok_or(RoomsError::NoApplication)?;
+            .or(RoomsError::NoApplication)?;
         tx.void(r, SeatRequestState::Refused).await
     })
     .await
@@ -227,27 +242,34 @@ pub async fn invite(
 }
 
 /// Accepts my invitation: I take the seat offered, else the first free one. Refused when
-/// there is no pending invitation (`404`) or it was voided by a lock (`409 seat_locked`).
+/// there is no pending invitation (`404`) or it was voided by a lock (`409 seat_locked`,
+/// once).
 pub async fn accept(state: &AppState, me: UserId, id: RoomId) -> Result<SeatsOut, ApiError> {
     locked(state, id, async |tx: &mut Tx| {
-        let r = pending(tx, me, SeatRequestKind::Invitation)
-            .await?
-            .ok_or(RoomsError::NoInvitation)?;
+        let r = match pending(tx, me, SeatRequestKind::Invitation).await? {
+            Found::Pending(r) => r,
+            Found::Voided => return Ok(Err(RoomsError::SeatLocked)),
+            Found::Nothing => return Err(RoomsError::NoInvitation.into()),
+        };
         require_present(tx, me).await?;
         tx.seats(me, "accept", |b| b.place(me, r.position)).await?;
         settle_requests(tx, me, SeatRequestState::Accepted).await?;
-        Ok(seats_out(&tx.room, &tx.board().await?))
+        Ok(Ok(seats_out(&tx.room, &tx.board().await?)))
     })
-    .await
+    .await?
+    .map_err(Into::into)
 }
 
 /// Declines my invitation.
 pub async fn decline(state: &AppState, me: UserId, id: RoomId) -> Result<(), ApiError> {
     locked(state, id, async |tx: &mut Tx| {
-        let r = pending(tx, me, SeatRequestKind::Invitation)
-            .await?
-            .ok_or(RoomsError::NoInvitation)?;
-        tx.void(r, SeatRequestState::Refused).await
+        let r = match pending(tx, me, SeatRequestKind::Invitation).await? {
+            Found::Pending(r) => r,
+            Found::Voided => return Ok(Err(RoomsError::SeatLocked)),
+            Found::Nothing => return Err(RoomsError::NoInvitation.into()),
+        };
+        tx.void(r, SeatRequestState::Refused).await.map(Ok)
     })
-    .await
+    .await?
+    .map_err(Into::into)
 }

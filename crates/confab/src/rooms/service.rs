@@ -255,7 +255,7 @@ pub async fn update(
             tx.seats(me.id, "resize", |b| Ok(b.resize(n))).await?;
         }
         store::rooms::save_settings(&tx.txn, &tx.room, tx.now).await?;
-        tx.to_room(ServerEvent::RoomUpdated(Box::new(tx.room.out(None))));
+        tx.tell_room(ServerEvent::RoomUpdated(Box::new(tx.room.out(None))));
         Ok(())
     })
     .await?;
@@ -272,7 +272,7 @@ pub async fn close(state: &AppState, me: Actor, id: RoomId) -> Result<(), ApiErr
             actor_id: me.id,
         };
         for p in store::presence::list_all(&tx.txn, id).await? {
-            tx.to_user(p.user_id, ServerEvent::RoomClosed(closed.clone()));
+            tx.tell_user(p.user_id, ServerEvent::RoomClosed(closed.clone()));
             tx.depart(p.user_id, LeaveReason::Closed).await?;
         }
         for r in store::requests::of_room(&tx.txn, id).await? {
@@ -330,18 +330,21 @@ pub async fn join(
     for attempt in 1..=ENTRY_ATTEMPTS {
         if let Some(p) = store::presence::find(state.store.reader(), me.id).await? {
             if p.room_id == id {
-                store::presence::mark_back(state.store.writer(), &[me.id]).await?;
+                // Back only with a socket here (a socket on another node clears the mark
+                // there): a socketless re-entry must not stop the grace from ever ending.
+                if !away {
+                    store::presence::mark_back(state.store.writer(), &[me.id]).await?;
+                }
                 return joined(state, me.id, id).await;
             }
             leave_quietly(state, p.room_id, me.id, LeaveReason::Left).await?;
         }
         let entered = locked(state, id, async |tx: &mut Tx| {
-            if roles::authority(&tx.txn, &tx.room, me).await? == RoomRole::Member {
-                if let Some(k) = store::moderation::find_kick(&tx.txn, id, me.id).await?
-                    && k.until > tx.now
-                {
-                    return Err(RoomsError::Kicked { until: k.until }.into());
-                }
+            if roles::authority(&tx.txn, &tx.room, me).await? == RoomRole::Member
+                && let Some(k) = store::moderation::find_kick(&tx.txn, id, me.id).await?
+                && k.until > tx.now
+            {
+                return Err(RoomsError::Kicked { until: k.until }.into());
             }
             tx.enter(state, me.id, away).await
         })

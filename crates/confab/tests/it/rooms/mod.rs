@@ -1,7 +1,11 @@
 //! Voice rooms (issue 13): flows, seats under concurrency, the authorization matrix,
 //! grace periods and two nodes.
 
+mod cluster;
 mod flows;
+mod grace;
+mod races;
+mod seats_prop;
 
 use std::time::Duration;
 
