@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 
 use confab::rooms::board::{Board, Seat};
 use confab_client::{ClientError, WsConnection};
-use confab_proto::ids::UserId;
+use confab_proto::ids::{SeatRequestId, UserId};
 use confab_proto::rooms::{
     MoveSeatIn, RoomOut, SeatAction, SeatActionIn, SeatMode, SeatRequestOut, SeatsOut,
 };
@@ -311,6 +311,14 @@ impl World<'_> {
     }
 }
 
+/// A request the test saw made: its id, the seat it names, and whether the test knows it
+/// still stands as made (see the tracking below).
+struct Req {
+    id: SeatRequestId,
+    position: Option<u32>,
+    sure: bool,
+}
+
 /// What the generator aims at: the board at the start of the step, and who asked for or
 /// was offered a seat. Most operations go where they can succeed; the rest are random.
 struct Aim<'a> {
@@ -531,9 +539,10 @@ async fn run(app: &TestApp, mode: SeatMode) {
     let owner_seen = watchers[OWNER].0.clone();
 
     let mut snapshot = users[OWNER].client.seats(r.id).await.unwrap();
-    // Who applied for / was offered which seat (ordered maps: a seed replays exactly).
-    let mut applied: BTreeMap<usize, Option<u32>> = BTreeMap::new();
-    let mut invited: BTreeMap<usize, Option<u32>> = BTreeMap::new();
+    // Who applied for / was offered which seat, with the request's id (ordered maps: a seed
+    // replays exactly).
+    let mut applied: BTreeMap<usize, Req> = BTreeMap::new();
+    let mut invited: BTreeMap<usize, Req> = BTreeMap::new();
     let mut unexpected: Vec<String> = Vec::new();
     let mut ok_count = 0usize;
 
@@ -572,17 +581,25 @@ async fn run(app: &TestApp, mode: SeatMode) {
             }
         }
 
-        // Keep track of who asked for and who was offered which seat.
+        // Keep track of who asked for and who was offered which seat. Two invitations to
+        // one user in one step both succeed, the later replacing the earlier: ids grow in
+        // the order the node made them (under the room's lock), so the larger id stands.
         for ((a, op), ans) in ops.iter().zip(&answers) {
             if let Answer::Request(req) = ans {
-                match op {
-                    Op::Apply(_) => {
-                        applied.insert(*a, req.position);
-                    }
-                    Op::Invite(u, _) => {
-                        invited.insert(*u, req.position);
-                    }
-                    _ => {}
+                let (map, who) = match op {
+                    Op::Apply(_) => (&mut applied, *a),
+                    Op::Invite(u, _) => (&mut invited, *u),
+                    _ => continue,
+                };
+                if map.get(&who).is_none_or(|r| r.id.0 < req.id.0) {
+                    map.insert(
+                        who,
+                        Req {
+                            id: req.id,
+                            position: req.position,
+                            sure: true,
+                        },
+                    );
                 }
             }
         }
@@ -626,7 +643,11 @@ async fn run(app: &TestApp, mode: SeatMode) {
         }
 
         // One operation: the server did what the model does.
-        if let [(a, op)] = ops.as_slice() {
+        // (Not for an acceptance of an invitation the tracker is unsure of.)
+        let unsure = |a: &usize| invited.get(a).is_some_and(|r| !r.sure);
+        if let [(a, op)] = ops.as_slice()
+            && !(matches!(op, Op::Accept) && unsure(a))
+        {
             let mut model = board.clone();
             if answers[0].ok() {
                 let u = world.id(*a);
@@ -636,10 +657,10 @@ async fn run(app: &TestApp, mode: SeatMode) {
                     Op::LeaveSeat => model.leave(u).map(|_| ()),
                     Op::Mic(on) => model.mic(u, *on),
                     Op::Approve(t) => model
-                        .place(id(t), applied.get(t).copied().flatten())
+                        .place(id(t), applied.get(t).and_then(|r| r.position))
                         .map(|_| ()),
                     Op::Accept => model
-                        .place(u, invited.get(a).copied().flatten())
+                        .place(u, invited.get(a).and_then(|r| r.position))
                         .map(|_| ()),
                     Op::Kick(p, _) => model.vacate(*p).map(|_| ()),
                     Op::Lock(p, _) => model.lock(*p).map(|_| ()),
@@ -686,12 +707,23 @@ async fn run(app: &TestApp, mode: SeatMode) {
                 Op::CancelApplication => {
                     applied.remove(a);
                 }
-                Op::Accept | Op::Decline => {
-                    invited.remove(a);
-                }
-                Op::Rejoin => {
-                    applied.remove(a);
-                    invited.remove(a);
+                Op::Accept | Op::Decline | Op::Rejoin => {
+                    if matches!(op, Op::Rejoin) {
+                        applied.remove(a);
+                    }
+                    // An invitation to `a` made in the same step may have come before this
+                    // (and been used or voided) or after (and stand): keep it, unsure.
+                    let also_invited = ops
+                        .iter()
+                        .zip(&answers)
+                        .any(|((_, o), r)| matches!(o, Op::Invite(u, _) if u == a) && r.ok());
+                    if also_invited {
+                        if let Some(r) = invited.get_mut(a) {
+                            r.sure = false;
+                        }
+                    } else {
+                        invited.remove(a);
+                    }
                 }
                 _ => {}
             }
