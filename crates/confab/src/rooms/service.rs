@@ -351,6 +351,12 @@ pub async fn join(
         .await;
         match entered {
             Err(e) if e.is_unique_violation() && attempt < ENTRY_ATTEMPTS => continue,
+            Err(e) if e.is_unique_violation() => {
+                return Err(ApiError::new(
+                    confab_proto::ErrorCode::Conflict,
+                    "entering another room at the same time; try again",
+                ));
+            }
             Err(e) => return Err(e),
             Ok(()) => break,
         }
@@ -401,7 +407,23 @@ pub(crate) async fn leave_quietly(
     user: UserId,
     reason: LeaveReason,
 ) -> Result<(), ApiError> {
-    match locked(state, id, async |tx: &mut Tx| tx.depart(user, reason).await).await {
+    let grace = chrono::Duration::seconds(state.config.rooms.grace_secs as i64);
+    let gone = async |tx: &mut Tx| {
+        // A disconnected user leaves only if still away past the grace, as read under the
+        // room's lock: a reconnect on any node just before clears the mark.
+        if reason == LeaveReason::Disconnected {
+            let still_away = store::presence::find(&tx.txn, user)
+                .await?
+                .filter(|p| p.room_id == tx.room.id)
+                .and_then(|p| p.away_since)
+                .is_some_and(|t| t + grace <= tx.now);
+            if !still_away {
+                return Ok(false);
+            }
+        }
+        tx.depart(user, reason).await
+    };
+    match locked(state, id, gone).await {
         Ok(_) => Ok(()),
         Err(e) if e.code() == confab_proto::ErrorCode::RoomClosed => {
             // Rows of a room closed under us: nothing to tell anyone.
