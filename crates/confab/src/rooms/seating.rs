@@ -121,6 +121,8 @@ pub async fn act(
             }
             SeatAction::Unmute => {
                 roles::manager(&tx.txn, &tx.room, me).await?;
+                // Unmuting acts on the occupant as much as muting does.
+                occupant(tx, me, position, None).await?;
                 tx.seats(me.id, "unmute", |b| b.mute(position, false))
                     .await?;
             }
