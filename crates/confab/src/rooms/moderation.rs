@@ -100,10 +100,12 @@ pub async fn kick(
     .await
 }
 
-/// Lifts a kick's re-entry ban.
+/// Lifts a kick's re-entry ban: a manager, over a user they outrank (so a kicked admin
+/// cannot lift their own ban, nor another admin theirs).
 pub async fn unkick(state: &AppState, me: Actor, id: RoomId, user: UserId) -> Result<(), ApiError> {
     locked(state, id, async |tx: &mut Tx| {
         roles::manager(&tx.txn, &tx.room, me).await?;
+        roles::over(&tx.txn, &tx.room, me, user).await?;
         if !store::moderation::delete_kick(&tx.txn, id, user).await? {
             return Err(RoomsError::NoKick.into());
         }

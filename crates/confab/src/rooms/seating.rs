@@ -121,6 +121,7 @@ pub async fn act(
             }
             SeatAction::Unmute => {
                 roles::manager(&tx.txn, &tx.room, me).await?;
+                // Unmuting acts on the occupant as much as muting does.
                 occupant(tx, me, position, input.user_id).await?;
                 tx.seats(me.id, "unmute", |b| b.mute(position, false))
                     .await?;

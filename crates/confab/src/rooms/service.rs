@@ -310,20 +310,22 @@ pub async fn join(
     }
     let db = state.store.reader();
     let role = roles::authority(db, &r, me).await?;
-    if role == RoomRole::Member {
+    // A kick bars admins too (only the owner outranks them, and means it); the owner is never
+    // kicked, and a system administrator acts with the owner's authority.
+    if role != RoomRole::Owner {
         check_kick(state, id, me.id).await?;
-        if r.private {
-            let key = format!("rl:roompw:{id}:{}", me.id);
-            wrong_passwords(state, &key).await?;
-            let given = input.password.as_deref().unwrap_or("");
-            let ok = crate::accounts::auth::context(state)
-                .passwords
-                .verify(given, r.password_hash.as_deref())
-                .await?;
-            if !ok {
-                state.cache.incr(&key, PASSWORD_WINDOW).await?;
-                return Err(RoomsError::Password.into());
-            }
+    }
+    if role == RoomRole::Member && r.private {
+        let key = format!("rl:roompw:{id}:{}", me.id);
+        wrong_passwords(state, &key).await?;
+        let given = input.password.as_deref().unwrap_or("");
+        let ok = crate::accounts::auth::context(state)
+            .passwords
+            .verify(given, r.password_hash.as_deref())
+            .await?;
+        if !ok {
+            state.cache.incr(&key, PASSWORD_WINDOW).await?;
+            return Err(RoomsError::Password.into());
         }
     }
     let away = state.push.registry.connections_of(me.id) == 0;
@@ -340,7 +342,7 @@ pub async fn join(
             leave_quietly(state, p.room_id, me.id, LeaveReason::Left).await?;
         }
         let entered = locked(state, id, async |tx: &mut Tx| {
-            if roles::authority(&tx.txn, &tx.room, me).await? == RoomRole::Member
+            if roles::authority(&tx.txn, &tx.room, me).await? != RoomRole::Owner
                 && let Some(k) = store::moderation::find_kick(&tx.txn, id, me.id).await?
                 && k.until > tx.now
             {

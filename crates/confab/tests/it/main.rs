@@ -21,6 +21,7 @@ mod filter;
 mod gateway;
 mod groups;
 mod http_errors;
+mod livekit;
 mod media;
 mod message_ops;
 mod messaging;

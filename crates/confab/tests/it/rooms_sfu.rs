@@ -1,138 +1,17 @@
 //! The LiveKit integration (`rooms::sfu`): RoomService calls reach a recording stand-in for
-//! LiveKit with the right paths, bodies and admin tokens, in order, retried on 503 and not on
-//! 404; and media tokens pass LiveKit's own verifier (its Python server SDK).
+//! LiveKit (`crate::livekit`) with the right paths, bodies and admin tokens, in order, retried
+//! on 503 and not on 404; and media tokens pass LiveKit's own verifier (its Python server SDK).
 
-use std::collections::VecDeque;
-use std::io::Write;
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use confab::config::{MediaConfig, Secret};
 use confab::rooms::sfu::{self, Grant};
 use confab_proto::ids::UserId;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde_json::{Value, json};
-use tokio::net::TcpListener;
+use serde_json::json;
 
-use crate::harness::{Backend, TestApp, eventually};
-
-const KEY: &str = "APItestkey";
-
-fn secret() -> String {
-    "x".repeat(40)
-}
-
-/// One request LiveKit would have received.
-#[derive(Clone, Debug)]
-struct Received {
-    /// The Twirp method (`UpdateParticipant`…).
-    method: String,
-    authorization: Option<String>,
-    content_type: Option<String>,
-    body: Value,
-}
-
-/// A stand-in for LiveKit's RoomService: records every request, answers from a script of
-/// statuses (then 200 `{}`).
-#[derive(Clone)]
-struct Recorder {
-    url: String,
-    got: Arc<Mutex<Vec<Received>>>,
-    script: Arc<Mutex<VecDeque<StatusCode>>>,
-}
-
-impl Recorder {
-    async fn start() -> Recorder {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let rec = Recorder {
-            url: format!("http://{}", listener.local_addr().unwrap()),
-            got: Arc::default(),
-            script: Arc::default(),
-        };
-        async fn receive(
-            State(rec): State<Recorder>,
-            Path(method): Path<String>,
-            headers: HeaderMap,
-            body: axum::Json<Value>,
-        ) -> (StatusCode, axum::Json<Value>) {
-            let header = |n: &str| headers.get(n).map(|v| v.to_str().unwrap().to_owned());
-            rec.got.lock().unwrap().push(Received {
-                method,
-                authorization: header("authorization"),
-                content_type: header("content-type"),
-                body: body.0,
-            });
-            let status = rec
-                .script
-                .lock()
-                .unwrap()
-                .pop_front()
-                .unwrap_or(StatusCode::OK);
-            // Twirp's error shape.
-            let answer = match status {
-                StatusCode::OK => json!({}),
-                StatusCode::NOT_FOUND => {
-                    json!({"code": "not_found", "msg": "participant not found"})
-                }
-                _ => json!({"code": "unavailable", "msg": "try again"}),
-            };
-            (status, axum::Json(answer))
-        }
-        let app = axum::Router::new()
-            .route(
-                "/twirp/livekit.RoomService/{method}",
-                axum::routing::post(receive),
-            )
-            .with_state(rec.clone());
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        rec
-    }
-
-    /// Answers the next requests with these statuses, in order.
-    fn answer(&self, statuses: &[StatusCode]) {
-        self.script.lock().unwrap().extend(statuses.iter().copied());
-    }
-
-    /// Waits until `n` requests arrived; returns them all.
-    async fn wait_for(&self, n: usize) -> Vec<Received> {
-        eventually(
-            Duration::from_secs(15),
-            &format!("{n} RoomService requests"),
-            || async {
-                let got = self.got.lock().unwrap().clone();
-                (got.len() >= n).then_some(got)
-            },
-        )
-        .await
-    }
-
-    async fn node(&self) -> TestApp {
-        let url = self.url.clone();
-        TestApp::spawn_with(Backend::Sqlite, move |c| {
-            c.media.livekit_url = url;
-            c.media.livekit_api_key = KEY.into();
-            c.media.livekit_api_secret = Secret::new(secret());
-        })
-        .await
-    }
-}
-
-/// The admin token's claims, after checking its signature, algorithm, issuer and expiry.
-fn admin_claims(r: &Received) -> Value {
-    let auth = r.authorization.as_deref().expect("an Authorization header");
-    let token = auth.strip_prefix("Bearer ").expect("a Bearer token");
-    let mut v = Validation::new(Algorithm::HS256);
-    v.set_issuer(&[KEY]);
-    v.set_required_spec_claims(&["exp", "nbf", "iss"]);
-    jsonwebtoken::decode::<Value>(token, &DecodingKey::from_secret(secret().as_bytes()), &v)
-        .expect("the admin token verifies with the API secret")
-        .claims
-}
+use crate::harness::{Backend, TestApp};
+use crate::livekit::{KEY, Recorder, admin_claims, livekit_sdk_wanted, livekit_verify, secret};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calls_reach_the_room_service_in_order() {
@@ -261,46 +140,6 @@ async fn without_a_url_sends_nothing() {
 }
 
 // ------------------------------------------------------------------ LiveKit's verifier
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// Whether to run the tests that need LiveKit's Python SDK (fails in CI when not asked for),
-/// like `harness::mysql_url`.
-fn livekit_sdk_wanted() -> bool {
-    let wanted = env("CONFAB_TEST_LIVEKIT").is_some_and(|v| v != "0" && v != "false");
-    let in_ci = env("CI").is_some_and(|v| v != "false" && v != "0");
-    assert!(
-        wanted || !in_ci,
-        "CI=true but CONFAB_TEST_LIVEKIT is unset: refusing to skip the LiveKit verifier test"
-    );
-    wanted
-}
-
-/// Runs `fixtures/livekit_verify.py`: `Ok(claims)` as it printed them, or `Err(stderr)`.
-fn livekit_verify(key: &str, secret: &str, token: &str) -> Result<Value, String> {
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/it/fixtures/livekit_verify.py"
-    );
-    let mut child = Command::new("python3")
-        .arg(script)
-        .arg(key)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    // The secret and the token go through stdin, not the command line.
-    writeln!(child.stdin.take().unwrap(), "{secret}\n{token}").unwrap();
-    let out = child.wait_with_output().unwrap();
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).unwrap())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).into_owned())
-    }
-}
 
 #[test]
 fn livekit_verifier_accepts_tokens() {

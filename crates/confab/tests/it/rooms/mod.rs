@@ -4,6 +4,8 @@
 mod cluster;
 mod flows;
 mod grace;
+mod matrix;
+mod media;
 mod races;
 mod seats_prop;
 
