@@ -62,7 +62,7 @@ async fn churn(
             _ = tick.tick() => {}
         }
         let position = (n % u64::from(seats)) as u32 + 1;
-        let action = if (n / u64::from(seats)) % 2 == 0 {
+        let action = if (n / u64::from(seats)).is_multiple_of(2) {
             SeatAction::Mute
         } else {
             SeatAction::Unmute
