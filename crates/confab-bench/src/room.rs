@@ -126,6 +126,19 @@ pub async fn room(cluster: &mut Cluster, ctx: &Ctx, a: &RoomArgs) -> Result<Outc
         Arc::new(move |i| if i < s { f.clone() } else { l.clone() })
     };
     let sockets = clients::connect_all(bases, &tokens, 16 * 1024, 64).await?;
+    let conversation = room.conversation_id.to_string();
+    let specs = (0..total)
+        .map(|i| {
+            (i < a.speakers).then(|| SendSpec {
+                conversation: conversation.clone(),
+                nonce: tag.clone(),
+                via: Via::Ws,
+                window: 2_000,
+            })
+        })
+        .collect();
+    let load = Load::start(sockets, specs);
+    // Readers run while everyone enters (sockets answer the server's pings).
     stream::iter(users.iter().enumerate())
         .map(|(i, u)| {
             let c = http.with_token(u.token.clone());
@@ -145,18 +158,6 @@ pub async fn room(cluster: &mut Cluster, ctx: &Ctx, a: &RoomArgs) -> Result<Outc
         .buffer_unordered(ctx.setup_concurrency.max(1))
         .try_collect::<Vec<_>>()
         .await?;
-    let conversation = room.conversation_id.to_string();
-    let specs = (0..total)
-        .map(|i| {
-            (i < a.speakers).then(|| SendSpec {
-                conversation: conversation.clone(),
-                nonce: tag.clone(),
-                via: Via::Ws,
-                window: 2_000,
-            })
-        })
-        .collect();
-    let load = Load::start(sockets, specs);
     tokio::time::sleep(Duration::from_secs(1)).await;
     // Warm-up (not reported).
     let _ = load
