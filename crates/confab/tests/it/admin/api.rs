@@ -71,6 +71,8 @@ backend_tests! {
             (Method::POST, "/api/v1/admin/notices".into(), Some(json!({"text": "hello everyone"}))),
             (Method::GET, "/api/v1/admin/stats".into(), None),
             (Method::GET, "/api/v1/admin/audit".into(), None),
+            (Method::PUT, "/api/v1/admin/room-tags/music".into(), Some(json!({"weight": 5}))),
+            (Method::DELETE, "/api/v1/admin/room-tags/music".into(), None),
         ];
         // Every documented /admin operation is in the matrix.
         let doc: Value = serde_json::from_str(&confab::http::openapi_json()).unwrap();
@@ -85,7 +87,8 @@ backend_tests! {
         let covered: BTreeSet<(String, String)> = routes.iter().map(|(m, p, _)| {
             let templ = p.replace(&reports[0].to_string(), "{id}").replace(&reports[1].to_string(), "{id}")
                 .replace(&format!("mutes/{v}"), "mutes/{user_id}").replace(&v.to_string(), "{id}")
-                .replace("sensitive-words/matrixword", "sensitive-words/{word}");
+                .replace("sensitive-words/matrixword", "sensitive-words/{word}")
+                .replace("room-tags/music", "room-tags/{name}");
             (m.as_str().to_owned(), templ)
         }).collect();
         assert_eq!(covered, documented);
