@@ -23,19 +23,13 @@ impl Client {
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> Result<GroupPage> {
-        let mut url = self.url("/api/v1/groups")?;
-        {
-            let mut p = url.query_pairs_mut();
-            p.append_pair("q", q);
-            if let Some(c) = cursor {
-                p.append_pair("cursor", c);
-            }
-            if let Some(l) = limit {
-                p.append_pair("limit", &l.to_string());
-            }
-        }
-        let path = format!("{}?{}", url.path(), url.query().unwrap_or_default());
-        self.call::<(), _>(Method::GET, &path, None).await
+        let limit = limit.map(|l| l.to_string());
+        let query = [
+            ("q", Some(q)),
+            ("cursor", cursor),
+            ("limit", limit.as_deref()),
+        ];
+        self.get_query("/api/v1/groups", &query).await
     }
 
     /// `GET /api/v1/groups/{id}`.

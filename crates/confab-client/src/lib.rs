@@ -329,6 +329,19 @@ impl Client {
         decode(req.send().await?).await
     }
 
+    /// `GET path?query` (pairs percent-encoded; `None` values left out), decoded as JSON.
+    pub async fn get_query<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, Option<&str>)],
+    ) -> Result<T> {
+        let mut url = self.url(path)?;
+        url.query_pairs_mut()
+            .extend_pairs(query.iter().filter_map(|(k, v)| v.map(|v| (k, v))));
+        let path = format!("{}?{}", url.path(), url.query().unwrap_or_default());
+        self.call::<(), _>(Method::GET, &path, None).await
+    }
+
     /// Sends a JSON request and decodes a JSON answer, turning error bodies into
     /// [`ClientError::Api`].
     pub async fn call<B: Serialize + ?Sized, T: DeserializeOwned>(

@@ -39,10 +39,8 @@ impl Client {
         } else {
             "/api/v1/rooms"
         };
-        let mut url = self.url(path)?;
-        url.query_pairs_mut().extend_pairs(query);
-        let path = format!("{}?{}", url.path(), url.query().unwrap_or_default());
-        self.call::<(), _>(Method::GET, &path, None).await
+        let query: Vec<(&str, Option<&str>)> = query.iter().map(|(k, v)| (*k, Some(*v))).collect();
+        self.get_query(path, &query).await
     }
 
     /// `GET /api/v1/rooms/{id}`.
@@ -95,18 +93,10 @@ impl Client {
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> Result<RoomMembersOut> {
-        let mut url = self.url(&format!("/api/v1/rooms/{id}/members"))?;
-        {
-            let mut p = url.query_pairs_mut();
-            if let Some(c) = cursor {
-                p.append_pair("cursor", c);
-            }
-            if let Some(l) = limit {
-                p.append_pair("limit", &l.to_string());
-            }
-        }
-        let path = format!("{}?{}", url.path(), url.query().unwrap_or_default());
-        self.call::<(), _>(Method::GET, &path, None).await
+        let limit = limit.map(|l| l.to_string());
+        let query = [("cursor", cursor), ("limit", limit.as_deref())];
+        self.get_query(&format!("/api/v1/rooms/{id}/members"), &query)
+            .await
     }
 
     /// `GET /api/v1/rooms/{id}/members/{user_id}/status`.
