@@ -102,6 +102,12 @@ pub struct MeOut {
     pub tags: Vec<String>,
     /// `user` or `admin`.
     pub role: String,
+    /// Level, from lifetime coins spent on gifts.
+    #[serde(default)]
+    pub level: u32,
+    /// VIP until then (absent or past: not VIP).
+    #[serde(default)]
+    pub vip_until: Option<DateTime<Utc>>,
     /// Whether a password is set (accounts made through a provider may have none).
     pub has_password: bool,
     /// When the account was made.
@@ -125,6 +131,12 @@ pub struct UserOut {
     pub gender: String,
     /// Interest tags.
     pub tags: Vec<String>,
+    /// Level, from lifetime coins spent on gifts (`gifts.level_thresholds`).
+    #[serde(default)]
+    pub level: u32,
+    /// VIP until then (absent or past: not VIP).
+    #[serde(default)]
+    pub vip_until: Option<DateTime<Utc>>,
     /// How many users follow this user (`GET /users/{id}` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follower_count: Option<u64>,

@@ -135,6 +135,14 @@ catalogue! {
     SeatApplyRequired => "seat_apply_required", "Seats in this room are taken by application (`POST /rooms/{id}/applications`).";
     ApplicationPending => "application_pending", "You already applied for a seat; wait for the answer or cancel it.";
     MediaUnavailable => "media_unavailable", "Voice is not configured on this server (`media.livekit_api_key`).";
+    // gifts and wallets
+    InsufficientBalance => "insufficient_balance", "The balance is too low for this; nothing was charged.";
+    InsufficientItems => "insufficient_items", "The backpack holds too few unexpired items of this gift; nothing was taken.";
+    GiftUnavailable => "gift_unavailable", "The gift is not on sale now (unlisted, or outside its limited window).";
+    KeyReused => "key_reused", "This idempotency key (`client_key`, order id) was used before for a different request.";
+    AlreadyReversed => "already_reversed", "The gift send was reversed before.";
+    TopupSignatureInvalid => "topup_signature_invalid", "A top-up notice is unsigned, its signature does not match, or its timestamp is too far from now.";
+    TopupsUnavailable => "topups_unavailable", "Top-ups are not configured on this server (`gifts.topup_secret`).";
 }
 
 /// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.

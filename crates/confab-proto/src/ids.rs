@@ -95,6 +95,16 @@ id_type! {
     RoomId;
     /// A seat application or a seat invitation in a voice room.
     SeatRequestId;
+    /// A gift in the catalog.
+    GiftId;
+    /// One send of a gift (with its count).
+    GiftSendId;
+    /// A row of the ledger.
+    LedgerEntryId;
+    /// A stack of items in a backpack.
+    BackpackItemId;
+    /// An admin adjustment or a VIP purchase.
+    WalletOpId;
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 //! - [`social`]: friends, friend requests, blocks, follows, discovery privacy.
 //! - [`groups`]: groups, members and roles, invites, join requests, bans, `group.*` events.
 //! - [`rooms`]: voice rooms, mic seats, room moderation, media tokens, `room.*` events.
+//! - [`gifts`]: the gift catalog, wallets and the ledger, backpacks, sends, leaderboards.
 //! - [`admin`]: the world channel, reports, and the system administrator's API.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
@@ -20,6 +21,7 @@ pub mod accounts;
 pub mod admin;
 pub mod codes;
 pub mod error;
+pub mod gifts;
 pub mod groups;
 pub mod health;
 pub mod ids;

@@ -132,6 +132,9 @@ pub struct RoomOut {
     pub audience: u32,
     /// Closed: nobody enters; it is never listed.
     pub closed: bool,
+    /// Gifts sent in the room since it opened.
+    #[serde(default)]
+    pub gift_totals: crate::gifts::RoomGiftTotals,
     /// My role (absent in `room.updated`, which everyone in the room gets alike).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub my_role: Option<RoomRole>,

@@ -115,6 +115,14 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::SeatApplyRequired
         | ErrorCode::ApplicationPending => StatusCode::CONFLICT,
         ErrorCode::MediaUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        // gifts
+        ErrorCode::InsufficientBalance
+        | ErrorCode::InsufficientItems
+        | ErrorCode::GiftUnavailable
+        | ErrorCode::KeyReused
+        | ErrorCode::AlreadyReversed => StatusCode::CONFLICT,
+        ErrorCode::TopupSignatureInvalid => StatusCode::UNAUTHORIZED,
+        ErrorCode::TopupsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 
@@ -215,6 +223,15 @@ impl ApiError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         status_of(self.code)
+    }
+
+    /// Whether the cause is a lock conflict in the store (a deadlock or lock timeout): the
+    /// transaction rolled back and may be run again from the start.
+    pub fn is_lock_conflict(&self) -> bool {
+        self.cause
+            .as_ref()
+            .and_then(|c| c.downcast_ref::<StoreError>())
+            .is_some_and(|e| matches!(e, StoreError::Db(db) if crate::infra::store::is_lock_conflict(db)))
     }
 
     /// Whether the cause is a unique-key violation in the store: an insert lost a race with

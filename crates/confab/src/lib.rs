@@ -23,6 +23,8 @@
 //! - [`push`]: how a committed change reaches sockets: encode once, the bus, the node's
 //!   socket registry, node-to-node control messages.
 //! - [`ratelimit`]: cluster-wide fixed-window limits and the client IP.
+//! - [`gifts`]: the gift catalog, wallets and the double-entry ledger, backpacks, sends,
+//!   leaderboards, top-ups, level and VIP.
 //! - [`rooms`]: voice rooms, mic seats, room moderation and discovery, SFU tokens.
 //! - [`rulecache`]: the send path's per-node rule caches and the epoch that invalidates them.
 //! - [`social`]: friends, friend requests, blocks, follows, discovery privacy, the
@@ -44,6 +46,7 @@ pub mod channels;
 pub mod config;
 pub mod error;
 pub mod gateway;
+pub mod gifts;
 pub mod groups;
 pub mod http;
 pub mod infra;
@@ -217,6 +220,7 @@ fn wire(state: &AppState) {
     media::access::register(state, Arc::new(messaging::files::AttachmentAccess));
     media::access::register(state, Arc::new(rooms::covers::CoverAccess));
     media::access::register(state, Arc::new(groups::avatars::AvatarAccess));
+    media::access::register(state, Arc::new(gifts::catalog::IconAccess));
     state
         .push
         .on_control(Arc::new(accounts::auth::SessionsHandler));

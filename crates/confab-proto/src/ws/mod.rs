@@ -226,6 +226,13 @@ pub enum ServerEvent {
     /// The room closed; everyone in it was removed.
     #[serde(rename = "room.closed")]
     RoomClosed(rooms::RoomClosedData),
+    /// A gift was sent in the room I am in or in one of my conversations (its gift message
+    /// comes as `message.new`).
+    #[serde(rename = "gift.sent")]
+    GiftSent(Box<crate::gifts::GiftSentData>),
+    /// My wallet changed (a send, a gift received, a top-up, an adjustment, VIP).
+    #[serde(rename = "wallet.updated")]
+    WalletUpdated(Box<crate::gifts::WalletUpdatedData>),
 }
 
 impl ServerEvent {
@@ -266,6 +273,8 @@ impl ServerEvent {
             ServerEvent::RoomMuted(_) => "room.muted",
             ServerEvent::RoomRole(_) => "room.role",
             ServerEvent::RoomClosed(_) => "room.closed",
+            ServerEvent::GiftSent(_) => "gift.sent",
+            ServerEvent::WalletUpdated(_) => "wallet.updated",
         }
     }
 }

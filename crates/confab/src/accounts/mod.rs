@@ -48,5 +48,6 @@ pub mod oauth_api;
 pub mod operator;
 pub mod password;
 pub mod service;
+pub mod standing;
 mod store;
 pub mod tokens;

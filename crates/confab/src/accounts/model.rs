@@ -96,6 +96,10 @@ pub struct User {
     pub status: Status,
     /// Role.
     pub role: Role,
+    /// Level, from lifetime gift spend (written by gifts through [`crate::accounts::standing`]).
+    pub level: u32,
+    /// VIP until then.
+    pub vip_until: Option<DateTime<Utc>>,
     /// Created.
     pub created_at: DateTime<Utc>,
 }
@@ -116,6 +120,8 @@ impl User {
             gender: self.gender.clone(),
             tags: self.tags.clone(),
             role: self.role.as_str().to_owned(),
+            level: self.level,
+            vip_until: self.vip_until,
             has_password: self.password_hash.is_some(),
             created_at: self.created_at,
         }
@@ -131,6 +137,8 @@ impl User {
             bio: self.bio.clone(),
             gender: self.gender.clone(),
             tags: self.tags.clone(),
+            level: self.level,
+            vip_until: self.vip_until,
             follower_count: None,
             following_count: None,
             relation: None,

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 mod auth;
 mod chat;
+mod gifts;
 mod rooms;
 mod secret;
 mod server;
@@ -34,6 +35,7 @@ pub use chat::{
     ChannelsConfig, DirectPolicy, FilterAction, GatewayConfig, GroupsConfig, MediaConfig,
     MessagingConfig, ModerationConfig, SocialConfig,
 };
+pub use gifts::GiftsConfig;
 pub use rooms::RoomsConfig;
 pub use secret::{Dsn, Secret};
 pub use server::{
@@ -124,6 +126,8 @@ pub struct Config {
     pub channels: ChannelsConfig,
     /// Voice rooms.
     pub rooms: RoomsConfig,
+    /// Gifts, wallets and the ledger.
+    pub gifts: GiftsConfig,
 }
 
 impl Default for Config {
@@ -151,6 +155,7 @@ impl Default for Config {
             groups: GroupsConfig::default(),
             channels: ChannelsConfig::default(),
             rooms: RoomsConfig::default(),
+            gifts: GiftsConfig::default(),
         }
     }
 }

@@ -76,6 +76,13 @@ impl Widen for u64 {
     }
 }
 
+impl Widen for i64 {
+    fn widen(self) -> u64 {
+        // A negative amount reads as 0: below every range's minimum that matters.
+        u64::try_from(self).unwrap_or(0)
+    }
+}
+
 impl Widen for usize {
     fn widen(self) -> u64 {
         u64::try_from(self).unwrap_or(u64::MAX)
@@ -197,6 +204,13 @@ const RULES: &[(&str, Check)] = &[
     range!(rooms.kick_ban_secs, 0..=365 * 86_400),
     range!(rooms.history_on_join, 0..=1000),
     range!(rooms.max_open_per_owner, 1..=1000),
+    range!(gifts.receiver_share_percent, 0..=100),
+    range!(gifts.combo_window_secs, 0..=60),
+    ("gifts.level_thresholds", Check::Rule(level_thresholds)),
+    range!(gifts.vip_price_coins, 1..=1_000_000_000),
+    range!(gifts.vip_days, 1..=366),
+    ("gifts.topup_secret", Check::Rule(topup_secret)),
+    range!(gifts.topup_tolerance_secs, 10..=3600),
     ("log.level", Check::Rule(log_level)),
 ];
 
@@ -377,6 +391,22 @@ fn jwt_secret(c: &Config) -> Result<(), String> {
     ensure(
         !secret.is_empty() || c.redis.url.is_empty(),
         "is required with redis.url: every node of a cluster must share one key",
+    )
+}
+
+fn level_thresholds(c: &Config) -> Result<(), String> {
+    let t = &c.gifts.level_thresholds;
+    ensure(
+        t.len() <= 100 && t.first().is_none_or(|&f| f > 0) && t.windows(2).all(|w| w[0] < w[1]),
+        "must be at most 100 positive, strictly increasing amounts",
+    )
+}
+
+fn topup_secret(c: &Config) -> Result<(), String> {
+    let s = &c.gifts.topup_secret;
+    ensure(
+        s.is_empty() || s.expose().len() >= 32,
+        "must be at least 32 bytes (or empty: top-ups off)",
     )
 }
 

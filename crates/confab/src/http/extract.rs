@@ -33,6 +33,14 @@ where
     }
 }
 
+/// Reads a JSON body from raw bytes (a handler that also needs the bytes, such as a signed
+/// webhook), with [`AppJson`]'s rejections.
+pub fn json_from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    axum::Json::<T>::from_bytes(bytes)
+        .map(|axum::Json(v)| v)
+        .map_err(|r| json_rejection(&r))
+}
+
 fn json_rejection(r: &JsonRejection) -> ApiError {
     match r {
         JsonRejection::JsonDataError(e) => {

@@ -22,6 +22,8 @@ use crate::error::status_of;
         (name = "me", description = "My account, devices and bindings"),
         (name = "users", description = "Profiles and user search"),
         (name = "social", description = "Friends, friend requests, blocks, follows"),
+        (name = "gifts", description = "The gift catalog, sends, records and leaderboards (docs/gifts.md)"),
+        (name = "wallet", description = "Coins, diamonds, the ledger, backpack, VIP and top-ups (docs/gifts.md)"),
         (name = "ops", description = "Health, readiness and metrics"),
         (name = "realtime", description = "The WebSocket gateway (see docs/protocol.md)"),
     )

@@ -118,8 +118,9 @@ pub async fn recall(
     seq: i64,
 ) -> Result<(), ApiError> {
     let (m, topic, c) = target(state, me, conv, seq, Access::Change).await?;
-    if m.kind == "system" {
-        // The record of a group change is the server's, not its actor's.
+    if m.kind == "system" || m.kind == "gift" {
+        // The record of a group change (or of a charged gift) is the server's, not its
+        // actor's.
         return Err(MessagingError::SystemMessage.into());
     }
     // A group's owner or admin may recall anyone's message of a lower role, at any time.

@@ -76,6 +76,50 @@ pub async fn append_system(
     event: &impl serde::Serialize,
     now: DateTime<Utc>,
 ) -> Result<Message, DbErr> {
+    append(txn, ids, locked, actor, "system", event, now).await
+}
+
+/// Stores a `gift` message (gifts: the record of a send, counted as unread like any
+/// message; the send path refuses the kind from clients), as [`append_system`] does.
+pub async fn append_gift(
+    txn: &DatabaseTransaction,
+    ids: &IdGen,
+    locked: &mut Locked,
+    sender: UserId,
+    body: &impl serde::Serialize,
+    now: DateTime<Utc>,
+) -> Result<Message, DbErr> {
+    append(txn, ids, locked, sender, "gift", body, now).await
+}
+
+/// Whether `user` is an active member of the locked conversation (asked under its lock, so
+/// the answer holds until the transaction ends).
+pub async fn is_active_member(
+    txn: &DatabaseTransaction,
+    locked: &Locked,
+    user: UserId,
+) -> Result<bool, DbErr> {
+    let row = txn
+        .query_one_raw(Statement::from_sql_and_values(
+            txn.get_database_backend(),
+            "SELECT 1 AS one FROM conversation_members \
+             WHERE conversation_id = ? AND user_id = ? AND left_seq IS NULL",
+            [locked.conversation_id.0.into(), user.0.into()],
+        ))
+        .await?;
+    Ok(row.is_some())
+}
+
+/// A server-made message of `kind` with the next seq (see [`append_system`]).
+async fn append(
+    txn: &DatabaseTransaction,
+    ids: &IdGen,
+    locked: &mut Locked,
+    actor: UserId,
+    kind: &str,
+    event: &impl serde::Serialize,
+    now: DateTime<Utc>,
+) -> Result<Message, DbErr> {
     let body = serde_json::to_string(event).map_err(|e| DbErr::Json(e.to_string()))?;
     let backend = txn.get_database_backend();
     let seq = locked.last_seq + 1;
@@ -93,7 +137,7 @@ pub async fn append_system(
         id,
         sender_id: actor,
         client_msg_id: format!("sys:{id}"),
-        kind: "system".into(),
+        kind: kind.into(),
         body,
         reply_to: None,
         mentions: None,

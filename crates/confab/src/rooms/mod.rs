@@ -27,6 +27,7 @@ mod change;
 pub mod covers;
 pub mod discovery;
 pub mod error;
+pub mod gifting;
 pub mod media;
 pub mod model;
 pub mod moderation;

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use confab_proto::ids::{ConversationId, FileId, RoomId, UserId};
+use confab_proto::gifts::RoomGiftTotals;
 use confab_proto::rooms::{RoomOut, RoomRole, RoomVisibility, SeatMode};
 
 use crate::error::ApiError;
@@ -58,6 +59,8 @@ pub struct Room {
     pub closed_at: Option<DateTime<Utc>>,
     /// Created.
     pub created_at: DateTime<Utc>,
+    /// Gifts sent in it (kept by gifts through [`super::gifting`]).
+    pub gift_totals: RoomGiftTotals,
 }
 
 impl Room {
@@ -81,6 +84,7 @@ impl Room {
             mute_all: self.mute_all,
             audience: self.audience,
             closed: self.closed_at.is_some(),
+            gift_totals: self.gift_totals,
             my_role,
             created_at: self.created_at,
         }

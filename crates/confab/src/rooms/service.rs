@@ -129,6 +129,7 @@ pub async fn create(
         last_active_at: now,
         closed_at: None,
         created_at: now,
+        gift_totals: Default::default(),
     };
     let txn = state.store.writer().begin().await.map_err(db_err)?;
     crate::messaging::window::create(&txn, room.conversation_id, ConversationKind::Room, now)

@@ -21,6 +21,8 @@ pub(super) mod users {
         pub tags: String,
         pub status: String,
         pub role: String,
+        pub level: i32,
+        pub vip_until: Option<i64>,
         pub created_at: i64,
         pub updated_at: i64,
     }

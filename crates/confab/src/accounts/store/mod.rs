@@ -22,8 +22,8 @@ pub use sessions::{
 };
 pub use users::{
     NewUser, ProfileChange, count_users, create_user, find_user, find_user_by, find_users,
-    scrub_user, search_users, set_email, set_password, set_phone, set_role, set_status,
-    update_profile,
+    scrub_user, search_users, set_email, set_level, set_password, set_phone, set_role, set_status,
+    set_vip_until, update_profile,
 };
 
 /// Which unique field a write collided with.

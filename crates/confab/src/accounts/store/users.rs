@@ -8,6 +8,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
+use sea_orm::DbErr;
 
 use super::entities::{identities, users};
 use super::{Taken, WriteError};
@@ -30,6 +31,8 @@ fn user_of(m: users::Model) -> User {
         tags: serde_json::from_str(&m.tags).unwrap_or_default(),
         status: Status::parse(&m.status),
         role: Role::parse(&m.role),
+        level: u32::try_from(m.level).unwrap_or(0),
+        vip_until: m.vip_until.map(from_ms),
         created_at: from_ms(m.created_at),
     }
 }
@@ -75,6 +78,8 @@ pub async fn create_user(db: &impl ConnectionTrait, u: NewUser<'_>) -> Result<()
         tags: Set("[]".into()),
         status: Set(Status::Active.as_str().into()),
         role: Set(u.role.as_str().into()),
+        level: Set(0),
+        vip_until: Set(None),
         created_at: Set(to_ms(u.now)),
         updated_at: Set(to_ms(u.now)),
     }
@@ -367,4 +372,29 @@ pub async fn count_users(db: &impl ConnectionTrait) -> Result<(u64, u64), StoreE
         .count(db)
         .await?;
     Ok((live, disabled))
+}
+
+/// Sets a user's level (gifts: lifetime spend crossed a threshold), in the caller's
+/// transaction.
+pub async fn set_level(db: &impl ConnectionTrait, id: UserId, level: u32) -> Result<(), DbErr> {
+    users::Entity::update_many()
+        .col_expr(users::Column::Level, Expr::value(i64::from(level)))
+        .filter(users::Column::Id.eq(id.0))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Sets (or clears) a user's VIP expiry, in the caller's transaction.
+pub async fn set_vip_until(
+    db: &impl ConnectionTrait,
+    id: UserId,
+    until: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
+    users::Entity::update_many()
+        .col_expr(users::Column::VipUntil, Expr::value(until.map(to_ms)))
+        .filter(users::Column::Id.eq(id.0))
+        .exec(db)
+        .await?;
+    Ok(())
 }

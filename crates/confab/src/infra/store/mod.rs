@@ -212,6 +212,18 @@ pub fn unique_violation(e: &DbErr) -> Option<String> {
     }
 }
 
+/// Whether a transaction failed on a lock conflict it may retry from the start: a MySQL
+/// deadlock or lock wait timeout, or SQLite's busy database.
+pub fn is_lock_conflict(e: &DbErr) -> bool {
+    let s = e.to_string();
+    s.contains("Deadlock")
+        || s.contains("deadlock")
+        || s.contains("Lock wait timeout")
+        || s.contains("database is locked")
+        || s.contains("(code: 1213)")
+        || s.contains("(code: 1205)")
+}
+
 /// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern, so user input matches
 /// literally.
 pub fn like_escape(s: &str) -> String {

@@ -20,7 +20,7 @@ use crate::infra::bus::Topic;
 use crate::state::AppState;
 
 pub use super::store::Mark;
-pub use send::{PendingSend, send, send_as, spawn_publisher, submit_as};
+pub use send::{PendingSend, check_may_post, send, send_as, spawn_publisher, submit_as};
 pub(super) use send::{report_for_review, screen_body};
 use views::sort_for_list;
 pub use views::{conversation_out, conversations_out, message_out, unread};

@@ -132,6 +132,21 @@ pub async fn submit_as(
     })
 }
 
+/// Whether `me` may post in `conv` now, by every check a text message passes but its body:
+/// the send rate, a site mute, active membership and the kind's own rules (blocks in a
+/// direct chat, group and room mutes). Features that store their own messages (gifts) ask
+/// this first and re-check membership under the conversation lock. Answers the kind.
+pub async fn check_may_post(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+) -> Result<crate::messaging::model::ConversationKind, ApiError> {
+    check_sender(state, me).await?;
+    let (c, _) = active_membership(state, me, conv, false).await?;
+    check_kind_rules(state, &c, me, None).await?;
+    Ok(c.kind)
+}
+
 /// The sender's own limits on what they send now: the send rate, then a site-wide mute (an
 /// administrator's, or an upheld report's), which holds in every kind of conversation. (A
 /// message stored on the user's behalf by a feature rule — a greeting the other side

@@ -279,13 +279,7 @@ fn is_unique(e: &DbErr) -> bool {
 }
 
 fn is_retryable(e: &DbErr) -> bool {
-    let s = e.to_string();
-    s.contains("Deadlock")
-        || s.contains("deadlock")
-        || s.contains("Lock wait timeout")
-        || s.contains("database is locked")
-        || s.contains("(code: 1213)")
-        || s.contains("(code: 1205)")
+    crate::infra::store::is_lock_conflict(e)
 }
 
 async fn with_retries(

@@ -38,6 +38,9 @@ entity!(rooms, "rooms", {
     audience: i32,
     last_active_at: i64,
     closed_at: Option<i64>,
+    gift_count: i64,
+    gift_value: i64,
+    gift_senders: i64,
     created_at: i64,
     updated_at: i64,
 });

@@ -1,6 +1,7 @@
 //! Room rows: create, find, write back settings, close, count, and the discovery queries.
 
 use chrono::{DateTime, Utc};
+use confab_proto::gifts::RoomGiftTotals;
 use confab_proto::ids::{ConversationId, FileId, RoomId, UserId};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
@@ -31,6 +32,11 @@ fn room_of(m: rooms::Model) -> Room {
         last_active_at: from_ms(m.last_active_at),
         closed_at: m.closed_at.map(from_ms),
         created_at: from_ms(m.created_at),
+        gift_totals: RoomGiftTotals {
+            gifts: m.gift_count,
+            coins: m.gift_value,
+            senders: m.gift_senders,
+        },
     }
 }
 
@@ -57,6 +63,9 @@ pub async fn insert(db: &impl ConnectionTrait, r: &Room) -> Result<(), StoreErro
         closed_at: Set(None),
         created_at: Set(t),
         updated_at: Set(t),
+        gift_count: Set(0),
+        gift_value: Set(0),
+        gift_senders: Set(0),
     }
     .insert(db)
     .await?;

@@ -17,6 +17,7 @@ mod m0009_groups;
 mod m0010_admin;
 mod m0011_rooms;
 mod m0012_file_lookups;
+mod m0013_gifts;
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_admin::Migration),
             Box::new(m0011_rooms::Migration),
             Box::new(m0012_file_lookups::Migration),
+            Box::new(m0013_gifts::Migration),
         ]
     }
 }
