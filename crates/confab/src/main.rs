@@ -59,6 +59,24 @@ enum AdminAction {
         /// User id or username.
         user: String,
     },
+    /// Credit (or, with a negative amount, debit) a user's coins or diamonds. Written to the
+    /// ledger and the audit log (actor 0: the operator).
+    Credit {
+        /// User id or username.
+        user: String,
+        /// Amount: positive credits, negative debits (never below zero).
+        #[arg(allow_hyphen_values = true)]
+        amount: i64,
+        /// Why (1–200 characters).
+        #[arg(long)]
+        reason: String,
+        /// `coins` or `diamonds`.
+        #[arg(long, default_value = "coins")]
+        currency: String,
+        /// An idempotency key: running the command again with it changes nothing.
+        #[arg(long)]
+        key: Option<String>,
+    },
 }
 
 #[derive(Args, Default)]
@@ -204,6 +222,34 @@ async fn admin(mut config: Config, action: AdminAction) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("user {user} ({id}) disabled; their sessions are signed out");
+            Ok(())
+        }
+        AdminAction::Credit {
+            user,
+            amount,
+            reason,
+            currency,
+            key,
+        } => {
+            use confab_proto::gifts::{AdjustmentIn, Currency};
+            let currency = match currency.as_str() {
+                "coins" => Currency::Coins,
+                "diamonds" => Currency::Diamonds,
+                other => anyhow::bail!("unknown currency {other:?}: coins or diamonds"),
+            };
+            let id = find(user.clone()).await?;
+            let input = AdjustmentIn {
+                currency,
+                delta: amount,
+                reason,
+                client_key: key,
+            };
+            let out = confab::gifts::wallet::adjust(&state, confab_proto::ids::UserId(0), id, input)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let w = out.wallet;
+            let again = if out.replayed { " (already applied)" } else { "" };
+            println!("user {user} ({id}): {} coins, {} diamonds{again}", w.coins, w.diamonds);
             Ok(())
         }
         AdminAction::EnableUser { user } => {
