@@ -55,14 +55,18 @@ pub async fn send(state: &AppState, me: UserId, input: SendGiftIn) -> Result<Sen
     if input.receiver_id == me {
         return Err(GiftsError::ToSelf.into());
     }
-    let (conv, room) = match (input.room_id, input.conversation_id) {
-        (Some(r), None) => (crate::rooms::gifting::chat_of(state, r).await?, Some(r)),
-        (None, Some(c)) => (c, None),
-        _ => return Err(GiftsError::Place.into()),
-    };
-    if let Some(first) = sends::find_by_key(state.store.writer(), me, &input.client_key).await? {
-        return replay(state, me, first, &input, conv, &message).await;
+    if input.room_id.is_some() == input.conversation_id.is_some() {
+        return Err(GiftsError::Place.into());
     }
+    // A retry first: it answers the stored send even if the room closed meanwhile.
+    if let Some(first) = sends::find_by_key(state.store.writer(), me, &input.client_key).await? {
+        return replay(state, me, first, &input, &message).await;
+    }
+    let (conv, room) = match (input.room_id, input.conversation_id) {
+        (Some(r), _) => (crate::rooms::gifting::chat_of(state, r).await?, Some(r)),
+        (None, Some(c)) => (c, None),
+        (None, None) => return Err(GiftsError::Place.into()),
+    };
     let kind = crate::messaging::service::check_may_post(state, me, conv).await?;
     if room.is_none() && kind == ConversationKind::Room {
         // A room's chat takes room gifts (`room_id`), which move the room's counters.
@@ -101,7 +105,7 @@ pub async fn send(state: &AppState, me: UserId, input: SendGiftIn) -> Result<Sen
             let first = sends::find_by_key(state.store.writer(), me, &plan.key)
                 .await?
                 .ok_or(e)?;
-            return replay(state, me, first, &input, conv, &plan.message).await;
+            return replay(state, me, first, &input, &plan.message).await;
         }
         Err(e) => return Err(e),
     };
@@ -255,14 +259,16 @@ async fn replay(
     me: UserId,
     first: sends::Row,
     input: &SendGiftIn,
-    conv: ConversationId,
     message: &str,
 ) -> Result<SendGiftOut, ApiError> {
+    let same_place = match input.room_id {
+        Some(r) => first.room_id == Some(r.0),
+        None => first.room_id.is_none() && Some(first.conversation_id) == input.conversation_id.map(|c| c.0),
+    };
     let same = first.receiver_id == input.receiver_id.0
         && first.gift_id == input.gift_id.0
         && first.count == i32::try_from(input.count).unwrap_or(-1)
-        && first.room_id == input.room_id.map(|r| r.0)
-        && first.conversation_id == conv.0
+        && same_place
         && first.source == source_str(input.source)
         && first.message == message;
     if !same {
