@@ -231,7 +231,9 @@ impl ApiError {
         self.cause
             .as_ref()
             .and_then(|c| c.downcast_ref::<StoreError>())
-            .is_some_and(|e| matches!(e, StoreError::Db(db) if crate::infra::store::is_lock_conflict(db)))
+            .is_some_and(
+                |e| matches!(e, StoreError::Db(db) if crate::infra::store::is_lock_conflict(db)),
+            )
     }
 
     /// Whether the cause is a unique-key violation in the store: an insert lost a race with

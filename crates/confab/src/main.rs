@@ -244,12 +244,20 @@ async fn admin(mut config: Config, action: AdminAction) -> anyhow::Result<()> {
                 reason,
                 client_key: key,
             };
-            let out = confab::gifts::wallet::adjust(&state, confab_proto::ids::UserId(0), id, input)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let out =
+                confab::gifts::wallet::adjust(&state, confab_proto::ids::UserId(0), id, input)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
             let w = out.wallet;
-            let again = if out.replayed { " (already applied)" } else { "" };
-            println!("user {user} ({id}): {} coins, {} diamonds{again}", w.coins, w.diamonds);
+            let again = if out.replayed {
+                " (already applied)"
+            } else {
+                ""
+            };
+            println!(
+                "user {user} ({id}): {} coins, {} diamonds{again}",
+                w.coins, w.diamonds
+            );
             Ok(())
         }
         AdminAction::EnableUser { user } => {

@@ -24,6 +24,9 @@ pub async fn set_vip_until(
 }
 
 /// The user's VIP expiry as `db` sees it (inside the caller's transaction).
-pub async fn vip_until(db: &impl ConnectionTrait, user: UserId) -> Result<Option<DateTime<Utc>>, ApiError> {
+pub async fn vip_until(
+    db: &impl ConnectionTrait,
+    user: UserId,
+) -> Result<Option<DateTime<Utc>>, ApiError> {
     Ok(store::find_user(db, user).await?.and_then(|u| u.vip_until))
 }

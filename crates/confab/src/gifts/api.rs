@@ -87,7 +87,9 @@ pub async fn sent_gifts(
     State(state): State<AppState>,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> ApiResult<AppJson<SendsPage>> {
-    Ok(AppJson(records::page(&state, auth.user_id, Side::Sent, q).await?))
+    Ok(AppJson(
+        records::page(&state, auth.user_id, Side::Sent, q).await?,
+    ))
 }
 
 /// Gifts I received, newest first.
@@ -99,7 +101,9 @@ pub async fn received_gifts(
     State(state): State<AppState>,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> ApiResult<AppJson<SendsPage>> {
-    Ok(AppJson(records::page(&state, auth.user_id, Side::Received, q).await?))
+    Ok(AppJson(
+        records::page(&state, auth.user_id, Side::Received, q).await?,
+    ))
 }
 
 /// A leaderboard of senders or receivers by value, for today, this week or all time,
@@ -119,7 +123,10 @@ pub async fn gift_leaderboard(
 /// My wallet: coins, diamonds, lifetime spend, level, VIP.
 #[utoipa::path(get, path = "/wallet", tag = "wallet", security(("bearer" = [])),
     responses((status = 200, body = WalletOut), (status = 401, body = ErrorBody)))]
-pub async fn get_wallet(auth: AuthUser, State(state): State<AppState>) -> ApiResult<AppJson<WalletOut>> {
+pub async fn get_wallet(
+    auth: AuthUser,
+    State(state): State<AppState>,
+) -> ApiResult<AppJson<WalletOut>> {
     Ok(AppJson(wallet::wallet_out(&state, auth.user_id).await?))
 }
 
@@ -138,7 +145,10 @@ pub async fn wallet_ledger(
 /// My backpack: spendable items, soonest-expiring first.
 #[utoipa::path(get, path = "/wallet/backpack", tag = "wallet", security(("bearer" = [])),
     responses((status = 200, body = BackpackOut), (status = 401, body = ErrorBody)))]
-pub async fn wallet_backpack(auth: AuthUser, State(state): State<AppState>) -> ApiResult<AppJson<BackpackOut>> {
+pub async fn wallet_backpack(
+    auth: AuthUser,
+    State(state): State<AppState>,
+) -> ApiResult<AppJson<BackpackOut>> {
     Ok(AppJson(backpack::list(&state, auth.user_id).await?))
 }
 
@@ -175,7 +185,16 @@ pub async fn wallet_topup(
     body: Bytes,
 ) -> ApiResult<AppJson<TopupOut>> {
     let h = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    topups::verify(&state, h(topups::TIMESTAMP_HEADER), h(topups::SIGNATURE_HEADER), &body)?;
+    topups::verify(
+        &state,
+        h(topups::TIMESTAMP_HEADER),
+        h(topups::SIGNATURE_HEADER),
+        &body,
+    )?;
     let input: TopupIn = json_from_bytes(&body)?;
-    Ok(AppJson(topups::credit(&state, input).await.map_err(ApiError::from)?))
+    Ok(AppJson(
+        topups::credit(&state, input)
+            .await
+            .map_err(ApiError::from)?,
+    ))
 }

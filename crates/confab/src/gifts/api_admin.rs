@@ -35,7 +35,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// Every gift, listed or not (system administrators).
 #[utoipa::path(get, path = "/admin/gifts", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = AdminCatalogOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn admin_list_gifts(_admin: AdminUser, State(state): State<AppState>) -> ApiResult<AppJson<AdminCatalogOut>> {
+pub async fn admin_list_gifts(
+    _admin: AdminUser,
+    State(state): State<AppState>,
+) -> ApiResult<AppJson<AdminCatalogOut>> {
     Ok(AppJson(catalog::all(&state).await?))
 }
 
@@ -64,7 +67,9 @@ pub async fn admin_update_gift(
     AppPath(id): AppPath<GiftId>,
     AppJson(patch): AppJson<GiftPatch>,
 ) -> ApiResult<AppJson<GiftOut>> {
-    Ok(AppJson(catalog::update(&state, admin.0.user_id, id, patch).await?))
+    Ok(AppJson(
+        catalog::update(&state, admin.0.user_id, id, patch).await?,
+    ))
 }
 
 /// A user's wallet.
@@ -107,14 +112,19 @@ pub async fn admin_adjust_wallet(
     AppPath(user): AppPath<UserId>,
     AppJson(input): AppJson<AdjustmentIn>,
 ) -> ApiResult<AppJson<WalletOpOut>> {
-    Ok(AppJson(wallet::adjust(&state, admin.0.user_id, user, input).await?))
+    Ok(AppJson(
+        wallet::adjust(&state, admin.0.user_id, user, input).await?,
+    ))
 }
 
 /// The books, checked: Σ wallets = Σ their ledger rows, no negative balance, and each
 /// currency's ledger (platform included) sums to zero.
 #[utoipa::path(get, path = "/admin/wallets/reconciliation", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = ReconciliationOut), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn admin_reconcile(_admin: AdminUser, State(state): State<AppState>) -> ApiResult<AppJson<ReconciliationOut>> {
+pub async fn admin_reconcile(
+    _admin: AdminUser,
+    State(state): State<AppState>,
+) -> ApiResult<AppJson<ReconciliationOut>> {
     Ok(AppJson(wallet::reconcile(&state).await?))
 }
 
@@ -129,7 +139,9 @@ pub async fn admin_grant_backpack(
     AppPath(user): AppPath<UserId>,
     AppJson(input): AppJson<GrantIn>,
 ) -> ApiResult<AppJson<BackpackOut>> {
-    Ok(AppJson(backpack::grant(&state, admin.0.user_id, user, input).await?))
+    Ok(AppJson(
+        backpack::grant(&state, admin.0.user_id, user, input).await?,
+    ))
 }
 
 /// Set a user's VIP expiry, or end it (`until: null`); audited.
@@ -142,7 +154,9 @@ pub async fn admin_set_vip(
     AppPath(user): AppPath<UserId>,
     AppJson(input): AppJson<VipIn>,
 ) -> ApiResult<AppJson<WalletOut>> {
-    Ok(AppJson(wallet::set_vip(&state, admin.0.user_id, user, input.until).await?))
+    Ok(AppJson(
+        wallet::set_vip(&state, admin.0.user_id, user, input.until).await?,
+    ))
 }
 
 /// Reverse a gift send: compensating ledger rows (coins or items back to the sender,
@@ -159,5 +173,7 @@ pub async fn admin_reverse_send(
     AppPath(id): AppPath<GiftSendId>,
     AppJson(input): AppJson<ReverseIn>,
 ) -> ApiResult<AppJson<GiftSendOut>> {
-    Ok(AppJson(records::reverse(&state, admin.0.user_id, id, &input.reason).await?))
+    Ok(AppJson(
+        records::reverse(&state, admin.0.user_id, id, &input.reason).await?,
+    ))
 }

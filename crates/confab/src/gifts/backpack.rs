@@ -47,19 +47,41 @@ pub(crate) async fn grant_in(
 }
 
 /// An administrator grants items to a user.
-pub async fn grant(state: &AppState, admin: UserId, user: UserId, g: GrantIn) -> Result<BackpackOut, ApiError> {
+pub async fn grant(
+    state: &AppState,
+    admin: UserId,
+    user: UserId,
+    g: GrantIn,
+) -> Result<BackpackOut, ApiError> {
     check_grant(state, &g).await?;
     crate::accounts::service::find_user(state, user, false)
         .await?
         .ok_or(GiftsError::NoUser)?;
     let id = state.ids.next_id();
     let now = state.clock.now();
-    backpack::grant(state.store.writer(), id, user, g.gift_id, g.count, g.expires_at, "admin", now).await?;
+    backpack::grant(
+        state.store.writer(),
+        id,
+        user,
+        g.gift_id,
+        g.count,
+        g.expires_at,
+        "admin",
+        now,
+    )
+    .await?;
     let details = serde_json::json!({
         "gift_id": g.gift_id, "count": g.count, "expires_at": g.expires_at,
     });
-    crate::moderation::audit::audit(state, admin, "backpack.grant", "user", user.to_string(), details)
-        .await?;
+    crate::moderation::audit::audit(
+        state,
+        admin,
+        "backpack.grant",
+        "user",
+        user.to_string(),
+        details,
+    )
+    .await?;
     let items = backpack::list(state.store.reader(), user, now).await?;
     Ok(BackpackOut { items })
 }

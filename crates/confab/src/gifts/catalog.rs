@@ -3,7 +3,9 @@
 //! Gift icons and animations are readable by everyone signed in ([`IconAccess`]).
 
 use async_trait::async_trait;
-use confab_proto::gifts::{AdminCatalogOut, CatalogOut, CreateGiftIn, GiftKind, GiftOut, GiftPatch};
+use confab_proto::gifts::{
+    AdminCatalogOut, CatalogOut, CreateGiftIn, GiftKind, GiftOut, GiftPatch,
+};
 use confab_proto::ids::{FileId, GiftId, UserId};
 use sha2::{Digest, Sha256};
 
@@ -50,7 +52,9 @@ async fn check_files(
         crate::media::service::require_own_image(state, admin, f, "icon").await?;
     }
     if let Some(f) = animation
-        && crate::media::service::find_own(state, admin, f).await?.is_none()
+        && crate::media::service::find_own(state, admin, f)
+            .await?
+            .is_none()
     {
         return Err(crate::media::error::MediaError::NotYours { field: "animation" }.into());
     }
@@ -58,7 +62,11 @@ async fn check_files(
 }
 
 /// Adds a gift.
-pub async fn create(state: &AppState, admin: UserId, input: CreateGiftIn) -> Result<GiftOut, ApiError> {
+pub async fn create(
+    state: &AppState,
+    admin: UserId,
+    input: CreateGiftIn,
+) -> Result<GiftOut, ApiError> {
     let kind = input.kind.unwrap_or(GiftKind::Normal);
     model::window(kind, input.starts_at, input.ends_at)?;
     check_files(state, admin, input.icon, input.animation).await?;
@@ -136,7 +144,8 @@ async fn audit(state: &AppState, admin: UserId, action: &str, g: &Gift) -> Resul
     let details = serde_json::json!({
         "name": g.name, "price": g.price, "listed": g.listed, "kind": model::kind_str(g.kind),
     });
-    crate::moderation::audit::audit(state, admin, action, "gift", g.id.to_string(), details).await?;
+    crate::moderation::audit::audit(state, admin, action, "gift", g.id.to_string(), details)
+        .await?;
     Ok(())
 }
 
@@ -146,7 +155,12 @@ pub struct IconAccess;
 
 #[async_trait]
 impl FileAccess for IconAccess {
-    async fn may_read(&self, state: &AppState, _user: UserId, file: FileId) -> Result<bool, ApiError> {
+    async fn may_read(
+        &self,
+        state: &AppState,
+        _user: UserId,
+        file: FileId,
+    ) -> Result<bool, ApiError> {
         Ok(catalog::uses_file(state.store.reader(), file).await?)
     }
 }

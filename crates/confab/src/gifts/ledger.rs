@@ -149,7 +149,12 @@ impl<'a> Books<'a> {
 
     /// The user's first balance change: a new wallet holding `delta`. A concurrent first
     /// change may have made it meanwhile: then the update applies to that one.
-    async fn open_wallet(&self, user: UserId, currency: Currency, delta: i64) -> Result<(), ApiError> {
+    async fn open_wallet(
+        &self,
+        user: UserId,
+        currency: Currency,
+        delta: i64,
+    ) -> Result<(), ApiError> {
         let (coins, diamonds) = match currency {
             Currency::Coins => (delta, 0),
             Currency::Diamonds => (0, delta),

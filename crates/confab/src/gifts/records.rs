@@ -13,15 +13,20 @@ use sea_orm::TransactionTrait;
 use super::error::GiftsError;
 use super::ledger::{Books, db_err, with_retries};
 use super::model::{self, source_of};
-use super::store::sends::{self, Side};
 use super::store::backpack;
+use super::store::sends::{self, Side};
 use super::wallet::{self, page_bounds, spend};
 use crate::error::ApiError;
 use crate::state::AppState;
 use confab_proto::gifts::GiftSource;
 
 /// My sent (or received) gifts, newest first.
-pub async fn page(state: &AppState, me: UserId, side: Side, q: PageQuery) -> Result<SendsPage, ApiError> {
+pub async fn page(
+    state: &AppState,
+    me: UserId,
+    side: Side,
+    q: PageQuery,
+) -> Result<SendsPage, ApiError> {
     let (limit, before) = page_bounds(&q)?;
     let rows = sends::page(state.store.reader(), me, side, before, limit).await?;
     let next_cursor = (rows.len() as u64 == limit)
@@ -47,7 +52,10 @@ pub fn period_start(period: Period, now: DateTime<Utc>) -> Option<DateTime<Utc>>
 }
 
 /// A leaderboard, global or of one room.
-pub async fn leaderboard(state: &AppState, q: LeaderboardQuery) -> Result<LeaderboardOut, ApiError> {
+pub async fn leaderboard(
+    state: &AppState,
+    q: LeaderboardQuery,
+) -> Result<LeaderboardOut, ApiError> {
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(GiftsError::Invalid("limit", "1 to 100").into());
@@ -58,8 +66,14 @@ pub async fn leaderboard(state: &AppState, q: LeaderboardQuery) -> Result<Leader
     }
     let since = period_start(q.period, state.clock.now());
     let receivers = q.board == Board::Receivers;
-    let scores =
-        sends::leaders(state.store.reader(), receivers, q.room_id, since, u64::from(limit)).await?;
+    let scores = sends::leaders(
+        state.store.reader(),
+        receivers,
+        q.room_id,
+        since,
+        u64::from(limit),
+    )
+    .await?;
     let ids: Vec<UserId> = scores.iter().map(|s| UserId(s.user_id)).collect();
     let users = crate::accounts::service::public_users(state, &ids).await?;
     let entries = scores
@@ -99,7 +113,9 @@ pub async fn reverse(
     with_retries(|| async move {
         let txn = state.store.writer().begin().await.map_err(db_err)?;
         // The conversation first, as a send takes it (the same lock order).
-        crate::messaging::window::lock(&txn, conv).await.map_err(db_err)?;
+        crate::messaging::window::lock(&txn, conv)
+            .await
+            .map_err(db_err)?;
         let books = Books::new(&txn, &state.ids, state.clock.now());
         if !sends::mark_reversed(&txn, id, admin, books.now()).await? {
             return Err(GiftsError::AlreadyReversed.into());
@@ -112,20 +128,44 @@ pub async fn reverse(
             let count = u32::try_from(s.count).unwrap_or(0);
             let item = state.ids.next_id();
             let gift = GiftId(s.gift_id);
-            backpack::grant(&txn, item, sender, gift, count, None, "reversal", books.now()).await?;
+            backpack::grant(
+                &txn,
+                item,
+                sender,
+                gift,
+                count,
+                None,
+                "reversal",
+                books.now(),
+            )
+            .await?;
         }
         let refund = async |books: &Books<'_>| -> Result<(), ApiError> {
             if s.cost > 0 {
-                books.post(sender, Currency::Coins, s.cost, "reversal", &reference).await?;
-                books.platform(Currency::Coins, -s.cost, "reversal", &reference).await?;
+                books
+                    .post(sender, Currency::Coins, s.cost, "reversal", &reference)
+                    .await?;
+                books
+                    .platform(Currency::Coins, -s.cost, "reversal", &reference)
+                    .await?;
                 spend(state, books, sender, -s.cost).await?;
             }
             Ok(())
         };
         let claw = async |books: &Books<'_>| -> Result<(), ApiError> {
             if s.diamonds > 0 {
-                books.post(receiver, Currency::Diamonds, -s.diamonds, "reversal", &reference).await?;
-                books.platform(Currency::Diamonds, s.diamonds, "reversal", &reference).await?;
+                books
+                    .post(
+                        receiver,
+                        Currency::Diamonds,
+                        -s.diamonds,
+                        "reversal",
+                        &reference,
+                    )
+                    .await?;
+                books
+                    .platform(Currency::Diamonds, s.diamonds, "reversal", &reference)
+                    .await?;
             }
             Ok(())
         };
@@ -143,8 +183,15 @@ pub async fn reverse(
     })
     .await?;
     let details = serde_json::json!({ "reason": reason, "value": first.value });
-    crate::moderation::audit::audit(state, admin, "gift.reverse", "gift_send", id.to_string(), details)
-        .await?;
+    crate::moderation::audit::audit(
+        state,
+        admin,
+        "gift.reverse",
+        "gift_send",
+        id.to_string(),
+        details,
+    )
+    .await?;
     wallet::tell(state, UserId(first.sender_id)).await;
     wallet::tell(state, UserId(first.receiver_id)).await;
     let s = sends::find(state.store.writer(), id)
@@ -160,7 +207,9 @@ mod tests {
     #[test]
     fn periods_start_at_utc_midnight_and_monday() {
         // Wednesday 2026-12-02 18:47 UTC.
-        let now = DateTime::parse_from_rfc3339("2026-12-02T18:47:00Z").unwrap().to_utc();
+        let now = DateTime::parse_from_rfc3339("2026-12-02T18:47:00Z")
+            .unwrap()
+            .to_utc();
         let day = period_start(Period::Day, now).unwrap();
         assert_eq!(day.to_rfc3339(), "2026-12-02T00:00:00+00:00");
         let week = period_start(Period::Week, now).unwrap();

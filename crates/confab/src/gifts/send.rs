@@ -7,7 +7,9 @@
 //! the same key answers the stored send and charges nothing.
 
 use chrono::Duration;
-use confab_proto::gifts::{Currency, GiftSentData, GiftSource, RoomGiftTotals, SendGiftIn, SendGiftOut};
+use confab_proto::gifts::{
+    Currency, GiftSentData, GiftSource, RoomGiftTotals, SendGiftIn, SendGiftOut,
+};
 use confab_proto::ids::{ConversationId, RoomId, UserId};
 use confab_proto::ws::ServerEvent;
 use sea_orm::TransactionTrait;
@@ -20,8 +22,8 @@ use super::wallet::{self, spend};
 use crate::error::ApiError;
 use crate::infra::bus::Topic;
 use crate::infra::store::to_ms;
-use crate::messaging::model::ConversationKind;
 use crate::messaging::Message;
+use crate::messaging::model::ConversationKind;
 use crate::messaging::window;
 use crate::state::AppState;
 
@@ -42,13 +44,18 @@ struct Plan {
 }
 
 /// Sends a gift (see the module doc).
-pub async fn send(state: &AppState, me: UserId, input: SendGiftIn) -> Result<SendGiftOut, ApiError> {
+pub async fn send(
+    state: &AppState,
+    me: UserId,
+    input: SendGiftIn,
+) -> Result<SendGiftOut, ApiError> {
     model::client_key("client_key", &input.client_key)?;
     let count = model::count(input.count)?;
     let message = match input.message.as_deref().map(str::trim) {
         None | Some("") => String::new(),
         Some(m) => {
-            let m = crate::accounts::model::display_text("message", m, 1, model::MAX_MESSAGE_CHARS)?;
+            let m =
+                crate::accounts::model::display_text("message", m, 1, model::MAX_MESSAGE_CHARS)?;
             crate::moderation::screen::screen(state, "message", &m)?.text
         }
     };
@@ -92,7 +99,11 @@ pub async fn send(state: &AppState, me: UserId, input: SendGiftIn) -> Result<Sen
         conv,
         room,
         value,
-        cost: if input.source == GiftSource::Purchase { value } else { 0 },
+        cost: if input.source == GiftSource::Purchase {
+            value
+        } else {
+            0
+        },
         diamonds: model::diamonds_for(value, share),
         share,
         gift,
@@ -129,10 +140,16 @@ async fn commit(
         .await
         .map_err(db_err)?
         .ok_or(GiftsError::NotMember)?;
-    if !window::is_active_member(&txn, &lock, me).await.map_err(db_err)? {
+    if !window::is_active_member(&txn, &lock, me)
+        .await
+        .map_err(db_err)?
+    {
         return Err(GiftsError::NotMember.into());
     }
-    if !window::is_active_member(&txn, &lock, p.receiver).await.map_err(db_err)? {
+    if !window::is_active_member(&txn, &lock, p.receiver)
+        .await
+        .map_err(db_err)?
+    {
         return Err(GiftsError::ReceiverAbsent.into());
     }
     let books = Books::new(&txn, &state.ids, state.clock.now());
@@ -204,12 +221,22 @@ async fn commit(
 }
 
 /// The sender's side: coins out (a purchase), the platform's coins in, the lifetime spend.
-async fn charge(state: &AppState, books: &Books<'_>, me: UserId, p: &Plan, reference: &str) -> Result<(), ApiError> {
+async fn charge(
+    state: &AppState,
+    books: &Books<'_>,
+    me: UserId,
+    p: &Plan,
+    reference: &str,
+) -> Result<(), ApiError> {
     if p.cost == 0 {
         return Ok(());
     }
-    books.post(me, Currency::Coins, -p.cost, "gift_sent", reference).await?;
-    books.platform(Currency::Coins, p.cost, "gift_sent", reference).await?;
+    books
+        .post(me, Currency::Coins, -p.cost, "gift_sent", reference)
+        .await?;
+    books
+        .platform(Currency::Coins, p.cost, "gift_sent", reference)
+        .await?;
     spend(state, books, me, p.cost).await
 }
 
@@ -219,7 +246,13 @@ async fn pay(books: &Books<'_>, p: &Plan, reference: &str) -> Result<(), ApiErro
         return Ok(());
     }
     books
-        .post(p.receiver, Currency::Diamonds, p.diamonds, "gift_received", reference)
+        .post(
+            p.receiver,
+            Currency::Diamonds,
+            p.diamonds,
+            "gift_received",
+            reference,
+        )
         .await?;
     books
         .platform(Currency::Diamonds, -p.diamonds, "gift_received", reference)
@@ -235,7 +268,8 @@ async fn combo(
     p: &Plan,
     id: i64,
 ) -> Result<(i64, u32), ApiError> {
-    let window = Duration::seconds(i64::try_from(state.config.gifts.combo_window_secs).unwrap_or(0));
+    let window =
+        Duration::seconds(i64::try_from(state.config.gifts.combo_window_secs).unwrap_or(0));
     let since = to_ms(state.clock.now() - window);
     Ok(match sends::latest_of(txn, me).await? {
         Some(prev)
@@ -263,7 +297,10 @@ async fn replay(
 ) -> Result<SendGiftOut, ApiError> {
     let same_place = match input.room_id {
         Some(r) => first.room_id == Some(r.0),
-        None => first.room_id.is_none() && Some(first.conversation_id) == input.conversation_id.map(|c| c.0),
+        None => {
+            first.room_id.is_none()
+                && Some(first.conversation_id) == input.conversation_id.map(|c| c.0)
+        }
     };
     let same = first.receiver_id == input.receiver_id.0
         && first.gift_id == input.gift_id.0
@@ -282,7 +319,12 @@ async fn replay(
 }
 
 /// After the commit: the gift message, `gift.sent`, and both wallets.
-async fn publish(state: &AppState, row: &sends::Row, msg: &Message, totals: Option<RoomGiftTotals>) {
+async fn publish(
+    state: &AppState,
+    row: &sends::Row,
+    msg: &Message,
+    totals: Option<RoomGiftTotals>,
+) {
     let topic = Topic::Conversation(ConversationId(row.conversation_id));
     let new = ServerEvent::MessageNew(crate::messaging::service::message_out(msg));
     crate::push::emit(state, topic, &new).await;

@@ -54,7 +54,8 @@ pub fn verify(
     mac.update(b".");
     mac.update(body);
     // Constant-time comparison.
-    mac.verify_slice(&given).map_err(|_| GiftsError::Signature)?;
+    mac.verify_slice(&given)
+        .map_err(|_| GiftsError::Signature)?;
     Ok(())
 }
 
@@ -104,8 +105,12 @@ pub async fn credit(state: &AppState, input: TopupIn) -> Result<TopupOut, ApiErr
         // The order row first: a concurrent replay fails here, before any balance moves.
         wallets::insert_topup(&txn, &topup, books.now()).await?;
         let reference = format!("topup:{}", topup.order_id);
-        books.post(input.user_id, Currency::Coins, coins, "topup", &reference).await?;
-        books.platform(Currency::Coins, -coins, "topup", &reference).await?;
+        books
+            .post(input.user_id, Currency::Coins, coins, "topup", &reference)
+            .await?;
+        books
+            .platform(Currency::Coins, -coins, "topup", &reference)
+            .await?;
         for g in &input.bonus {
             backpack::grant_in(state, &txn, input.user_id, g, "topup bonus").await?;
         }

@@ -46,7 +46,12 @@ pub async fn tell(state: &AppState, user: UserId) {
 }
 
 /// Adds `coins` to the user's lifetime spend and moves their level with it.
-pub(crate) async fn spend(state: &AppState, books: &Books<'_>, user: UserId, coins: i64) -> Result<(), ApiError> {
+pub(crate) async fn spend(
+    state: &AppState,
+    books: &Books<'_>,
+    user: UserId,
+    coins: i64,
+) -> Result<(), ApiError> {
     let spent = books.add_spent(user, coins).await?;
     let level = model::level_for(spent, &state.config.gifts.level_thresholds);
     crate::accounts::standing::set_level(books.txn, user, level)
@@ -119,8 +124,12 @@ pub async fn adjust(
         let books = Books::new(&txn, &state.ids, state.clock.now());
         let why = if delta > 0 { "credit" } else { "debit" };
         let reference = format!("op:{}", op.id);
-        books.post(user, input.currency, delta, why, &reference).await?;
-        books.platform(input.currency, -delta, why, &reference).await?;
+        books
+            .post(user, input.currency, delta, why, &reference)
+            .await?;
+        books
+            .platform(input.currency, -delta, why, &reference)
+            .await?;
         wallets::insert_op(&txn, &op, books.now()).await?;
         txn.commit().await.map_err(db_err)
     })
@@ -134,8 +143,15 @@ pub async fn adjust(
     let details = serde_json::json!({
         "currency": currency_str(input.currency), "delta": delta, "reason": reason, "op": op.id.to_string(),
     });
-    crate::moderation::audit::audit(state, admin, "wallet.adjust", "user", user.to_string(), details)
-        .await?;
+    crate::moderation::audit::audit(
+        state,
+        admin,
+        "wallet.adjust",
+        "user",
+        user.to_string(),
+        details,
+    )
+    .await?;
     tell(state, user).await;
     Ok(WalletOpOut {
         id: wallets::op_id(&op),
@@ -170,13 +186,22 @@ async fn replayed(state: &AppState, op: &Op) -> Result<Option<WalletOpOut>, ApiE
 }
 
 /// VIP's new end: `periods × vip_days` after the later of now and the current end.
-fn vip_end(current: Option<DateTime<Utc>>, now: DateTime<Utc>, days: u32, periods: u32) -> DateTime<Utc> {
+fn vip_end(
+    current: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    days: u32,
+    periods: u32,
+) -> DateTime<Utc> {
     let from = current.filter(|&c| c > now).unwrap_or(now);
     from + Duration::days(i64::from(days) * i64::from(periods))
 }
 
 /// I buy VIP with coins: `periods × vip_price_coins`, extending any VIP I have.
-pub async fn buy_vip(state: &AppState, me: UserId, input: BuyVipIn) -> Result<WalletOpOut, ApiError> {
+pub async fn buy_vip(
+    state: &AppState,
+    me: UserId,
+    input: BuyVipIn,
+) -> Result<WalletOpOut, ApiError> {
     if !(1..=12).contains(&input.periods) {
         return Err(GiftsError::Invalid("periods", "1 to 12").into());
     }
@@ -202,8 +227,12 @@ pub async fn buy_vip(state: &AppState, me: UserId, input: BuyVipIn) -> Result<Wa
         let txn = state.store.writer().begin().await.map_err(db_err)?;
         let books = Books::new(&txn, &state.ids, state.clock.now());
         let reference = format!("op:{}", op.id);
-        books.post(me, Currency::Coins, -cost, "vip", &reference).await?;
-        books.platform(Currency::Coins, cost, "vip", &reference).await?;
+        books
+            .post(me, Currency::Coins, -cost, "vip", &reference)
+            .await?;
+        books
+            .platform(Currency::Coins, cost, "vip", &reference)
+            .await?;
         spend(state, &books, me, cost).await?;
         let current = crate::accounts::standing::vip_until(&txn, me).await?;
         let until = vip_end(current, books.now(), cfg_days, periods);
@@ -242,8 +271,15 @@ pub async fn set_vip(
         .await
         .map_err(db_err)?;
     let details = serde_json::json!({ "until": until });
-    crate::moderation::audit::audit(state, admin, "wallet.vip", "user", user.to_string(), details)
-        .await?;
+    crate::moderation::audit::audit(
+        state,
+        admin,
+        "wallet.vip",
+        "user",
+        user.to_string(),
+        details,
+    )
+    .await?;
     tell(state, user).await;
     wallet_out(state, user).await
 }

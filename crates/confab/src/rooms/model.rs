@@ -1,8 +1,8 @@
 //! A room as the feature sees it, and the checks of single input fields (no IO).
 
 use chrono::{DateTime, Utc};
-use confab_proto::ids::{ConversationId, FileId, RoomId, UserId};
 use confab_proto::gifts::RoomGiftTotals;
+use confab_proto::ids::{ConversationId, FileId, RoomId, UserId};
 use confab_proto::rooms::{RoomOut, RoomRole, RoomVisibility, SeatMode};
 
 use crate::error::ApiError;

@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use confab_proto::ids::{FileId, UserId};
+use sea_orm::DbErr;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
 };
-use sea_orm::DbErr;
 
 use super::entities::{identities, users};
 use super::{Taken, WriteError};

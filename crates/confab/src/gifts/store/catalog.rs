@@ -49,12 +49,18 @@ fn presets_json(g: &Gift) -> String {
 }
 
 /// Adds a gift.
-pub async fn insert(db: &impl ConnectionTrait, g: &Gift, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub async fn insert(
+    db: &impl ConnectionTrait,
+    g: &Gift,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let at = to_ms(now);
     exec(
         db,
-        format!("INSERT INTO gifts ({COLUMNS}, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+        format!(
+            "INSERT INTO gifts ({COLUMNS}, created_at, updated_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ),
         [
             g.id.0.into(),
             g.name.clone().into(),
@@ -77,7 +83,11 @@ pub async fn insert(db: &impl ConnectionTrait, g: &Gift, now: DateTime<Utc>) -> 
 }
 
 /// Writes back a gift's fields.
-pub async fn update(db: &impl ConnectionTrait, g: &Gift, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub async fn update(
+    db: &impl ConnectionTrait,
+    g: &Gift,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     exec(
         db,
         "UPDATE gifts SET name = ?, price = ?, kind = ?, hot = ?, listed = ?, weight = ?, \
@@ -105,15 +115,23 @@ pub async fn update(db: &impl ConnectionTrait, g: &Gift, now: DateTime<Utc>) -> 
 
 /// The gift `id`.
 pub async fn find(db: &impl ConnectionTrait, id: GiftId) -> Result<Option<Gift>, StoreError> {
-    Ok(one::<Row>(db, format!("SELECT {COLUMNS} FROM gifts WHERE id = ?"), [id.0.into()])
-        .await?
-        .map(gift_of))
+    Ok(one::<Row>(
+        db,
+        format!("SELECT {COLUMNS} FROM gifts WHERE id = ?"),
+        [id.0.into()],
+    )
+    .await?
+    .map(gift_of))
 }
 
 /// Every gift (or only the listed ones), by weight then age.
 pub async fn list(db: &impl ConnectionTrait, listed_only: bool) -> Result<Vec<Gift>, StoreError> {
     let filter = if listed_only { " WHERE listed = ?" } else { "" };
-    let values: Vec<sea_orm::Value> = if listed_only { vec![true.into()] } else { vec![] };
+    let values: Vec<sea_orm::Value> = if listed_only {
+        vec![true.into()]
+    } else {
+        vec![]
+    };
     Ok(all::<Row>(
         db,
         format!("SELECT {COLUMNS} FROM gifts{filter} ORDER BY weight DESC, id ASC LIMIT 1000"),

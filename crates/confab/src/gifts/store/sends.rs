@@ -123,7 +123,10 @@ pub async fn find_by_key(
 }
 
 /// The sender's newest send (a combo continues it).
-pub async fn latest_of(db: &impl ConnectionTrait, sender: UserId) -> Result<Option<Row>, StoreError> {
+pub async fn latest_of(
+    db: &impl ConnectionTrait,
+    sender: UserId,
+) -> Result<Option<Row>, StoreError> {
     one::<Row>(
         db,
         format!("{SELECT} WHERE s.sender_id = ? ORDER BY s.id DESC LIMIT 1"),
@@ -215,7 +218,11 @@ pub async fn leaders(
     since: Option<DateTime<Utc>>,
     limit: u64,
 ) -> Result<Vec<Score>, StoreError> {
-    let who = if receivers { "receiver_id" } else { "sender_id" };
+    let who = if receivers {
+        "receiver_id"
+    } else {
+        "sender_id"
+    };
     let mut filter = String::from("reversed_at IS NULL AND created_at >= ?");
     let mut values: Vec<sea_orm::Value> = vec![since.map_or(0, to_ms).into()];
     if let Some(r) = room {

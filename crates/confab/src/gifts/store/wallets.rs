@@ -86,9 +86,21 @@ async fn total(
 }
 
 /// One currency's totals: wallets, user ledger rows, platform ledger rows.
-pub async fn totals(db: &impl ConnectionTrait, currency: &str) -> Result<CurrencyTotals, StoreError> {
-    let col = if currency == "diamonds" { "diamonds" } else { "coins" };
-    let balances = total(db, format!("SELECT {} AS total FROM wallets", sum(db, col)), vec![]).await?;
+pub async fn totals(
+    db: &impl ConnectionTrait,
+    currency: &str,
+) -> Result<CurrencyTotals, StoreError> {
+    let col = if currency == "diamonds" {
+        "diamonds"
+    } else {
+        "coins"
+    };
+    let balances = total(
+        db,
+        format!("SELECT {} AS total FROM wallets", sum(db, col)),
+        vec![],
+    )
+    .await?;
     let user_ledger = total(
         db,
         format!(
@@ -189,7 +201,11 @@ pub async fn find_op(
 }
 
 /// Records an operation (a duplicate key fails with a unique violation).
-pub async fn insert_op(db: &impl ConnectionTrait, op: &Op, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub async fn insert_op(
+    db: &impl ConnectionTrait,
+    op: &Op,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     exec(
         db,
         "INSERT INTO wallet_ops (id, kind, actor_id, client_key, user_id, currency, delta, \
@@ -233,7 +249,10 @@ pub struct Topup {
 }
 
 /// The order `order_id`, if credited.
-pub async fn find_topup(db: &impl ConnectionTrait, order_id: &str) -> Result<Option<Topup>, StoreError> {
+pub async fn find_topup(
+    db: &impl ConnectionTrait,
+    order_id: &str,
+) -> Result<Option<Topup>, StoreError> {
     one::<Topup>(
         db,
         "SELECT order_id, user_id, coins, amount, currency, bonus FROM topups WHERE order_id = ?",
@@ -243,7 +262,11 @@ pub async fn find_topup(db: &impl ConnectionTrait, order_id: &str) -> Result<Opt
 }
 
 /// Records a credited order (a replay fails with a unique violation).
-pub async fn insert_topup(db: &impl ConnectionTrait, t: &Topup, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub async fn insert_topup(
+    db: &impl ConnectionTrait,
+    t: &Topup,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     exec(
         db,
         "INSERT INTO topups (order_id, user_id, coins, amount, currency, bonus, created_at) \

@@ -170,7 +170,11 @@ async fn index(
 }
 
 /// Adds one column (SQLite takes one per ALTER).
-async fn add(manager: &SchemaManager<'_>, table: impl IntoIden, col: ColumnDef) -> Result<(), DbErr> {
+async fn add(
+    manager: &SchemaManager<'_>,
+    table: impl IntoIden,
+    col: ColumnDef,
+) -> Result<(), DbErr> {
     let mut col = col;
     manager
         .alter_table(Table::alter().table(table).add_column(&mut col).to_owned())
@@ -203,7 +207,14 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        index(manager, "ix_gifts_icon", Gifts::Table, vec![Gifts::Icon.into_iden()], false).await?;
+        index(
+            manager,
+            "ix_gifts_icon",
+            Gifts::Table,
+            vec![Gifts::Icon.into_iden()],
+            false,
+        )
+        .await?;
         index(
             manager,
             "ix_gifts_animation",
@@ -287,7 +298,10 @@ impl MigrationTrait for Migration {
             manager,
             "ux_gift_sends_key",
             GiftSends::Table,
-            vec![GiftSends::SenderId.into_iden(), GiftSends::ClientKey.into_iden()],
+            vec![
+                GiftSends::SenderId.into_iden(),
+                GiftSends::ClientKey.into_iden(),
+            ],
             true,
         )
         .await?;
@@ -311,7 +325,10 @@ impl MigrationTrait for Migration {
             manager,
             "ix_gift_sends_room",
             GiftSends::Table,
-            vec![GiftSends::RoomId.into_iden(), GiftSends::CreatedAt.into_iden()],
+            vec![
+                GiftSends::RoomId.into_iden(),
+                GiftSends::CreatedAt.into_iden(),
+            ],
             false,
         )
         .await?;
@@ -342,7 +359,10 @@ impl MigrationTrait for Migration {
             manager,
             "ix_backpack_user",
             BackpackItems::Table,
-            vec![BackpackItems::UserId.into_iden(), BackpackItems::GiftId.into_iden()],
+            vec![
+                BackpackItems::UserId.into_iden(),
+                BackpackItems::GiftId.into_iden(),
+            ],
             false,
         )
         .await?;
@@ -396,7 +416,11 @@ impl MigrationTrait for Migration {
         add(
             manager,
             Users::Table,
-            ColumnDef::new(Users::Level).integer().not_null().default(0).to_owned(),
+            ColumnDef::new(Users::Level)
+                .integer()
+                .not_null()
+                .default(0)
+                .to_owned(),
         )
         .await?;
         add(manager, Users::Table, big_null(Users::VipUntil)).await?;
@@ -404,7 +428,11 @@ impl MigrationTrait for Migration {
             add(
                 manager,
                 Rooms::Table,
-                ColumnDef::new(c).big_integer().not_null().default(0).to_owned(),
+                ColumnDef::new(c)
+                    .big_integer()
+                    .not_null()
+                    .default(0)
+                    .to_owned(),
             )
             .await?;
         }
