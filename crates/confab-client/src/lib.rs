@@ -10,6 +10,8 @@
 //! ```
 
 mod admin;
+mod gifts;
+pub use gifts::CatalogAnswer;
 mod groups;
 mod media;
 mod messaging;

@@ -358,7 +358,7 @@ pub struct GiftSendOut {
     pub receiver_id: UserId,
     /// Gift.
     pub gift_id: GiftId,
-    /// Its name at the time.
+    /// The gift's current name in the catalog (the `gift` message keeps the name it had when sent).
     pub gift_name: String,
     /// How many.
     pub count: u32,

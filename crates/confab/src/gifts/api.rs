@@ -65,7 +65,7 @@ pub async fn list_gifts(
 #[utoipa::path(post, path = "/gifts/sends", tag = "gifts", security(("bearer" = [])), request_body = SendGiftIn,
     responses((status = 200, body = SendGiftOut),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "`not_member` (me, or the receiver: `field` receiver_id), `blocked`, `not_in_room`, `room_muted`, `room_all_muted`, `member_muted`, `group_all_muted`, `user_muted`", body = ErrorBody),
+        (status = 403, description = "`not_member` (me, or the receiver: `field` receiver_id), `blocked`, `room_muted`, `room_all_muted`, `member_muted`, `group_all_muted`, `user_muted`", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`insufficient_balance`, `insufficient_items`, `gift_unavailable`, `key_reused`, `room_closed`", body = ErrorBody),
         (status = 422, description = "`validation_failed` (client_key, count, message, room_id), `cannot_target_self`, `content_blocked`", body = ErrorBody),
@@ -110,8 +110,9 @@ pub async fn received_gifts(
 /// global or of one room (reversed sends left out).
 #[utoipa::path(get, path = "/gifts/leaderboard", tag = "gifts", security(("bearer" = [])), params(LeaderboardQuery),
     responses((status = 200, body = LeaderboardOut), (status = 401, body = ErrorBody),
+        (status = 400, description = "`bad_request`: `board` or `period` missing or unknown", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 422, description = "`validation_failed` (board, period, limit)", body = ErrorBody)))]
+        (status = 422, description = "`validation_failed` (limit)", body = ErrorBody)))]
 pub async fn gift_leaderboard(
     _auth: AuthUser,
     State(state): State<AppState>,

@@ -14,7 +14,8 @@ use super::error::GiftsError;
 use super::ledger::{Books, db_err, with_retries};
 use super::model::{self, source_of};
 use super::store::backpack;
-use super::store::sends::{self, Side};
+use super::store::sends;
+pub use super::store::sends::Side;
 use super::wallet::{self, page_bounds, spend};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -177,7 +178,11 @@ pub async fn reverse(
             refund(&books).await?;
         }
         if let Some(r) = s.room_id {
-            crate::rooms::gifting::unrecord(&txn, RoomId(r), i64::from(s.count), s.value).await?;
+            let room = RoomId(r);
+            // Marked reversed above, so this asks about the sender's other sends here.
+            let sender_gone = !sends::sent_in_room(&txn, room, sender).await?;
+            crate::rooms::gifting::unrecord(&txn, room, i64::from(s.count), s.value, sender_gone)
+                .await?;
         }
         txn.commit().await.map_err(db_err)
     })

@@ -66,18 +66,26 @@ pub async fn record(
     Ok(r.gift_totals)
 }
 
-/// Moves a room's counters back for a reversed send, closed or not.
+/// Moves a room's counters back for a reversed send, closed or not; `sender_gone` when the
+/// sender has no other (unreversed) send in the room, so they no longer count as a sender.
 pub async fn unrecord(
     txn: &DatabaseTransaction,
     room: RoomId,
     gifts: i64,
     coins: i64,
+    sender_gone: bool,
 ) -> Result<(), ApiError> {
     let backend = txn.get_database_backend();
     txn.execute_raw(Statement::from_sql_and_values(
         backend,
-        "UPDATE rooms SET gift_count = gift_count - ?, gift_value = gift_value - ? WHERE id = ?",
-        [gifts.into(), coins.into(), room.0.into()],
+        "UPDATE rooms SET gift_count = gift_count - ?, gift_value = gift_value - ?, \
+         gift_senders = gift_senders - ? WHERE id = ?",
+        [
+            gifts.into(),
+            coins.into(),
+            i64::from(sender_gone).into(),
+            room.0.into(),
+        ],
     ))
     .await
     .map_err(db_err)?;

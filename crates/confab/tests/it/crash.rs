@@ -24,8 +24,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_confab");
 const SENDERS: usize = 8;
 const PER_SENDER: usize = 120;
 
-struct Node {
-    child: Child,
+/// A `confab serve` child process that can be killed and restarted on the same port and data.
+pub struct Node {
+    /// The process.
+    pub child: Child,
     env: Vec<(String, String)>,
     dir: std::path::PathBuf,
 }
@@ -44,7 +46,8 @@ impl Node {
         cmd.spawn().unwrap()
     }
 
-    fn restart(&mut self) {
+    /// Starts the binary again with the same environment.
+    pub fn restart(&mut self) {
         self.child = Self::start(&self.env, &self.dir);
     }
 }
@@ -56,7 +59,8 @@ impl Drop for Node {
     }
 }
 
-async fn wait_healthy(client: &Client) {
+/// Waits until the node answers `/healthz`.
+pub async fn wait_healthy(client: &Client) {
     eventually(Duration::from_secs(30), "the node to serve", || async {
         client.healthz().await.ok()
     })
@@ -98,61 +102,125 @@ async fn send_until_acked(
     }
 }
 
-async fn run(cluster: Option<(String, String)>) {
-    init_logging();
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut env = vec![
-        ("CONFAB_LISTEN".to_owned(), format!("127.0.0.1:{port}")),
-        (
-            "CONFAB_DATA_DIR".to_owned(),
-            dir.path().join("data").display().to_string(),
-        ),
-        // Sign-ups and the per-user send limit are not what is under test here.
-        (
-            "CONFAB_AUTH__ATTEMPTS_PER_IP_PER_MINUTE".to_owned(),
-            "10000".to_owned(),
-        ),
-        (
-            "CONFAB_MESSAGING__SENDS_PER_SECOND".to_owned(),
-            "10000".to_owned(),
-        ),
-        (
-            "CONFAB_MESSAGING__SENDS_BURST".to_owned(),
-            "100000".to_owned(),
-        ),
-    ];
-    let mut config = Config {
-        data_dir: dir.path().join("data"),
-        ..Config::default()
-    };
-    let _db = match &cluster {
-        Some((mysql, redis)) => {
-            let db = TempDatabase::create(mysql).await;
-            env.push(("CONFAB_DATABASE__URL".into(), db.url.clone()));
-            env.push(("CONFAB_REDIS__URL".into(), redis.clone()));
-            env.push(("CONFAB_REDIS__PREFIX".into(), unique("t")));
-            env.push((
-                "CONFAB_AUTH__JWT_SECRET".into(),
-                "crash-test-secret-crash-test-secret-xx".into(),
-            ));
-            config.database.url = Dsn::new(db.url.clone());
-            Some(db)
-        }
-        None => None,
-    };
-    let mut node = Node {
-        child: Node::start(&env, dir.path()),
-        env,
-        dir: dir.path().to_owned(),
-    };
-    let anon = Client::new(&format!("http://127.0.0.1:{port}")).unwrap();
-    wait_healthy(&anon).await;
+/// A node of the real binary on a free loopback port with its own data dir (and, for a
+/// cluster, a fresh MariaDB database and Redis prefix). Sign-up and send limits are lifted:
+/// they are not what a crash test is about.
+pub struct CrashNode {
+    /// The process.
+    pub node: Node,
+    /// A signed-out client of it.
+    pub anon: Client,
+    /// A config pointing at its store, for reading it directly.
+    pub config: Config,
+    /// The environment it runs with (for the CLI).
+    pub env: Vec<(String, String)>,
+    _db: Option<TempDatabase>,
+    _dir: tempfile::TempDir,
+}
 
+impl CrashNode {
+    /// Starts one and waits until it serves.
+    pub async fn start(cluster: Option<(String, String)>, extra: &[(&str, &str)]) -> CrashNode {
+        init_logging();
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut env = vec![
+            ("CONFAB_LISTEN".to_owned(), format!("127.0.0.1:{port}")),
+            (
+                "CONFAB_DATA_DIR".to_owned(),
+                dir.path().join("data").display().to_string(),
+            ),
+            (
+                "CONFAB_AUTH__ATTEMPTS_PER_IP_PER_MINUTE".to_owned(),
+                "10000".to_owned(),
+            ),
+            (
+                "CONFAB_MESSAGING__SENDS_PER_SECOND".to_owned(),
+                "10000".to_owned(),
+            ),
+            (
+                "CONFAB_MESSAGING__SENDS_BURST".to_owned(),
+                "100000".to_owned(),
+            ),
+        ];
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        let mut config = Config {
+            data_dir: dir.path().join("data"),
+            ..Config::default()
+        };
+        let db = match &cluster {
+            Some((mysql, redis)) => {
+                let db = TempDatabase::create(mysql).await;
+                env.push(("CONFAB_DATABASE__URL".into(), db.url.clone()));
+                env.push(("CONFAB_REDIS__URL".into(), redis.clone()));
+                env.push(("CONFAB_REDIS__PREFIX".into(), unique("t")));
+                env.push((
+                    "CONFAB_AUTH__JWT_SECRET".into(),
+                    "crash-test-secret-crash-test-secret-xx".into(),
+                ));
+                config.database.url = Dsn::new(db.url.clone());
+                Some(db)
+            }
+            None => None,
+        };
+        let node = Node {
+            child: Node::start(&env, dir.path()),
+            env: env.clone(),
+            dir: dir.path().to_owned(),
+        };
+        let anon = Client::new(&format!("http://127.0.0.1:{port}")).unwrap();
+        wait_healthy(&anon).await;
+        CrashNode {
+            node,
+            anon,
+            config,
+            env,
+            _db: db,
+            _dir: dir,
+        }
+    }
+
+    /// `kill -9`, then start again at once and wait until it serves.
+    pub async fn crash_and_restart(&mut self) {
+        self.node.child.kill().unwrap();
+        self.node.child.wait().unwrap();
+        self.node.restart();
+        wait_healthy(&self.anon).await;
+    }
+
+    /// Runs `confab <args>` against the same store and configuration; panics on failure.
+    pub fn cli(&self, args: &[&str], extra: &[(&str, &str)]) {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .current_dir(&self.node.dir)
+            .env_remove("RUST_LOG");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "confab {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+async fn run(cluster: Option<(String, String)>) {
+    let mut crash = CrashNode::start(cluster, &[]).await;
+    let anon = crash.anon.clone();
+    let config = crash.config.clone();
     // Four conversations between eight users: each sender talks in one.
     let mut users = Vec::new();
     for i in 0..SENDERS {
@@ -192,12 +260,9 @@ async fn run(cluster: Option<(String, String)>) {
             async move { (acks.lock().await.len() >= before + 150).then_some(()) }
         })
         .await;
-        node.child.kill().unwrap();
-        node.child.wait().unwrap();
         let killed_at = Instant::now();
         let acked_at_kill = acks.lock().await.len();
-        node.restart();
-        wait_healthy(&anon).await;
+        crash.crash_and_restart().await;
         eventually(
             Duration::from_secs(30),
             "the first ack after the restart",

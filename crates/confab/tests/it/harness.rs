@@ -94,6 +94,9 @@ macro_rules! backend_tests {
     )*};
 }
 
+/// The top-up webhook's HMAC key on test nodes.
+pub const TOPUP_SECRET: &str = "topup-secret-for-tests-0123456789abcdef";
+
 /// A unique, short, lowercase name.
 pub fn unique(prefix: &str) -> String {
     format!(
@@ -208,6 +211,9 @@ impl TestApp {
         // (message_ops), which set it low again in `tweak`.
         config.messaging.sends_per_second = 10_000;
         config.messaging.sends_burst = 100_000;
+        // The payment provider's key, so the top-up webhook is on (its tests sign with it;
+        // the bad-input sweep reaches its body checks).
+        config.gifts.topup_secret = confab::config::Secret::new(TOPUP_SECRET);
         let db = match &backend {
             Backend::Sqlite => None,
             Backend::Cluster { mysql, redis } => {

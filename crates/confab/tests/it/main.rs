@@ -19,6 +19,7 @@ mod codes;
 mod crash;
 mod filter;
 mod gateway;
+mod gifts;
 mod groups;
 mod http_errors;
 mod livekit;

@@ -135,7 +135,7 @@ pub async fn latest_of(
     .await
 }
 
-/// Whether the sender sent a gift in the room before.
+/// Whether the sender has a send in the room that was not reversed.
 pub async fn sent_in_room(
     db: &impl ConnectionTrait,
     room: RoomId,
@@ -148,7 +148,7 @@ pub async fn sent_in_room(
     }
     Ok(one::<Hit>(
         db,
-        "SELECT id FROM gift_sends WHERE room_id = ? AND sender_id = ? LIMIT 1",
+        "SELECT id FROM gift_sends WHERE room_id = ? AND sender_id = ? AND reversed_at IS NULL LIMIT 1",
         [room.0.into(), sender.0.into()],
     )
     .await?

@@ -38,8 +38,27 @@ async fn fingerprint(app: &TestApp, victim: &TestUser) -> Value {
         .await
         .unwrap()
         .len();
+    let wallet = confab::gifts::wallet::wallet_out(&app.state, victim.id())
+        .await
+        .unwrap();
+    let items = confab::gifts::backpack::list(&app.state, victim.id())
+        .await
+        .unwrap()
+        .items
+        .len();
+    let got = confab::gifts::records::page(
+        &app.state,
+        victim.id(),
+        confab::gifts::records::Side::Received,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let reversed = got.sends.iter().filter(|s| s.reversed_at.is_some()).count();
     json!({"audit": audit, "words": words, "status": user.status.as_str(), "muted": muted,
-           "chan_muted": chan_muted, "open_reports": open})
+           "chan_muted": chan_muted, "open_reports": open,
+           "wallet": [wallet.coins, wallet.diamonds], "vip": wallet.vip_until, "items": items,
+           "reversed": reversed})
 }
 
 backend_tests! {
@@ -55,6 +74,15 @@ backend_tests! {
             reports.push(alice.client.report(&ReportIn { target, reason: "spam".into() }).await.unwrap().id);
         }
         let v = victim.id();
+        // A gift and a send of it, for the gifts and wallets routes.
+        let gift: Value = admin.client.call(Method::POST, "/api/v1/admin/gifts", Some(&json!({"name": "matrix rose", "price": 2}))).await.unwrap();
+        let g = gift["id"].as_str().unwrap().to_owned();
+        let _: Value = admin.client.call(Method::POST, &format!("/api/v1/admin/wallets/{}/adjustments", alice.id()),
+            Some(&json!({"currency": "coins", "delta": 10, "reason": "matrix"}))).await.unwrap();
+        let sent: Value = alice.client.call(Method::POST, "/api/v1/gifts/sends", Some(&json!({
+            "client_key": "matrix", "gift_id": g, "count": 1, "receiver_id": v.to_string(),
+            "conversation_id": c.id.to_string()}))).await.unwrap();
+        let send_id = sent["send"]["id"].as_str().unwrap().to_owned();
         let routes: Vec<(Method, String, Option<Value>)> = vec![
             (Method::GET, "/api/v1/admin/reports".into(), None),
             (Method::POST, format!("/api/v1/admin/reports/{}/uphold", reports[0]), Some(json!({"action": "none"}))),
@@ -73,6 +101,16 @@ backend_tests! {
             (Method::GET, "/api/v1/admin/audit".into(), None),
             (Method::PUT, "/api/v1/admin/room-tags/music".into(), Some(json!({"weight": 5}))),
             (Method::DELETE, "/api/v1/admin/room-tags/music".into(), None),
+            (Method::GET, "/api/v1/admin/gifts".into(), None),
+            (Method::POST, "/api/v1/admin/gifts".into(), Some(json!({"name": "matrix tulip", "price": 3}))),
+            (Method::PATCH, format!("/api/v1/admin/gifts/{g}"), Some(json!({"hot": true}))),
+            (Method::GET, format!("/api/v1/admin/wallets/{v}"), None),
+            (Method::GET, format!("/api/v1/admin/wallets/{v}/ledger"), None),
+            (Method::POST, format!("/api/v1/admin/wallets/{v}/adjustments"), Some(json!({"currency": "coins", "delta": 5, "reason": "matrix"}))),
+            (Method::GET, "/api/v1/admin/wallets/reconciliation".into(), None),
+            (Method::POST, format!("/api/v1/admin/users/{v}/backpack"), Some(json!({"gift_id": g, "count": 1}))),
+            (Method::PUT, format!("/api/v1/admin/users/{v}/vip"), Some(json!({"until": null}))),
+            (Method::POST, format!("/api/v1/admin/gift-sends/{send_id}/reverse"), Some(json!({"reason": "matrix"}))),
         ];
         // Every documented /admin operation is in the matrix.
         let doc: Value = serde_json::from_str(&confab::http::openapi_json()).unwrap();
@@ -85,7 +123,8 @@ backend_tests! {
             }
         }
         let covered: BTreeSet<(String, String)> = routes.iter().map(|(m, p, _)| {
-            let templ = p.replace(&reports[0].to_string(), "{id}").replace(&reports[1].to_string(), "{id}")
+            let templ = p.replace(&format!("wallets/{v}"), "wallets/{user_id}").replace(&g, "{id}").replace(&send_id, "{id}")
+                .replace(&reports[0].to_string(), "{id}").replace(&reports[1].to_string(), "{id}")
                 .replace(&format!("mutes/{v}"), "mutes/{user_id}").replace(&v.to_string(), "{id}")
                 .replace("sensitive-words/matrixword", "sensitive-words/{word}")
                 .replace("room-tags/music", "room-tags/{name}");
