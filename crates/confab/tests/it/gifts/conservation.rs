@@ -227,7 +227,7 @@ async fn money_is_conserved_under_concurrent_sends_credits_top_ups_reversals_and
     }
 
     assert_balanced(&admin).await;
-    let log = log.lock().unwrap();
+    let log = std::mem::take(&mut *log.lock().unwrap());
     for ((_, key), (_, firsts)) in &log.keys {
         assert_eq!(*firsts, 1, "key {key} charged {firsts} times");
     }

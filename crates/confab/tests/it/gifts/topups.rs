@@ -111,7 +111,9 @@ async fn unsigned_wrong_or_stale_notices_are_refused(backend: Backend) {
     let ts = app.clock.now().timestamp();
     let good = sign(TOPUP_SECRET, ts, &body);
     let tampered = serde_json::to_vec(&notice("order-x", u.id(), 100_000)).unwrap();
-    let cases: Vec<(&str, Option<String>, Option<String>, &[u8])> = vec![
+    // (what, timestamp header, signature header, body)
+    type Case<'a> = (&'a str, Option<String>, Option<String>, &'a [u8]);
+    let cases: Vec<Case> = vec![
         ("no headers", None, None, &body),
         ("no signature", Some(ts.to_string()), None, &body),
         ("no timestamp", None, Some(good.clone()), &body),
