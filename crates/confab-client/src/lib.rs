@@ -10,6 +10,7 @@
 //! ```
 
 mod admin;
+mod calls;
 mod groups;
 mod media;
 mod messaging;
