@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use confab_proto::calls::{CallKind, CallOutcome, CallState};
-use confab_proto::ids::{SessionId, UserId};
+use confab_proto::ids::{CallId, SessionId, UserId};
 
 use super::lifecycle::finish;
 use super::model::user_line;
@@ -32,20 +32,20 @@ pub async fn disconnected(state: &AppState, user: UserId, session: SessionId) {
     if state.push.registry.connections_of_session(session) > 0 {
         return;
     }
-    match store::line_of(state.store.reader(), &user_line(user)).await {
-        Ok(Some(_)) => {}
+    let call = match store::line_of(state.store.reader(), &user_line(user)).await {
+        Ok(Some(call)) => call,
         Ok(None) => return,
         Err(e) => {
             tracing::warn!(error = %e, %user, "cannot read call lines");
             return;
         }
-    }
+    };
     let now = state.clock.now();
     let db = state.store.writer();
-    if let Err(e) = store::mark_away(db, session, now).await {
+    if let Err(e) = store::mark_away(db, call, session, now).await {
         tracing::warn!(error = %e, %user, "cannot mark a call device away");
     }
-    if let Err(e) = store::participant_away(db, session, now).await {
+    if let Err(e) = store::participant_away(db, call, session, now).await {
         tracing::warn!(error = %e, %user, "cannot mark a call participant away");
     }
 }
@@ -54,18 +54,18 @@ pub async fn disconnected(state: &AppState, user: UserId, session: SessionId) {
 /// sweeper would clear them within a tick anyway).
 pub async fn connected(state: &AppState, user: UserId, session: SessionId) {
     match store::line_of(state.store.reader(), &user_line(user)).await {
-        Ok(Some(_)) => back(state, session).await,
+        Ok(Some(call)) => back(state, call, session).await,
         Ok(None) => {}
         Err(e) => tracing::debug!(error = %e, %user, "cannot read call lines"),
     }
 }
 
-async fn back(state: &AppState, session: SessionId) {
+async fn back(state: &AppState, call: CallId, session: SessionId) {
     let db = state.store.writer();
-    if let Err(e) = store::mark_back(db, session).await {
+    if let Err(e) = store::mark_back(db, call, session).await {
         tracing::warn!(error = %e, "cannot clear a call device's away mark");
     }
-    if let Err(e) = store::participant_back(db, session).await {
+    if let Err(e) = store::participant_back(db, call, session).await {
         tracing::warn!(error = %e, "cannot clear a call participant's away mark");
     }
 }
@@ -120,7 +120,7 @@ async fn sweep_direct(state: &AppState, call: Call) -> Result<(), crate::error::
             continue;
         };
         if state.push.registry.connections_of_session(session) > 0 {
-            back(state, session).await;
+            back(state, call.id, session).await;
         } else if gone(state, away, now) {
             let outcome = match call.state {
                 CallState::Active => CallOutcome::Answered,
@@ -140,7 +140,7 @@ async fn sweep_group(state: &AppState, call: Call) -> Result<(), crate::error::A
             continue;
         }
         if state.push.registry.connections_of_session(p.session_id) > 0 {
-            back(state, p.session_id).await;
+            back(state, call.id, p.session_id).await;
         } else if gone(state, p.away_at, now) {
             match super::group::take_out(state, &call, p.user_id).await {
                 Ok(()) => {}

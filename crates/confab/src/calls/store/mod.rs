@@ -306,32 +306,37 @@ pub async fn free_lines(db: &impl ConnectionTrait, call: CallId) -> Result<(), S
     Ok(())
 }
 
-/// Marks the live 1:1 calls bound to `session` as dropped on that side (from `now`),
-/// leaving marks already set.
+/// Marks `session`'s side of the live 1:1 call `call` as dropped (from `now`), leaving a
+/// mark already set.
 pub async fn mark_away(
     db: &impl ConnectionTrait,
+    call: CallId,
     session: SessionId,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     for side in ["caller", "callee"] {
         let sql = format!(
-            "UPDATE calls SET {side}_away_at = ? WHERE {side}_session = ? \
+            "UPDATE calls SET {side}_away_at = ? WHERE id = ? AND {side}_session = ? \
              AND state IN ('ringing', 'active') AND {side}_away_at IS NULL"
         );
-        db.execute_raw(stmt(db, &sql, vec![to_ms(now).into(), session.0.into()]))
-            .await?;
+        let values = vec![to_ms(now).into(), call.0.into(), session.0.into()];
+        db.execute_raw(stmt(db, &sql, values)).await?;
     }
     Ok(())
 }
 
-/// Clears the drop marks of the live 1:1 calls bound to `session` (it is connected).
-pub async fn mark_back(db: &impl ConnectionTrait, session: SessionId) -> Result<(), StoreError> {
+/// Clears the drop mark of `session`'s side of the call `call` (it is connected).
+pub async fn mark_back(
+    db: &impl ConnectionTrait,
+    call: CallId,
+    session: SessionId,
+) -> Result<(), StoreError> {
     for side in ["caller", "callee"] {
         let sql = format!(
-            "UPDATE calls SET {side}_away_at = NULL WHERE {side}_session = ? \
-             AND state IN ('ringing', 'active') AND {side}_away_at IS NOT NULL"
+            "UPDATE calls SET {side}_away_at = NULL WHERE id = ? AND {side}_session = ? \
+             AND {side}_away_at IS NOT NULL"
         );
-        db.execute_raw(stmt(db, &sql, vec![session.0.into()]))
+        db.execute_raw(stmt(db, &sql, vec![call.0.into(), session.0.into()]))
             .await?;
     }
     Ok(())

@@ -121,32 +121,34 @@ pub async fn count_ever(db: &impl ConnectionTrait, call: CallId) -> Result<i64, 
     })
 }
 
-/// Marks `session`'s group-call participations as dropped (from `now`).
+/// Marks `session`'s participation in `call` as dropped (from `now`).
 pub async fn participant_away(
     db: &impl ConnectionTrait,
+    call: CallId,
     session: SessionId,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     db.execute_raw(stmt(
         db,
         "UPDATE call_participants SET away_at = ? \
-         WHERE session_id = ? AND left_at IS NULL AND away_at IS NULL",
-        vec![to_ms(now).into(), session.0.into()],
+         WHERE call_id = ? AND session_id = ? AND left_at IS NULL AND away_at IS NULL",
+        vec![to_ms(now).into(), call.0.into(), session.0.into()],
     ))
     .await?;
     Ok(())
 }
 
-/// Clears `session`'s drop marks (it is connected).
+/// Clears `session`'s drop mark in `call` (it is connected).
 pub async fn participant_back(
     db: &impl ConnectionTrait,
+    call: CallId,
     session: SessionId,
 ) -> Result<(), StoreError> {
     db.execute_raw(stmt(
         db,
         "UPDATE call_participants SET away_at = NULL \
-         WHERE session_id = ? AND left_at IS NULL AND away_at IS NOT NULL",
-        vec![session.0.into()],
+         WHERE call_id = ? AND session_id = ? AND left_at IS NULL AND away_at IS NOT NULL",
+        vec![call.0.into(), session.0.into()],
     ))
     .await?;
     Ok(())

@@ -130,6 +130,27 @@ async fn group_calls(backend: Backend) {
     assert_eq!(code(&e), (422, "validation_failed"));
 }
 
+backend_tests! {
+    async fn a_voice_rooms_audience_can_hold_a_group_call(app) {
+        let owner = app.user("host").await;
+        let guest = app.user("guest").await;
+        let outsider = app.user("outsider").await;
+        let r = crate::rooms::room(&owner, "Call room", 4, confab_proto::rooms::SeatMode::Free).await;
+        owner.client.join_room(r.id, None).await.unwrap();
+        guest.client.join_room(r.id, None).await.unwrap();
+        let call = owner.client.start_group_call(r.conversation_id, CallMedia::Audio).await.unwrap();
+        let joined = guest.client.join_call(call.id).await.unwrap();
+        assert_eq!(joined.participants, vec![owner.id(), guest.id()]);
+        // Not in the room, not in its call.
+        let e = outsider.client.join_call(call.id).await.unwrap_err();
+        assert_eq!(code(&e).0, 404);
+        owner.client.end_call(call.id).await.unwrap();
+        let recs = records_of(&guest.client, r.conversation_id, call.id).await;
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].body["outcome"], "answered");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_calls_sqlite() {
     group_calls(Backend::Sqlite).await;
