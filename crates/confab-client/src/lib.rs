@@ -10,6 +10,7 @@
 //! ```
 
 mod admin;
+mod calls;
 mod gifts;
 pub use gifts::CatalogAnswer;
 mod groups;

@@ -143,6 +143,10 @@ catalogue! {
     AlreadyReversed => "already_reversed", "The gift send was reversed before.";
     TopupSignatureInvalid => "topup_signature_invalid", "A top-up notice is unsigned, its signature does not match, or its timestamp is too far from now.";
     TopupsUnavailable => "topups_unavailable", "Top-ups are not configured on this server (`gifts.topup_secret`).";
+    InCall => "in_call", "You are already in a call (ringing or answered); hang up first.";
+    CallOver => "call_over", "The call is no longer in a state that allows this (answered elsewhere, declined, cancelled or ended).";
+    CallInProgress => "call_in_progress", "A group call is already running in this conversation; join it.";
+    NotInCall => "not_in_call", "You are not a party to this call (or not from this device).";
 }
 
 /// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.

@@ -105,6 +105,8 @@ id_type! {
     BackpackItemId;
     /// An admin adjustment or a VIP purchase.
     WalletOpId;
+    /// A voice or video call.
+    CallId;
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //! - [`groups`]: groups, members and roles, invites, join requests, bans, `group.*` events.
 //! - [`rooms`]: voice rooms, mic seats, room moderation, media tokens, `room.*` events.
 //! - [`gifts`]: the gift catalog, wallets and the ledger, backpacks, sends, leaderboards.
+//! - [`calls`]: voice and video calls, signalling, TURN credentials, `call.*` events.
 //! - [`admin`]: the world channel, reports, and the system administrator's API.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
@@ -19,6 +20,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod calls;
 pub mod codes;
 pub mod error;
 pub mod gifts;

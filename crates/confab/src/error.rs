@@ -123,6 +123,9 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::AlreadyReversed => StatusCode::CONFLICT,
         ErrorCode::TopupSignatureInvalid => StatusCode::UNAUTHORIZED,
         ErrorCode::TopupsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        // calls
+        ErrorCode::InCall | ErrorCode::CallOver | ErrorCode::CallInProgress => StatusCode::CONFLICT,
+        ErrorCode::NotInCall => StatusCode::FORBIDDEN,
     }
 }
 

@@ -25,6 +25,7 @@
 //! - [`ratelimit`]: cluster-wide fixed-window limits and the client IP.
 //! - [`gifts`]: the gift catalog, wallets and the double-entry ledger, backpacks, sends,
 //!   leaderboards, top-ups, level and VIP.
+//! - [`calls`]: voice and video calls: ringing, signalling, records, TURN and SFU credentials.
 //! - [`rooms`]: voice rooms, mic seats, room moderation and discovery, SFU tokens.
 //! - [`rulecache`]: the send path's per-node rule caches and the epoch that invalidates them.
 //! - [`social`]: friends, friend requests, blocks, follows, discovery privacy, the
@@ -42,6 +43,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod calls;
 pub mod channels;
 pub mod config;
 pub mod error;
@@ -150,6 +152,7 @@ impl Application {
         gateway::spawn(state.clone());
         admin::service::spawn_reporter(state.clone());
         rooms::presence::spawn_sweeper(&state);
+        calls::presence::spawn_sweeper(&state);
         Ok(Self { listener, state })
     }
 

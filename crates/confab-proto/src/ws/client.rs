@@ -33,6 +33,8 @@ pub mod client_kind {
     pub const RECV: &str = "recv";
     /// "I am typing" in a conversation: `{"conversation_id"}` (ephemeral, rate-limited).
     pub const TYPING: &str = "typing";
+    /// Relays SDP or ICE to the other device of my active call: `{"call_id", "payload"}`.
+    pub const CALL_SIGNAL: &str = "call.signal";
 }
 
 /// `send` data: the conversation and the message.
@@ -124,6 +126,9 @@ pub enum ClientCommand {
     /// "I am typing" in a conversation.
     #[serde(rename = "typing")]
     Typing(TypingData),
+    /// Relays SDP or ICE to the other device of my active call.
+    #[serde(rename = "call.signal")]
+    CallSignal(Box<crate::calls::CallSignalData>),
 }
 
 impl ClientCommand {
@@ -139,6 +144,7 @@ impl ClientCommand {
             ClientCommand::Read(_) => client_kind::READ,
             ClientCommand::Recv(_) => client_kind::RECV,
             ClientCommand::Typing(_) => client_kind::TYPING,
+            ClientCommand::CallSignal(_) => client_kind::CALL_SIGNAL,
         }
     }
 

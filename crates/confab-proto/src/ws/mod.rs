@@ -233,6 +233,31 @@ pub enum ServerEvent {
     /// My wallet changed (a send, a gift received, a top-up, an adjustment, VIP).
     #[serde(rename = "wallet.updated")]
     WalletUpdated(Box<crate::gifts::WalletUpdatedData>),
+    /// Someone is ringing me (every device of the callee).
+    #[serde(rename = "call.ringing")]
+    CallRinging(Box<crate::calls::CallEventData>),
+    /// The callee answered my call (every device of the caller); `session_id` is the device
+    /// that answered.
+    #[serde(rename = "call.accepted")]
+    CallAccepted(Box<crate::calls::CallEventData>),
+    /// I answered this call on the device `session_id`: the others stop ringing.
+    #[serde(rename = "call.answered_elsewhere")]
+    CallAnsweredElsewhere(Box<crate::calls::CallEventData>),
+    /// A call of mine ended (declined, cancelled, missed, busy or hung up); see `outcome`.
+    #[serde(rename = "call.ended")]
+    CallEnded(Box<crate::calls::CallEventData>),
+    /// SDP or ICE from the other device of my active call (this device only).
+    #[serde(rename = "call.signal")]
+    CallSignal(Box<crate::calls::CallSignalData>),
+    /// A group call started in one of my conversations.
+    #[serde(rename = "call.started")]
+    CallStarted(Box<crate::calls::CallEventData>),
+    /// Someone joined a group call in one of my conversations.
+    #[serde(rename = "call.participant_joined")]
+    CallParticipantJoined(Box<crate::calls::CallEventData>),
+    /// Someone left a group call in one of my conversations.
+    #[serde(rename = "call.participant_left")]
+    CallParticipantLeft(Box<crate::calls::CallEventData>),
 }
 
 impl ServerEvent {
@@ -275,6 +300,14 @@ impl ServerEvent {
             ServerEvent::RoomClosed(_) => "room.closed",
             ServerEvent::GiftSent(_) => "gift.sent",
             ServerEvent::WalletUpdated(_) => "wallet.updated",
+            ServerEvent::CallRinging(_) => "call.ringing",
+            ServerEvent::CallAccepted(_) => "call.accepted",
+            ServerEvent::CallAnsweredElsewhere(_) => "call.answered_elsewhere",
+            ServerEvent::CallEnded(_) => "call.ended",
+            ServerEvent::CallSignal(_) => "call.signal",
+            ServerEvent::CallStarted(_) => "call.started",
+            ServerEvent::CallParticipantJoined(_) => "call.participant_joined",
+            ServerEvent::CallParticipantLeft(_) => "call.participant_left",
         }
     }
 }

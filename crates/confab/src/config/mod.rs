@@ -20,6 +20,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
 mod auth;
+mod calls;
 mod chat;
 mod gifts;
 mod rooms;
@@ -31,6 +32,7 @@ pub use auth::{
     AuthConfig, CodesConfig, MailConfig, MailProvider, OauthConfig, OauthKind, OauthProviderConfig,
     RequireVerified, SmsConfig, SmsProvider, SmtpTls,
 };
+pub use calls::{CallsConfig, TurnConfig};
 pub use chat::{
     ChannelsConfig, DirectPolicy, FilterAction, GatewayConfig, GroupsConfig, MediaConfig,
     MessagingConfig, ModerationConfig, SocialConfig,
@@ -128,6 +130,8 @@ pub struct Config {
     pub rooms: RoomsConfig,
     /// Gifts, wallets and the ledger.
     pub gifts: GiftsConfig,
+    /// Voice and video calls.
+    pub calls: CallsConfig,
 }
 
 impl Default for Config {
@@ -156,6 +160,7 @@ impl Default for Config {
             channels: ChannelsConfig::default(),
             rooms: RoomsConfig::default(),
             gifts: GiftsConfig::default(),
+            calls: CallsConfig::default(),
         }
     }
 }

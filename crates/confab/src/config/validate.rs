@@ -211,6 +211,11 @@ const RULES: &[(&str, Check)] = &[
     range!(gifts.vip_days, 1..=366),
     ("gifts.topup_secret", Check::Rule(topup_secret)),
     range!(gifts.topup_tolerance_secs, 10..=3600),
+    range!(calls.ring_timeout_secs, 5..=600),
+    range!(calls.grace_secs, 0..=600),
+    range!(calls.signal_max_bytes, 256..=65_536),
+    range!(calls.signals_per_second, 1..=1000),
+    ("calls.turn", Check::Rule(turn)),
     ("log.level", Check::Rule(log_level)),
 ];
 
@@ -399,6 +404,32 @@ fn level_thresholds(c: &Config) -> Result<(), String> {
     ensure(
         t.len() <= 100 && t.first().is_none_or(|&f| f > 0) && t.windows(2).all(|w| w[0] < w[1]),
         "must be at most 100 positive, strictly increasing amounts",
+    )
+}
+
+fn turn(c: &Config) -> Result<(), String> {
+    let t = &c.calls.turn;
+    ensure(
+        t.secret.is_empty() || t.secret.expose().len() >= 32,
+        "secret: must be at least 32 bytes (or empty: no TURN credentials)",
+    )?;
+    ensure(
+        t.stun_urls.len() <= 16
+            && t.stun_urls
+                .iter()
+                .all(|u| u.len() <= 256 && (u.starts_with("stun:") || u.starts_with("stuns:"))),
+        "stun_urls: at most 16 `stun:` / `stuns:` URLs",
+    )?;
+    ensure(
+        t.urls.len() <= 16
+            && t.urls
+                .iter()
+                .all(|u| u.len() <= 256 && (u.starts_with("turn:") || u.starts_with("turns:"))),
+        "urls: at most 16 `turn:` / `turns:` URLs",
+    )?;
+    ensure(
+        (60..=7 * 86_400).contains(&t.ttl_secs),
+        "ttl_secs: must be 60 to 604800",
     )
 }
 

@@ -23,7 +23,8 @@
 //!
 //! # Calls
 //! The gateway sits on top: it may call features for socket commands (`accounts::auth` to
-//! authenticate, `messaging` for sends, marks and typing, `social::presence`), never the
+//! authenticate, `messaging` for sends, marks and typing, `social::presence`, `calls` for
+//! the `call.signal` relay and a device's sockets coming and going), never the
 //! other way round. Features push events through `crate::push`.
 
 pub mod api;

@@ -170,6 +170,7 @@ impl Conn {
         self.auth = Some(user);
         presence::connected(&self.state, user.user_id).await;
         crate::rooms::presence::connected(&self.state, user.user_id).await;
+        crate::calls::presence::connected(&self.state, user.user_id, user.session_id).await;
     }
 
     /// Spends a token of the socket's frame budget on a text frame, then handles it. A
@@ -291,6 +292,9 @@ impl Conn {
             }
             ClientCommand::Typing(d) => {
                 self.reply(service::typing(state, me, d.conversation_id).await, id);
+            }
+            ClientCommand::CallSignal(d) => {
+                self.reply(crate::calls::signal::relay(state, user, *d).await, id);
             }
         }
     }
@@ -415,11 +419,19 @@ pub async fn run(state: AppState, socket: WebSocket, pre: Option<AuthUser>) {
 
     kill.close(close_code::NORMAL, "", true);
     if let Some(registration) = conn.registration.take()
-        && registration.unregister()
         && let Some(user) = conn.auth
     {
-        Box::pin(presence::disconnected(&state, user.user_id)).await;
-        Box::pin(crate::rooms::presence::disconnected(&state, user.user_id)).await;
+        if registration.unregister() {
+            Box::pin(presence::disconnected(&state, user.user_id)).await;
+            Box::pin(crate::rooms::presence::disconnected(&state, user.user_id)).await;
+        }
+        // Per device: a call is bound to this session, whatever the user's other sockets.
+        Box::pin(crate::calls::presence::disconnected(
+            &state,
+            user.user_id,
+            user.session_id,
+        ))
+        .await;
     }
     drop(conn);
     // The stream is kept until the writer is done, so the close frame goes out before the

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use confab_proto::ids::{ConversationId, UserId};
+use confab_proto::ids::{ConversationId, SessionId, UserId};
 use futures::StreamExt;
 use tokio::sync::broadcast;
 
@@ -34,6 +34,8 @@ pub enum Topic {
     Everyone,
     /// Node-to-node control messages (cache invalidation), never sent to sockets.
     Control,
+    /// The sockets of one signed-in device (a call's signalling goes to one device only).
+    Session(SessionId),
 }
 
 impl Topic {
@@ -44,6 +46,7 @@ impl Topic {
             Topic::Conversation(id) => format!("{prefix}:ev:c:{id}"),
             Topic::Everyone => format!("{prefix}:ev:all"),
             Topic::Control => format!("{prefix}:ev:ctl"),
+            Topic::Session(id) => format!("{prefix}:ev:s:{id}"),
         }
     }
 
@@ -58,6 +61,7 @@ impl Topic {
                 match kind {
                     "u" => id.parse().ok().map(Topic::User),
                     "c" => id.parse().ok().map(Topic::Conversation),
+                    "s" => id.parse().ok().map(Topic::Session),
                     _ => None,
                 }
             }
@@ -354,6 +358,7 @@ mod tests {
             Topic::Conversation(ConversationId(7)),
             Topic::Everyone,
             Topic::Control,
+            Topic::Session(SessionId(9)),
         ] {
             assert_eq!(Topic::from_channel("p-1", &t.channel("p-1")), Some(t));
             assert_eq!(Topic::from_channel("other", &t.channel("p-1")), None);

@@ -109,6 +109,25 @@ pub async fn edit(
     Ok(out)
 }
 
+/// Whether `me`, an active member of `conv`, manages it over `other` (the same rule as
+/// recalling `other`'s messages: a group's owner or admin over a lower role). Calls asks
+/// this to let a manager end a group call someone else started.
+pub async fn may_manage(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    other: UserId,
+) -> Result<bool, ApiError> {
+    let (c, member) = membership(state, me, conv).await?;
+    if !member.active() {
+        return Ok(false);
+    }
+    let at = place(state, &c, me).await?;
+    rules::of(state, c.kind)
+        .may_recall_others(state, &at, other)
+        .await
+}
+
 /// Recalls a message: my own within the recall window. Recalling a recalled message
 /// succeeds without doing anything (a retry must not fail); pushes `message.recalled`.
 pub async fn recall(
@@ -118,9 +137,9 @@ pub async fn recall(
     seq: i64,
 ) -> Result<(), ApiError> {
     let (m, topic, c) = target(state, me, conv, seq, Access::Change).await?;
-    if m.kind == "system" || m.kind == "gift" {
-        // The record of a group change (or of a charged gift) is the server's, not its
-        // actor's.
+    if m.kind == "system" || m.kind == "gift" || m.kind == "call" {
+        // The record of a group change (or of a charged gift, or of a call) is the
+        // server's, not its actor's.
         return Err(MessagingError::SystemMessage.into());
     }
     // A group's owner or admin may recall anyone's message of a lower role, at any time.

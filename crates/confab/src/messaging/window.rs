@@ -92,6 +92,20 @@ pub async fn append_gift(
     append(txn, ids, locked, sender, "gift", body, now).await
 }
 
+/// Stores a `call` message (calls: the record of a call with its outcome and duration,
+/// counted as unread like any message; the send path refuses the kind from clients), as
+/// [`append_system`] does. `caller` is the sender.
+pub async fn append_call(
+    txn: &DatabaseTransaction,
+    ids: &IdGen,
+    locked: &mut Locked,
+    caller: UserId,
+    body: &impl serde::Serialize,
+    now: DateTime<Utc>,
+) -> Result<Message, DbErr> {
+    append(txn, ids, locked, caller, "call", body, now).await
+}
+
 /// Whether `user` is an active member of the locked conversation (asked under its lock, so
 /// the answer holds until the transaction ends).
 pub async fn is_active_member(

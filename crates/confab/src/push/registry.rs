@@ -239,6 +239,12 @@ impl Registry {
                 .get(&c)
                 .map_or(0, |users| users.iter().map(push_user).sum()),
             Topic::Everyone => g.sockets.values().filter(|s| s.push(frame)).count(),
+            Topic::Session(session) => g.by_session.get(&session).map_or(0, |ids| {
+                ids.iter()
+                    .filter_map(|id| g.sockets.get(id))
+                    .filter(|s| s.push(frame))
+                    .count()
+            }),
             Topic::Control => 0,
         }
     }
@@ -285,6 +291,17 @@ impl Registry {
     pub fn connections_of(&self, user: UserId) -> usize {
         let g = self.read();
         g.by_user.get(&user).map_or(0, |ids| {
+            ids.iter()
+                .filter_map(|id| g.sockets.get(id))
+                .filter(|s| !s.kill.is_fired())
+                .count()
+        })
+    }
+
+    /// How many sockets of this signed-in device are open here and not closing.
+    pub fn connections_of_session(&self, session: SessionId) -> usize {
+        let g = self.read();
+        g.by_session.get(&session).map_or(0, |ids| {
             ids.iter()
                 .filter_map(|id| g.sockets.get(id))
                 .filter(|s| !s.kill.is_fired())
@@ -384,6 +401,9 @@ mod tests {
             r.deliver(Topic::Conversation(ConversationId(5)), &frame("e")),
             2
         );
+        assert_eq!(r.deliver(Topic::Session(SessionId(11)), &frame("f")), 1);
+        assert_eq!(r.connections_of_session(SessionId(11)), 1);
+        assert_eq!(r.connections_of_session(SessionId(12)), 0);
         assert_eq!(rx1.recv().await.unwrap().as_str(), "a");
         assert_eq!(rx2.recv().await.unwrap().as_str(), "a");
         assert!(!g1.unregister());

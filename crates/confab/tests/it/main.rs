@@ -14,6 +14,7 @@ mod accounts;
 mod admin;
 mod architecture;
 mod bad_input;
+mod calls;
 mod cli;
 mod codes;
 mod crash;

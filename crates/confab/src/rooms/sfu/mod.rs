@@ -31,7 +31,7 @@ mod room_service;
 mod token;
 
 pub use room_service::{Runtime, remove, restore_publish, revoke_publish};
-pub use token::{Grant, MediaToken, SfuError, mint};
+pub use token::{Grant, MediaToken, SfuError, mint, mint_with_sources};
 
 /// LiveKit's room name for a Confab room: `confab-room-{id}`, so the SFU can be shared with
 /// other applications without their rooms colliding with ours.

@@ -101,17 +101,28 @@ struct VideoGrant {
 }
 
 /// Signs a token that lets `grant.identity` join `grant.room`, valid from `now` for
-/// `media.media_token_ttl_secs`.
+/// `media.media_token_ttl_secs`; a publisher may publish the microphone.
 pub fn mint(
     cfg: &MediaConfig,
     now: DateTime<Utc>,
     grant: &Grant<'_>,
 ) -> Result<MediaToken, SfuError> {
+    mint_with_sources(cfg, now, grant, &["microphone"])
+}
+
+/// [`mint`], with the track sources a publisher may publish (`microphone`, `camera`, …;
+/// LiveKit's lower-case names). Calls use it for video.
+pub fn mint_with_sources(
+    cfg: &MediaConfig,
+    now: DateTime<Utc>,
+    grant: &Grant<'_>,
+    sources: &[&str],
+) -> Result<MediaToken, SfuError> {
     let ttl = i64::try_from(cfg.media_token_ttl_secs).unwrap_or(i64::MAX);
     let nbf = now.timestamp();
     let exp = nbf.saturating_add(ttl);
     let sources = if grant.can_publish {
-        vec!["microphone".to_owned()]
+        sources.iter().map(|s| (*s).to_owned()).collect()
     } else {
         Vec::new()
     };
