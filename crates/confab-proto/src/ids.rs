@@ -105,6 +105,12 @@ id_type! {
     BackpackItemId;
     /// An admin adjustment or a VIP purchase.
     WalletOpId;
+    /// A post in the friends' feed (moments).
+    MomentId;
+    /// A comment on a moment.
+    MomentCommentId;
+    /// An entry of a user's moments notification inbox.
+    MomentNotificationId;
 }
 
 #[cfg(test)]

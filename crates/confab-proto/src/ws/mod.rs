@@ -233,6 +233,21 @@ pub enum ServerEvent {
     /// My wallet changed (a send, a gift received, a top-up, an adjustment, VIP).
     #[serde(rename = "wallet.updated")]
     WalletUpdated(Box<crate::gifts::WalletUpdatedData>),
+    /// A friend posted a moment I may see (the "new posts" dot).
+    #[serde(rename = "moment.posted")]
+    MomentPosted(crate::moments::MomentPostedData),
+    /// A moment I was told about was deleted or hidden.
+    #[serde(rename = "moment.deleted")]
+    MomentDeleted(crate::moments::MomentDeletedData),
+    /// Someone liked my moment (the new inbox entry).
+    #[serde(rename = "moment.liked")]
+    MomentLiked(Box<crate::moments::NotificationOut>),
+    /// Someone commented on my moment or answered my comment (the new inbox entry).
+    #[serde(rename = "moment.commented")]
+    MomentCommented(Box<crate::moments::NotificationOut>),
+    /// Someone reminded me of their moment (the new inbox entry).
+    #[serde(rename = "moment.mentioned")]
+    MomentMentioned(Box<crate::moments::NotificationOut>),
 }
 
 impl ServerEvent {
@@ -275,6 +290,11 @@ impl ServerEvent {
             ServerEvent::RoomClosed(_) => "room.closed",
             ServerEvent::GiftSent(_) => "gift.sent",
             ServerEvent::WalletUpdated(_) => "wallet.updated",
+            ServerEvent::MomentPosted(_) => "moment.posted",
+            ServerEvent::MomentDeleted(_) => "moment.deleted",
+            ServerEvent::MomentLiked(_) => "moment.liked",
+            ServerEvent::MomentCommented(_) => "moment.commented",
+            ServerEvent::MomentMentioned(_) => "moment.mentioned",
         }
     }
 }

@@ -24,6 +24,7 @@ use crate::error::status_of;
         (name = "social", description = "Friends, friend requests, blocks, follows"),
         (name = "gifts", description = "The gift catalog, sends, records and leaderboards (docs/gifts.md)"),
         (name = "wallet", description = "Coins, diamonds, the ledger, backpack, VIP and top-ups (docs/gifts.md)"),
+        (name = "moments", description = "The friends' feed: posts, likes, comments, notifications, settings (docs/moments.md)"),
         (name = "ops", description = "Health, readiness and metrics"),
         (name = "realtime", description = "The WebSocket gateway (see docs/protocol.md)"),
     )

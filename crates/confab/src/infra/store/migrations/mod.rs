@@ -18,6 +18,7 @@ mod m0010_admin;
 mod m0011_rooms;
 mod m0012_file_lookups;
 mod m0013_gifts;
+mod m0015_moments;
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0011_rooms::Migration),
             Box::new(m0012_file_lookups::Migration),
             Box::new(m0013_gifts::Migration),
+            Box::new(m0015_moments::Migration),
         ]
     }
 }
