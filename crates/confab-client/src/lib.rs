@@ -13,6 +13,7 @@ mod admin;
 mod groups;
 mod media;
 mod messaging;
+mod moments;
 mod rooms;
 pub use media::{Download, UploadMeta};
 mod codes;
