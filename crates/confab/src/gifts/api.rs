@@ -16,7 +16,7 @@ use utoipa_axum::routes;
 use super::store::sends::Side;
 use super::{backpack, catalog, records, send, topups, wallet};
 use crate::accounts::auth::AuthUser;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::http::extract::{AppJson, AppQuery, json_from_bytes};
 use crate::state::AppState;
 
@@ -192,9 +192,5 @@ pub async fn wallet_topup(
         &body,
     )?;
     let input: TopupIn = json_from_bytes(&body)?;
-    Ok(AppJson(
-        topups::credit(&state, input)
-            .await
-            .map_err(ApiError::from)?,
-    ))
+    Ok(AppJson(topups::credit(&state, input).await?))
 }

@@ -103,7 +103,7 @@ pub async fn credit(state: &AppState, input: TopupIn) -> Result<TopupOut, ApiErr
         let txn = state.store.writer().begin().await.map_err(db_err)?;
         let books = Books::new(&txn, &state.ids, state.clock.now());
         // The order row first: a concurrent replay fails here, before any balance moves.
-        wallets::insert_topup(&txn, &topup, books.now()).await?;
+        wallets::insert_topup(&txn, topup, books.now()).await?;
         let reference = format!("topup:{}", topup.order_id);
         books
             .post(input.user_id, Currency::Coins, coins, "topup", &reference)

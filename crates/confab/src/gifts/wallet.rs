@@ -130,7 +130,7 @@ pub async fn adjust(
         books
             .platform(input.currency, -delta, why, &reference)
             .await?;
-        wallets::insert_op(&txn, &op, books.now()).await?;
+        wallets::insert_op(&txn, op, books.now()).await?;
         txn.commit().await.map_err(db_err)
     })
     .await;
@@ -239,7 +239,7 @@ pub async fn buy_vip(
         crate::accounts::standing::set_vip_until(&txn, me, Some(until))
             .await
             .map_err(db_err)?;
-        wallets::insert_op(&txn, &op, books.now()).await?;
+        wallets::insert_op(&txn, op, books.now()).await?;
         txn.commit().await.map_err(db_err)
     })
     .await;
