@@ -3,6 +3,8 @@
 //! then stored with its mention notifications in one transaction; events follow the
 //! commit.
 
+use std::collections::HashSet;
+
 use confab_proto::ids::{FileId, MomentId, UserId};
 use confab_proto::moments::{
     Audience, MomentDeletedData, MomentOut, MomentPostedData, NotificationKind, PostMomentIn,
@@ -11,13 +13,15 @@ use confab_proto::moments::{
 use confab_proto::ws::ServerEvent;
 use sea_orm::TransactionTrait;
 
-use super::access::Lens;
+use super::access::{Lens, Relation};
 use super::error::MomentsError;
 use super::inbox;
 use super::model::{
-    self, MAX_AUDIENCE_TAGS, MAX_AUDIENCE_USERS, MAX_IMAGES, MAX_MENTIONS, MAX_TEXT, Post,
+    self, HideKind, MAX_AUDIENCE_TAGS, MAX_AUDIENCE_USERS, MAX_HIDES, MAX_IMAGES, MAX_MENTIONS,
+    MAX_TEXT, Post,
 };
 use super::store::posts::{self, NewPost};
+use super::store::settings;
 use super::views::moments_out;
 use crate::error::ApiError;
 use crate::infra::bus::Topic;
@@ -200,21 +204,38 @@ async fn announce(state: &AppState, post: &Post) {
 
 /// The author's friends who may see `post` now (best-effort: empty on a store error).
 async fn audience(state: &AppState, post: &Post) -> Vec<UserId> {
-    let friends = match crate::social::service::active_friend_ids(state, post.author).await {
-        Ok(f) => f,
+    match audience_of(state, post).await {
+        Ok(a) => a,
         Err(e) => {
             tracing::warn!(error = %e, "moment audience not loaded; friends catch up by sync");
-            return Vec::new();
+            Vec::new()
         }
-    };
+    }
+}
+
+/// The author's friends (no block between them) minus those the author hides from, through
+/// the visibility rule: two queries, then one per friend only for tag lists.
+async fn audience_of(state: &AppState, post: &Post) -> Result<Vec<UserId>, ApiError> {
+    let friends = crate::social::service::active_friend_ids(state, post.author).await?;
+    let hidden: HashSet<UserId> =
+        settings::list_hides(state.store.reader(), post.author, HideKind::From, MAX_HIDES)
+            .await?
+            .into_iter()
+            .collect();
     let mut out = Vec::with_capacity(friends.len());
     for f in friends {
         let mut lens = Lens::new(state, f);
-        if lens.may_see(post).await.unwrap_or(false) {
+        let relation = if hidden.contains(&f) {
+            Relation::HiddenFrom
+        } else {
+            Relation::Friend
+        };
+        lens.know(post.author, relation);
+        if lens.may_see(post).await? {
             out.push(f);
         }
     }
-    out
+    Ok(out)
 }
 
 /// A moment `me` may see, or `no such moment`.
