@@ -13,6 +13,8 @@
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use confab_proto::ids::UserId;
 use confab_proto::moments::Visibility;
 
@@ -42,6 +44,8 @@ struct AuthorView {
     relation: Relation,
     /// The author's tags for the viewer (friends only; loaded when a list needs them).
     tags: Option<Vec<String>>,
+    /// The oldest moment a stranger may see (strangers only; loaded once).
+    range_start: Option<Option<DateTime<Utc>>>,
 }
 
 /// One viewer's visibility decisions within a request (a cache per author).
@@ -70,6 +74,7 @@ impl<'a> Lens<'a> {
             AuthorView {
                 relation,
                 tags: None,
+                range_start: None,
             },
         );
     }
@@ -132,10 +137,20 @@ impl<'a> Lens<'a> {
     }
 
     /// Whether a stranger may still see the moment under its author's range.
-    async fn in_range(&self, post: &Post) -> Result<bool, ApiError> {
-        let s = settings::find(self.state.store.reader(), post.author).await?;
-        Ok(range_start(s.stranger_range, self.state.clock.now())
-            .is_none_or(|start| post.created_at >= start))
+    async fn in_range(&mut self, post: &Post) -> Result<bool, ApiError> {
+        let cached = self.authors.get(&post.author).and_then(|v| v.range_start);
+        let start = match cached {
+            Some(start) => start,
+            None => {
+                let s = settings::find(self.state.store.reader(), post.author).await?;
+                let start = range_start(s.stranger_range, self.state.clock.now());
+                if let Some(v) = self.authors.get_mut(&post.author) {
+                    v.range_start = Some(start);
+                }
+                start
+            }
+        };
+        Ok(start.is_none_or(|start| post.created_at >= start))
     }
 }
 
