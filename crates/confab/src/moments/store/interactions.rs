@@ -155,18 +155,9 @@ fn comment_of(r: CommentRow) -> Comment {
 }
 
 /// Stores a comment and counts it (call inside a transaction); `false` when the moment is
-/// gone (the caller rolls back).
+/// gone (the caller rolls back). Rows are locked in the order a deletion takes them:
+/// comments, then the moment.
 pub async fn insert_comment(db: &impl ConnectionTrait, c: &Comment) -> Result<bool, StoreError> {
-    let counted = exec(
-        db,
-        "UPDATE moments SET comment_count = comment_count + 1 WHERE id = ?",
-        [c.moment.0.into()],
-    )
-    .await?
-        > 0;
-    if !counted {
-        return Ok(false);
-    }
     exec(
         db,
         format!(
@@ -183,7 +174,13 @@ pub async fn insert_comment(db: &impl ConnectionTrait, c: &Comment) -> Result<bo
         ],
     )
     .await?;
-    Ok(true)
+    Ok(exec(
+        db,
+        "UPDATE moments SET comment_count = comment_count + 1 WHERE id = ?",
+        [c.moment.0.into()],
+    )
+    .await?
+        > 0)
 }
 
 /// A comment by id.
