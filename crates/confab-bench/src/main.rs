@@ -5,6 +5,7 @@
 
 mod clients;
 mod load;
+mod moments;
 mod room;
 mod scenarios;
 mod server;
@@ -56,6 +57,9 @@ enum Scenario {
     /// A voice room: speakers on seats chat while the owner churns seats, N listeners:
     /// chat and `room.seats` delivery (ratio, p99).
     Room(room::RoomArgs),
+    /// Users with 200 friends each post moments and read their feeds: feed-read p50/p99,
+    /// posts per second.
+    Moments(moments::MomentsArgs),
 }
 
 impl Scenario {
@@ -108,6 +112,7 @@ fn main() -> ExitCode {
                 Scenario::Reconnect(a) => scenarios::reconnect(&mut cluster, &ctx, a).await,
                 Scenario::Login(a) => scenarios::login(&mut cluster, &ctx, a).await,
                 Scenario::Room(a) => room::room(&mut cluster, &ctx, a).await,
+                Scenario::Moments(a) => moments::moments(&mut cluster, &ctx, a).await,
             }
         };
         let result = tokio::time::timeout(Duration::from_secs(cli.timeout), run).await;

@@ -171,6 +171,8 @@ pub fn bench_env(cheap_argon2: bool) -> Vec<(String, String)> {
         ("CONFAB_AUTH__ATTEMPTS_PER_IP_PER_MINUTE", "100000"),
         // Set-up plus a long run can exceed the 15 min token lifetime.
         ("CONFAB_AUTH__ACCESS_TTL_SECS", "7200"),
+        // `moments` befriends every pair: a user sends up to 399 requests in its set-up.
+        ("CONFAB_SOCIAL__REQUESTS_PER_MINUTE", "10000"),
     ];
     if cheap_argon2 {
         // Dev-only, below OWASP: for scenarios that only need users to exist.

@@ -16,6 +16,7 @@ pub use gifts::CatalogAnswer;
 mod groups;
 mod media;
 mod messaging;
+mod moments;
 mod rooms;
 pub use media::{Download, UploadMeta};
 mod codes;

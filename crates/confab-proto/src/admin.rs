@@ -83,6 +83,16 @@ pub enum ReportTarget {
         /// The group.
         group_id: GroupId,
     },
+    /// A moment I can see (not my own).
+    Moment {
+        /// The moment.
+        moment_id: crate::ids::MomentId,
+    },
+    /// A comment on a moment that I can see (not my own).
+    MomentComment {
+        /// The comment.
+        comment_id: crate::ids::MomentCommentId,
+    },
 }
 
 /// `POST /reports`.
@@ -167,7 +177,7 @@ pub struct ReportPage {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum UpholdAction {
-    /// Recall the reported message (message reports only).
+    /// Recall the reported message, or hide the reported moment or comment.
     Recall,
     /// Mute the responsible user everywhere until `until` (absent: permanently).
     Mute,

@@ -107,6 +107,12 @@ id_type! {
     WalletOpId;
     /// A voice or video call.
     CallId;
+    /// A post in the friends' feed (moments).
+    MomentId;
+    /// A comment on a moment.
+    MomentCommentId;
+    /// An entry of a user's moments notification inbox.
+    MomentNotificationId;
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! - [`rooms`]: voice rooms, mic seats, room moderation, media tokens, `room.*` events.
 //! - [`gifts`]: the gift catalog, wallets and the ledger, backpacks, sends, leaderboards.
 //! - [`calls`]: voice and video calls, signalling, TURN credentials, `call.*` events.
+//! - [`moments`]: the friends' feed: posts, likes, comments, notifications, `moment.*` events.
 //! - [`admin`]: the world channel, reports, and the system administrator's API.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
@@ -29,6 +30,7 @@ pub mod health;
 pub mod ids;
 pub mod media;
 pub mod messaging;
+pub mod moments;
 pub mod oauth;
 pub mod rooms;
 pub mod social;

@@ -175,6 +175,10 @@ pub struct SyncOut {
     pub total_unread: i64,
     /// Pass to the next sync.
     pub cursor: String,
+    /// The moments dots: unread notifications, new posts from friends (absent on a node
+    /// without the moments feature).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moments: Option<crate::moments::MomentsBadgeOut>,
 }
 
 /// `POST /conversations/{id}/read` and `/recv`: move my mark forward to `seq`.

@@ -18,6 +18,7 @@
 //! - [`infra`]: the ports (store, bus, cache, blobs, clock, ids) and their adapters.
 //! - [`media`]: uploads of every kind (streamed, allow-listed), authorised and signed downloads.
 //! - [`messaging`]: conversations, the group-commit writer, history, sync, receipts.
+//! - [`moments`]: the friends' feed: posts, visibility, likes, comments, notifications.
 //! - [`moderation`]: the sensitive-word filter (normalise, match, mask) and reports.
 //! - [`notify`]: mail and SMS delivery ports (verification codes) and their adapters.
 //! - [`push`]: how a committed change reaches sockets: encode once, the bus, the node's
@@ -55,6 +56,7 @@ pub mod infra;
 pub mod media;
 pub mod messaging;
 pub mod moderation;
+pub mod moments;
 pub mod notify;
 pub mod push;
 pub mod ratelimit;
@@ -141,6 +143,7 @@ impl Application {
         state.install(media::access::Runtime::default());
         state.install(rooms::sfu::Runtime::start(&state)?);
         state.install(rooms::Order::default());
+        state.install(messaging::badges::Runtime::default());
         wire(&state);
         // The world channel exists before anything is published: the publisher sends its
         // messages to every socket rather than to a member list.
@@ -224,6 +227,8 @@ fn wire(state: &AppState) {
     media::access::register(state, Arc::new(rooms::covers::CoverAccess));
     media::access::register(state, Arc::new(groups::avatars::AvatarAccess));
     media::access::register(state, Arc::new(gifts::catalog::IconAccess));
+    media::access::register(state, Arc::new(moments::media::MomentFileAccess));
+    messaging::badges::register(state, Arc::new(moments::feed::MomentsBadges));
     state
         .push
         .on_control(Arc::new(accounts::auth::SessionsHandler));

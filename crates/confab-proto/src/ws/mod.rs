@@ -258,6 +258,21 @@ pub enum ServerEvent {
     /// Someone left a group call in one of my conversations.
     #[serde(rename = "call.participant_left")]
     CallParticipantLeft(Box<crate::calls::CallEventData>),
+    /// A friend posted a moment I may see (the "new posts" dot).
+    #[serde(rename = "moment.posted")]
+    MomentPosted(crate::moments::MomentPostedData),
+    /// A moment I was told about was deleted or hidden.
+    #[serde(rename = "moment.deleted")]
+    MomentDeleted(crate::moments::MomentDeletedData),
+    /// Someone liked my moment (the new inbox entry).
+    #[serde(rename = "moment.liked")]
+    MomentLiked(Box<crate::moments::NotificationOut>),
+    /// Someone commented on my moment or answered my comment (the new inbox entry).
+    #[serde(rename = "moment.commented")]
+    MomentCommented(Box<crate::moments::NotificationOut>),
+    /// Someone reminded me of their moment (the new inbox entry).
+    #[serde(rename = "moment.mentioned")]
+    MomentMentioned(Box<crate::moments::NotificationOut>),
 }
 
 impl ServerEvent {
@@ -308,6 +323,11 @@ impl ServerEvent {
             ServerEvent::CallStarted(_) => "call.started",
             ServerEvent::CallParticipantJoined(_) => "call.participant_joined",
             ServerEvent::CallParticipantLeft(_) => "call.participant_left",
+            ServerEvent::MomentPosted(_) => "moment.posted",
+            ServerEvent::MomentDeleted(_) => "moment.deleted",
+            ServerEvent::MomentLiked(_) => "moment.liked",
+            ServerEvent::MomentCommented(_) => "moment.commented",
+            ServerEvent::MomentMentioned(_) => "moment.mentioned",
         }
     }
 }

@@ -40,6 +40,8 @@ fn target_of(t: &ReportTarget) -> Target {
         } => Target::Message(conversation_id, seq),
         ReportTarget::User { user_id } => Target::User(user_id),
         ReportTarget::Group { group_id } => Target::Group(group_id),
+        ReportTarget::Moment { moment_id } => Target::Moment(moment_id),
+        ReportTarget::MomentComment { comment_id } => Target::MomentComment(comment_id),
     }
 }
 
@@ -51,6 +53,8 @@ fn wire_target(t: Target) -> ReportTarget {
         },
         Target::User(user_id) => ReportTarget::User { user_id },
         Target::Group(group_id) => ReportTarget::Group { group_id },
+        Target::Moment(moment_id) => ReportTarget::Moment { moment_id },
+        Target::MomentComment(comment_id) => ReportTarget::MomentComment { comment_id },
     }
 }
 
@@ -148,6 +152,13 @@ async fn snapshot(
             Ok((excerpt, Some(user)))
         }
         Target::Group(group) => group_snapshot(state, me, group).await,
+        Target::Moment(_) | Target::MomentComment(_) => {
+            let (excerpt, author) = crate::moments::reports::snapshot(state, me, target).await?;
+            if author == me {
+                return Err(AdminError::ReportSelf.into());
+            }
+            Ok((excerpt, Some(author)))
+        }
     }
 }
 
@@ -257,9 +268,9 @@ async fn open_report(state: &AppState, id: ReportId) -> Result<Report, ApiError>
 fn responsible(r: &Report) -> Result<UserId, ApiError> {
     match r.target {
         Target::User(u) => Ok(u),
-        Target::Message(..) => r
+        Target::Message(..) | Target::Moment(_) | Target::MomentComment(_) => r
             .target_user
-            .ok_or_else(|| AdminError::NotApplicable("the message's sender is unknown").into()),
+            .ok_or_else(|| AdminError::NotApplicable("the content's author is unknown").into()),
         Target::Group(_) => Err(AdminError::NotApplicable(
             "a group report is upheld with `dissolve` (or `none`)",
         )
@@ -283,11 +294,12 @@ pub async fn uphold(
     // Everything that can be refused is refused before the claim.
     let subject = match input.action {
         UpholdAction::Recall => match r.target {
-            Target::Message(..) => None,
+            Target::Message(..) | Target::Moment(_) | Target::MomentComment(_) => None,
             _ => {
-                return Err(
-                    AdminError::NotApplicable("`recall` applies to message reports").into(),
-                );
+                return Err(AdminError::NotApplicable(
+                    "`recall` applies to message, moment and comment reports",
+                )
+                .into());
             }
         },
         UpholdAction::Dissolve => match r.target {
@@ -352,6 +364,9 @@ async fn act(
     match (action, r.target, subject) {
         (UpholdAction::Recall, Target::Message(conv, seq), _) => {
             crate::messaging::actions::recall_as_moderator(state, conv, seq, admin).await?;
+        }
+        (UpholdAction::Recall, target @ (Target::Moment(_) | Target::MomentComment(_)), _) => {
+            crate::moments::reports::hide(state, target).await?;
         }
         (UpholdAction::Mute, _, Some(u)) => {
             crate::moderation::mutes::mute_user(state, u, until, admin, Some(r.id)).await?;

@@ -39,6 +39,7 @@ fn documented(config: &Config) -> (Router<AppState>, Router<AppState>, utoipa::o
         .merge(crate::rooms::api::routes())
         .merge(crate::gifts::api::routes())
         .merge(crate::calls::api::routes())
+        .merge(crate::moments::api::routes())
         .merge(crate::gateway::api::routes())
         .merge(crate::social::api::routes())
         .merge(crate::admin::api::routes().merge(crate::channels::api::routes()))

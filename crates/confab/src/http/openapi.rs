@@ -25,6 +25,7 @@ use crate::error::status_of;
         (name = "gifts", description = "The gift catalog, sends, records and leaderboards (docs/gifts.md)"),
         (name = "wallet", description = "Coins, diamonds, the ledger, backpack, VIP and top-ups (docs/gifts.md)"),
         (name = "calls", description = "Voice and video calls: ringing, group calls, ICE servers (docs/calls.md)"),
+        (name = "moments", description = "The friends' feed: posts, likes, comments, notifications, settings (docs/moments.md)"),
         (name = "ops", description = "Health, readiness and metrics"),
         (name = "realtime", description = "The WebSocket gateway (see docs/protocol.md)"),
     )

@@ -402,6 +402,19 @@ pub async fn readable(state: &AppState, user: UserId, file: FileId) -> Result<Up
     Ok(found)
 }
 
+/// The API views of these files, by id (unknown ids left out), in one query: for
+/// features that show files a reader was already allowed to see (moments' media).
+pub async fn files_out(
+    state: &AppState,
+    ids: &[FileId],
+) -> Result<std::collections::HashMap<FileId, FileOut>, ApiError> {
+    Ok(store::find_uploads(state.store.reader(), ids)
+        .await?
+        .iter()
+        .map(|u| (u.id, file_out(u)))
+        .collect())
+}
+
 /// `file`, if `owner` uploaded it.
 pub async fn find_own(
     state: &AppState,

@@ -117,3 +117,21 @@ pub async fn find_upload(
         .await?
         .map(upload_of))
 }
+
+/// Files by id (unknown ids left out), in one query.
+pub async fn find_uploads(
+    db: &impl ConnectionTrait,
+    ids: &[FileId],
+) -> Result<Vec<Upload>, StoreError> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(uploads::Entity::find()
+        .filter(uploads::Column::Id.is_in(ids.iter().map(|i| i.0)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(upload_of)
+        .collect())
+}

@@ -26,6 +26,7 @@
 //! - [`writer`]: the group-commit writer, the only code that allocates seqs; within it,
 //!   `batch` is one batch's transaction, step by step.
 //! - [`window`]: membership windows and system messages, for groups and channels.
+//! - [`badges`]: what other features add to the sync answer (a trait they implement).
 //! - [`rules`]: the kinds' rules (a trait other features implement) and the runtime state.
 //! - [`model`]: conversation kinds and message bodies (no IO).
 //! - [`error`]: [`MessagingError`], every condition messaging refuses a request for.
@@ -33,6 +34,7 @@
 
 pub mod actions;
 pub mod api;
+pub mod badges;
 pub mod error;
 pub mod files;
 pub mod model;

@@ -2,7 +2,7 @@
 //! mutes.
 
 use chrono::{DateTime, Utc};
-use confab_proto::ids::{ConversationId, GroupId, ReportId, UserId};
+use confab_proto::ids::{ConversationId, GroupId, MomentCommentId, MomentId, ReportId, UserId};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -49,6 +49,7 @@ mod reports {
         pub reviewed_at: Option<i64>,
         pub target_group_id: Option<i64>,
         pub resolution: Option<String>,
+        pub target_item_id: Option<i64>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -86,6 +87,10 @@ pub enum Target {
     User(UserId),
     /// A group.
     Group(GroupId),
+    /// A moment.
+    Moment(MomentId),
+    /// A comment on a moment.
+    MomentComment(MomentCommentId),
 }
 
 /// A report as stored.
@@ -143,6 +148,10 @@ fn report_of(m: reports::Model) -> Report {
     ) {
         ("message", Some(c), Some(s), _, _) => Target::Message(ConversationId(c), s),
         ("group", _, _, _, Some(g)) => Target::Group(GroupId(g)),
+        ("moment", ..) => Target::Moment(MomentId(m.target_item_id.unwrap_or_default())),
+        ("moment_comment", ..) => {
+            Target::MomentComment(MomentCommentId(m.target_item_id.unwrap_or_default()))
+        }
         (_, _, _, Some(u), _) => Target::User(UserId(u)),
         _ => Target::Message(ConversationId(m.conversation_id.unwrap_or_default()), 0),
     };
@@ -181,6 +190,17 @@ fn target_columns(target: Target, target_user: Option<UserId>) -> TargetColumns 
         ),
         Target::User(u) => ("user", None, None, Some(u.0), None),
         Target::Group(g) => ("group", None, None, target_user.map(|u| u.0), Some(g.0)),
+        Target::Moment(_) => ("moment", None, None, target_user.map(|u| u.0), None),
+        Target::MomentComment(_) => ("moment_comment", None, None, target_user.map(|u| u.0), None),
+    }
+}
+
+/// The moment or comment a report names (the `target_item_id` column).
+fn target_item(target: Target) -> Option<i64> {
+    match target {
+        Target::Moment(m) => Some(m.0),
+        Target::MomentComment(c) => Some(c.0),
+        _ => None,
     }
 }
 
@@ -248,6 +268,7 @@ pub async fn file_report(
         reviewed_at: Set(None),
         target_group_id: Set(target_group_id),
         resolution: Set(None),
+        target_item_id: Set(target_item(report.target)),
     };
     Ok(report_of(row.insert(db).await?))
 }
@@ -281,6 +302,9 @@ pub async fn find_open_report_by(
             .filter(reports::Column::Seq.eq(seq)),
         Target::User(_) => q.filter(reports::Column::TargetUserId.eq(user)),
         Target::Group(_) => q.filter(reports::Column::TargetGroupId.eq(group)),
+        Target::Moment(_) | Target::MomentComment(_) => {
+            q.filter(reports::Column::TargetItemId.eq(target_item(target)))
+        }
     };
     Ok(q.one(db).await?.map(report_of))
 }

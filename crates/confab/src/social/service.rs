@@ -95,6 +95,24 @@ pub async fn presence_audience(state: &AppState, user: UserId) -> Result<Vec<Use
     Ok(friends.into_iter().filter(|f| !peers.contains(f)).collect())
 }
 
+/// `user`'s friends whose friendship no block suspends (either way): the people a
+/// friends-only rule lets in (moments' feed and its likes and comments).
+pub async fn active_friend_ids(state: &AppState, user: UserId) -> Result<Vec<UserId>, ApiError> {
+    presence_audience(state, user).await
+}
+
+/// The tags `owner` gave `friend`, when they are friends (blocks are not looked at here:
+/// callers ask [`are_friends`] first).
+pub async fn friend_tags(
+    state: &AppState,
+    owner: UserId,
+    friend: UserId,
+) -> Result<Option<Vec<String>>, ApiError> {
+    Ok(store::find_friendship(state.store.reader(), owner, friend)
+        .await?
+        .map(|f| f.tags))
+}
+
 // ---------------------------------------------------------------- profiles
 
 pub(super) async fn profile(state: &AppState, id: UserId) -> Result<UserOut, ApiError> {

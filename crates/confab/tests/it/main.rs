@@ -27,6 +27,7 @@ mod livekit;
 mod media;
 mod message_ops;
 mod messaging;
+mod moments;
 mod oauth;
 mod ops;
 mod ports;

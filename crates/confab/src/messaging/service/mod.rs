@@ -242,11 +242,14 @@ pub async fn sync(state: &AppState, me: UserId, cursor: Option<&str>) -> Result<
         .collect();
     let mut conversations = conversations_out(state, &changed).await?;
     sort_for_list(&mut conversations);
-    Ok(SyncOut {
+    let mut out = SyncOut {
         conversations,
         total_unread,
         cursor: (now.timestamp_millis() - SYNC_OVERLAP_MS).to_string(),
-    })
+        moments: None,
+    };
+    super::badges::fill(state, me, &mut out).await?;
+    Ok(out)
 }
 
 /// My conversation list (hidden ones left out).

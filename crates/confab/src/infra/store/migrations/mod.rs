@@ -19,6 +19,7 @@ mod m0011_rooms;
 mod m0012_file_lookups;
 mod m0013_gifts;
 mod m0014_calls;
+mod m0015_moments;
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_file_lookups::Migration),
             Box::new(m0013_gifts::Migration),
             Box::new(m0014_calls::Migration),
+            Box::new(m0015_moments::Migration),
         ]
     }
 }
