@@ -283,6 +283,14 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(_) => ApiError::unavailable("database", e),
+            // A deadlock victim or a lock wait that timed out rolled back whole: nothing
+            // happened, and the same request may simply be sent again. That is a 503 with
+            // Retry-After, not a 500 (paths that can, retry it themselves first).
+            StoreError::Db(ref db) if crate::infra::store::is_lock_conflict(db) => {
+                let mut out = ApiError::unavailable("database", e);
+                out.message = "the database was busy with a conflicting change; retry".into();
+                out
+            }
             StoreError::Db(_) => ApiError::internal(e),
         }
     }
@@ -308,3 +316,26 @@ impl From<BlobError> for ApiError {
 
 /// A result whose error is answered to the client.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::DbErr;
+
+    use super::*;
+
+    #[test]
+    fn a_lock_conflict_is_a_503_to_retry_and_other_store_errors_a_500() {
+        let deadlock = DbErr::Custom(
+            "Deadlock found when trying to get lock; try restarting transaction (code: 1213)"
+                .into(),
+        );
+        let e = ApiError::from(StoreError::Db(deadlock));
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(e.retry_after_secs, Some(1));
+        // Paths that retry by themselves still recognise it.
+        assert!(e.is_lock_conflict());
+        let other = ApiError::from(StoreError::Db(DbErr::Custom("syntax error".into())));
+        assert_eq!(other.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!other.is_lock_conflict());
+    }
+}

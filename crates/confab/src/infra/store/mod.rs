@@ -27,7 +27,8 @@ pub enum StoreError {
     /// The database cannot be reached right now (answered as 503).
     #[error("database unavailable")]
     Unavailable(#[source] DbErr),
-    /// Anything else the database reported (answered as an opaque 500).
+    /// Anything else the database reported (answered as an opaque 500; a lock conflict,
+    /// which rolled back whole, as a 503 to retry).
     #[error("database error")]
     Db(#[source] DbErr),
 }
