@@ -11,29 +11,13 @@
 use confab_client::Client;
 use confab_proto::calls::{CallMedia, CallOutcome, CallState};
 use futures::future::join_all;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 use super::*;
 
 /// Calls per run.
 const CALLS: usize = 25;
-
-/// xorshift64*: small, seeded, good enough to pick events.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Ev {
@@ -97,7 +81,7 @@ async fn run(app: &TestApp, second: &TestApp) {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| rand::random::<u64>() | 1);
     eprintln!("calls prop seed: {seed} (set CONFAB_PROP_SEED to replay)");
-    let mut rng = Rng(seed);
+    let mut rng = StdRng::seed_from_u64(seed);
     let (alice, bob) = friends(app).await;
     let bob2 = device(second, &bob).await;
     let p = Parties {
@@ -112,8 +96,10 @@ async fn run(app: &TestApp, second: &TestApp) {
         let call = call.unwrap_or_else(|e| panic!("round {round}: the lines were not freed: {e}"));
         assert_eq!(call.state, CallState::Ringing, "round {round}");
         conv = Some(call.conversation_id);
-        let n = 1 + rng.below(4) as usize;
-        let evs: Vec<Ev> = (0..n).map(|_| EVENTS[rng.below(7) as usize]).collect();
+        let n = rng.random_range(1..=4usize);
+        let evs: Vec<Ev> = (0..n)
+            .map(|_| EVENTS[rng.random_range(0..EVENTS.len())])
+            .collect();
         let done = join_all(evs.iter().map(|ev| fire(&p, *ev, call.id))).await;
         let ok = |want: &[Ev]| {
             evs.iter()

@@ -46,22 +46,7 @@ async fn run(cluster: Option<(String, String)>) {
     );
     let anon = crash.anon.clone();
     let admin = anon.signed_in(&anon.login("gadmin", PASSWORD).await.unwrap());
-    let g: GiftOut = admin
-        .admin_create_gift(&confab_proto::gifts::CreateGiftIn {
-            name: "spark".into(),
-            price: 3,
-            kind: None,
-            hot: None,
-            listed: None,
-            weight: None,
-            icon: None,
-            animation: None,
-            presets: None,
-            starts_at: None,
-            ends_at: None,
-        })
-        .await
-        .unwrap();
+    let g: GiftOut = admin.admin_create_gift(&gift_in("spark", 3)).await.unwrap();
     // Pairs of friends; the even one of each pair sends to the odd one.
     let mut users = Vec::new();
     for i in 0..2 * SENDERS {

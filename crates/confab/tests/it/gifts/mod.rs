@@ -52,23 +52,28 @@ pub async fn node(backend: Backend) -> TestApp {
     TestApp::spawn(backend).await
 }
 
+/// A new gift's body: `name` at `price` coins, everything else by default.
+pub fn gift_in(name: &str, price: i64) -> CreateGiftIn {
+    CreateGiftIn {
+        name: name.into(),
+        price,
+        kind: None,
+        hot: None,
+        listed: None,
+        weight: None,
+        icon: None,
+        animation: None,
+        presets: None,
+        starts_at: None,
+        ends_at: None,
+    }
+}
+
 /// A listed gift at `price` coins, made by `admin`.
 pub async fn gift(admin: &TestUser, name: &str, price: i64) -> GiftOut {
     admin
         .client
-        .admin_create_gift(&CreateGiftIn {
-            name: name.into(),
-            price,
-            kind: None,
-            hot: None,
-            listed: None,
-            weight: None,
-            icon: None,
-            animation: None,
-            presets: None,
-            starts_at: None,
-            ends_at: None,
-        })
+        .admin_create_gift(&gift_in(name, price))
         .await
         .unwrap()
 }

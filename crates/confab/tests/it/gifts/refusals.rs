@@ -3,9 +3,7 @@
 //! items are spent soonest-expiring first and never after they expire.
 
 use confab_proto::admin::UserMuteIn;
-use confab_proto::gifts::{
-    AdjustmentIn, CreateGiftIn, Currency, GiftPatch, GiftSource, GrantIn, VipIn,
-};
+use confab_proto::gifts::{AdjustmentIn, Currency, GiftPatch, GiftSource, GrantIn, VipIn};
 use confab_proto::ids::GiftSendId;
 use confab_proto::rooms::{RoomMuteIn, RoomMuteLength};
 
@@ -24,19 +22,7 @@ async fn only_admins_manage_the_catalog_and_wallets(backend: Backend) {
     let admin = app.admin("gadmin").await;
     let u = app.user("plain").await;
     let g = gift(&admin, "cup", 1).await;
-    let new = CreateGiftIn {
-        name: "mine".into(),
-        price: 1,
-        kind: None,
-        hot: None,
-        listed: None,
-        weight: None,
-        icon: None,
-        animation: None,
-        presets: None,
-        starts_at: None,
-        ends_at: None,
-    };
+    let new = gift_in("mine", 1);
     let adjust = AdjustmentIn {
         currency: Currency::Coins,
         delta: 1_000,
