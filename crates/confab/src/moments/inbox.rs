@@ -57,6 +57,17 @@ async fn visible_out(
     actors.sort_unstable();
     actors.dedup();
     let profiles = crate::accounts::service::public_users(state, &actors).await?;
+    // The comments the rows name, in one query (the sync answer counts up to a thousand rows).
+    let mut comment_ids: Vec<MomentCommentId> = rows.iter().filter_map(|n| n.comment).collect();
+    comment_ids.sort_unstable();
+    comment_ids.dedup();
+    let comments: HashMap<MomentCommentId, String> =
+        interactions::find_comments(state.store.reader(), &comment_ids)
+            .await?
+            .into_iter()
+            .filter(|c| !c.hidden)
+            .map(|c| (c.id, c.text))
+            .collect();
     let mut lens = Lens::new(state, me);
     let mut out = Vec::with_capacity(rows.len());
     for n in rows {
@@ -66,10 +77,11 @@ async fn visible_out(
         if !lens.may_see(post).await? || lens.relation(n.actor).await? == Relation::Blocked {
             continue;
         }
+        // A notification about a comment that is gone or hidden is not shown.
         let comment_text = match n.comment {
-            Some(c) => match interactions::find_comment(state.store.reader(), c).await? {
-                Some(c) if !c.hidden => Some(c.text),
-                _ => continue,
+            Some(c) => match comments.get(&c) {
+                Some(text) => Some(text.clone()),
+                None => continue,
             },
             None => None,
         };

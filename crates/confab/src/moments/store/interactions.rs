@@ -197,6 +197,26 @@ pub async fn find_comment(
     .map(comment_of))
 }
 
+/// The comments with these ids (any that exist), in no particular order.
+pub async fn find_comments(
+    db: &impl ConnectionTrait,
+    ids: &[MomentCommentId],
+) -> Result<Vec<Comment>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<CommentRow> = all(
+        db,
+        format!(
+            "SELECT {COMMENT_COLUMNS} FROM moment_comments WHERE id IN ({})",
+            marks(ids.len())
+        ),
+        ids.iter().map(|i| Value::from(i.0)),
+    )
+    .await?;
+    Ok(rows.into_iter().map(comment_of).collect())
+}
+
 /// Comments of `moment`, oldest first, by `among` only when given, after `after` (an id),
 /// leaving out hidden ones.
 pub async fn list_comments(
