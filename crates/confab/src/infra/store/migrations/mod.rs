@@ -20,6 +20,7 @@ mod m0012_file_lookups;
 mod m0013_gifts;
 mod m0014_calls;
 mod m0015_moments;
+mod m0016_gift_senders;
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0013_gifts::Migration),
             Box::new(m0014_calls::Migration),
             Box::new(m0015_moments::Migration),
+            Box::new(m0016_gift_senders::Migration),
         ]
     }
 }
