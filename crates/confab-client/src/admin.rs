@@ -1,11 +1,11 @@
 //! The world channel, reports, and the system administrator's API over REST.
 
 use confab_proto::admin::{
-    AdminReportOut, AuditPage, ChannelMuteIn, ChannelMuteOut, DismissIn, NoticeIn, NoticeOut,
-    ReportIn, ReportOut, ReportPage, SensitiveWordIn, SensitiveWordOut, SensitiveWordsOut,
-    StatsOut, UpholdIn, UserAdminOut, UserMuteIn, WorldChannelOut,
+    AdminReportOut, AuditPage, ChannelMuteIn, ChannelMuteOut, DismissIn, MessageTrailOut, NoticeIn,
+    NoticeOut, ReportIn, ReportOut, ReportPage, SensitiveWordIn, SensitiveWordOut,
+    SensitiveWordsOut, StatsOut, UpholdIn, UserAdminOut, UserMuteIn, WorldChannelOut,
 };
-use confab_proto::ids::{ReportId, UserId};
+use confab_proto::ids::{MessageId, ReportId, UserId};
 use reqwest::Method;
 
 use crate::{Client, Result};
@@ -176,6 +176,16 @@ impl Client {
     pub async fn send_notice(&self, input: &NoticeIn) -> Result<NoticeOut> {
         self.call(Method::POST, "/api/v1/admin/notices", Some(input))
             .await
+    }
+
+    /// `GET /api/v1/admin/messages/{id}/trail`.
+    pub async fn admin_message_trail(&self, id: MessageId) -> Result<MessageTrailOut> {
+        self.call::<(), _>(
+            Method::GET,
+            &format!("/api/v1/admin/messages/{id}/trail"),
+            None,
+        )
+        .await
     }
 
     /// `GET /api/v1/admin/stats`.

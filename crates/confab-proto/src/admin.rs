@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::ids::{ConversationId, GroupId, ReportId, UserId};
+use crate::ids::{ConversationId, GroupId, MessageId, ReportId, UserId};
 
 // ------------------------------------------------------------------ world channel
 
@@ -302,6 +302,39 @@ pub struct StatsOut {
     pub nodes: u64,
     /// Messages stored since 00:00 UTC today.
     pub messages_today: u64,
+}
+
+/// `GET /admin/messages/{id}/trail`: what happened to one message after it was sent.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct MessageTrailOut {
+    /// The message.
+    pub message_id: MessageId,
+    /// Its conversation and seq.
+    pub conversation_id: ConversationId,
+    /// Its seq.
+    pub seq: i64,
+    /// Its sender.
+    pub sender_id: UserId,
+    /// When its transaction committed (the stored time).
+    pub committed_at: DateTime<Utc>,
+    /// Each node's push, in time order: a node that had no socket to push to is absent.
+    pub pushes: Vec<TrailPushOut>,
+    /// Sockets pushed to, all nodes together.
+    pub sockets_total: u64,
+    /// Seconds pushes are kept (`telemetry.trail_secs`); 0: trails are off. An older
+    /// message shows no pushes.
+    pub kept_secs: u64,
+}
+
+/// One node's push of a message.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct TrailPushOut {
+    /// The node's id (as in snowflake ids).
+    pub node: u16,
+    /// When it handed the message to its sockets.
+    pub pushed_at: DateTime<Utc>,
+    /// To how many sockets.
+    pub sockets: u32,
 }
 
 /// One audit-log entry.

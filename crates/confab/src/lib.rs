@@ -144,6 +144,10 @@ impl Application {
         state.install(rooms::sfu::Runtime::start(&state)?);
         state.install(rooms::Order::default());
         state.install(messaging::badges::Runtime::default());
+        state.push.trails.configure(
+            state.ids.node(),
+            Duration::from_secs(state.config.telemetry.trail_secs),
+        );
         wire(&state);
         // The world channel exists before anything is published: the publisher sends its
         // messages to every socket rather than to a member list.
@@ -152,6 +156,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot create the world channel: {e}"))?;
         messaging::service::spawn_publisher(state.clone(), committed, world);
         push::control::spawn_listener(state.clone());
+        push::trail::spawn_flusher(&state);
         gateway::spawn(state.clone());
         admin::service::spawn_reporter(state.clone());
         rooms::presence::spawn_sweeper(&state);

@@ -135,7 +135,6 @@ fn main() -> ExitCode {
             }
         };
     }
-    confab::telemetry::init_logging(&config.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -144,6 +143,24 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("confab: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
+        }
+    };
+    // `serve` logs where the config says (and exports spans); the other commands log to
+    // standard error so that what they print stays clean.
+    let sink = match command {
+        Command::Migrate(_) | Command::Admin { .. } => confab::telemetry::Sink::Stderr,
+        _ => confab::telemetry::Sink::Configured,
+    };
+    let _telemetry = match confab::telemetry::init(
+        &config.log,
+        &config.telemetry,
+        sink,
+        Some(runtime.handle().clone()),
+    ) {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("confab: {e}");
+            return ExitCode::from(2);
         }
     };
     let result = runtime.block_on(async move {

@@ -205,6 +205,8 @@ impl FromRequestParts<AppState> for AuthUser {
         if let Some(slot) = parts.extensions.get::<UserSlot>() {
             let _ = slot.0.set(user.user_id);
         }
+        // The request's span (and so every log line after this) names the user.
+        tracing::Span::current().record("user_id", user.user_id.0);
         Ok(user)
     }
 }

@@ -4,11 +4,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use confab_proto::ErrorBody;
 use confab_proto::admin::{
-    AdminReportOut, AuditPage, DismissIn, NoticeIn, NoticeOut, PageQuery, ReportIn, ReportOut,
-    ReportPage, SensitiveWordIn, SensitiveWordOut, SensitiveWordsOut, StatsOut, UpholdIn,
-    UserAdminOut, UserMuteIn,
+    AdminReportOut, AuditPage, DismissIn, MessageTrailOut, NoticeIn, NoticeOut, PageQuery,
+    ReportIn, ReportOut, ReportPage, SensitiveWordIn, SensitiveWordOut, SensitiveWordsOut,
+    StatsOut, UpholdIn, UserAdminOut, UserMuteIn,
 };
-use confab_proto::ids::{ReportId, UserId};
+use confab_proto::ids::{MessageId, ReportId, UserId};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -33,6 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(send_notice))
         .routes(routes!(get_stats))
         .routes(routes!(list_audit))
+        .routes(routes!(get_message_trail))
 }
 
 /// Report a message, a user or a group to the moderators. Filing again while my report on
@@ -279,4 +280,21 @@ pub async fn list_audit(
     AppQuery(q): AppQuery<PageQuery>,
 ) -> ApiResult<AppJson<AuditPage>> {
     Ok(AppJson(service::list_audit(&state, q).await?))
+}
+
+/// What happened to one message: when it committed and, for each node, when it was pushed
+/// and to how many sockets (kept `telemetry.trail_secs`; system administrators).
+#[utoipa::path(get, path = "/admin/messages/{id}/trail", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Message id")),
+    responses((status = 200, body = MessageTrailOut),
+        (status = 401, description = "`unauthorized`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: not a system administrator", body = ErrorBody),
+        (status = 404, description = "`not_found`: no message with that id", body = ErrorBody),
+        (status = 400, description = "`bad_request`: not an id", body = ErrorBody)))]
+pub async fn get_message_trail(
+    AdminUser(_admin): AdminUser,
+    State(state): State<AppState>,
+    AppPath(id): AppPath<MessageId>,
+) -> ApiResult<AppJson<MessageTrailOut>> {
+    Ok(AppJson(service::message_trail(&state, id).await?))
 }

@@ -358,3 +358,40 @@ pub async fn stats(state: &AppState) -> Result<StatsOut, ApiError> {
         messages_today,
     })
 }
+
+/// A message's trail: its commit (from the store) and every node's push (from the push
+/// layer's trail records).
+pub async fn message_trail(
+    state: &AppState,
+    id: confab_proto::ids::MessageId,
+) -> Result<confab_proto::admin::MessageTrailOut, ApiError> {
+    use confab_proto::admin::{MessageTrailOut, TrailPushOut};
+
+    let m = crate::messaging::service::find_message_by_id(state, id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(confab_proto::ErrorCode::NotFound, "no message with that id")
+        })?;
+    let made = crate::infra::ids::timestamp_of(id.0).unwrap_or(m.created_at);
+    let pushes = crate::push::trail::read(state, id.0, made.timestamp_millis())
+        .await
+        .map_err(|e| ApiError::unavailable("trails", e))?;
+    let sockets_total = pushes.iter().map(|p| u64::from(p.sockets)).sum();
+    Ok(MessageTrailOut {
+        message_id: m.id,
+        conversation_id: m.conversation_id,
+        seq: m.seq,
+        sender_id: m.sender_id,
+        committed_at: m.created_at,
+        pushes: pushes
+            .into_iter()
+            .map(|p| TrailPushOut {
+                node: p.node,
+                pushed_at: chrono::DateTime::from_timestamp_millis(p.at_ms).unwrap_or(m.created_at),
+                sockets: p.sockets,
+            })
+            .collect(),
+        sockets_total,
+        kept_secs: state.push.trails.keep().as_secs(),
+    })
+}

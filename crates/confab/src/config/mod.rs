@@ -26,6 +26,7 @@ mod gifts;
 mod rooms;
 mod secret;
 mod server;
+mod telemetry;
 mod validate;
 
 pub use auth::{
@@ -41,9 +42,9 @@ pub use gifts::GiftsConfig;
 pub use rooms::RoomsConfig;
 pub use secret::{Dsn, Secret};
 pub use server::{
-    BlobBackend, BlobConfig, DatabaseConfig, HttpConfig, LogConfig, LogFormat, RedisConfig,
-    S3Config, SqliteSynchronous,
+    BlobBackend, BlobConfig, DatabaseConfig, HttpConfig, RedisConfig, S3Config, SqliteSynchronous,
 };
+pub use telemetry::{LogConfig, LogFormat, LogOutput, LogRotation, TelemetryConfig};
 
 /// Why a configuration could not be used. Its `Display` is one line naming the key.
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +103,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// Logging.
     pub log: LogConfig,
+    /// Traces (OpenTelemetry) and message trails.
+    pub telemetry: TelemetryConfig,
     /// Sign-in, tokens and passwords.
     pub auth: AuthConfig,
     /// Verification codes (email / SMS).
@@ -146,6 +149,7 @@ impl Default for Config {
             blob: BlobConfig::default(),
             http: HttpConfig::default(),
             log: LogConfig::default(),
+            telemetry: TelemetryConfig::default(),
             auth: AuthConfig::default(),
             codes: CodesConfig::default(),
             mail: MailConfig::default(),

@@ -139,33 +139,3 @@ impl Default for HttpConfig {
         }
     }
 }
-
-/// `[log]`
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LogConfig {
-    /// `pretty` (for people) or `json` (for log collectors).
-    pub format: LogFormat,
-    /// A tracing filter, e.g. `info` or `info,confab=debug`. `RUST_LOG` overrides it.
-    pub level: String,
-}
-
-impl Default for LogConfig {
-    fn default() -> Self {
-        Self {
-            format: LogFormat::Pretty,
-            level: "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn".into(),
-        }
-    }
-}
-
-/// Log line format.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LogFormat {
-    /// Human-readable.
-    #[default]
-    Pretty,
-    /// One JSON object per line.
-    Json,
-}

@@ -217,6 +217,17 @@ const RULES: &[(&str, Check)] = &[
     range!(calls.signals_per_second, 1..=1000),
     ("calls.turn", Check::Rule(turn)),
     ("log.level", Check::Rule(log_level)),
+    range!(log.max_file_bytes, 65_536..=1 << 40),
+    range!(log.keep_files, 1..=10_000),
+    ("log.file_name", Check::Rule(log_file_name)),
+    (
+        "telemetry.otlp_endpoint",
+        Check::OptionalUrl(|c| &c.telemetry.otlp_endpoint),
+    ),
+    ("telemetry.sample_ratio", Check::Rule(sample_ratio)),
+    ("telemetry.service_name", Check::Rule(service_name)),
+    range!(telemetry.export_interval_ms, 100..=60_000),
+    range!(telemetry.trail_secs, 0..=86_400),
 ];
 
 /// Whether a config uses some setting.
@@ -529,6 +540,29 @@ fn log_level(c: &Config) -> Result<(), String> {
     ensure(
         tracing_subscriber::EnvFilter::try_new(&c.log.level).is_ok(),
         "is not a valid tracing filter",
+    )
+}
+
+fn log_file_name(c: &Config) -> Result<(), String> {
+    let n = &c.log.file_name;
+    ensure(
+        !n.is_empty() && n.len() <= 100 && !n.contains(['/', '\\']) && n != "." && n != "..",
+        "must be a plain file name (no directories), 1..=100 bytes",
+    )
+}
+
+fn sample_ratio(c: &Config) -> Result<(), String> {
+    ensure(
+        (0.0..=1.0).contains(&c.telemetry.sample_ratio),
+        "must be 0.0..=1.0",
+    )
+}
+
+fn service_name(c: &Config) -> Result<(), String> {
+    let n = &c.telemetry.service_name;
+    ensure(
+        !n.is_empty() && n.len() <= 64 && !n.chars().any(char::is_control),
+        "must be 1..=64 characters, no control characters",
     )
 }
 

@@ -1,6 +1,7 @@
 //! Routes: `GET /ws` (the WebSocket upgrade; mounted outside the request timeout),
 //! `PUT /me/presence`, `GET /users/{id}/presence`.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::{HeaderMap, header};
@@ -9,6 +10,7 @@ use confab_proto::ErrorBody;
 use confab_proto::ErrorCode;
 use confab_proto::ids::UserId;
 use confab_proto::ws::{PresenceIn, PresenceOut};
+use tracing::Instrument as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -16,6 +18,7 @@ use super::session;
 use crate::accounts::auth::{AuthUser, authenticate};
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{AppJson, AppPath};
+use crate::http::middleware::RequestId;
 use crate::social::presence;
 use crate::state::AppState;
 
@@ -66,7 +69,11 @@ pub async fn connect_ws(
     State(state): State<AppState>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
+    request: Option<Extension<RequestId>>,
 ) -> Response {
+    let request_id = request
+        .map(|Extension(r)| r.0)
+        .unwrap_or_else(|| "-".into());
     let pre = match bearer(&headers) {
         Some(token) => match authenticate(&state, token).await {
             Ok(user) => Some(user),
@@ -80,11 +87,20 @@ pub async fn connect_ws(
         .max_message_size(cfg.max_frame_bytes)
         .max_frame_size(cfg.max_frame_bytes)
         .on_upgrade(move |socket| async move {
+            // Every log line of the socket names its upgrade request and, once known, its
+            // user (`session` records it). Not exported as a trace: a socket lives for hours;
+            // each send starts a trace of its own.
+            let span = tracing::info_span!(
+                target: "confab::ws",
+                "ws",
+                request_id = %request_id,
+                user_id = pre.as_ref().map(|u| u.user_id.0),
+            );
             // Through the task tracker, so shutdown waits for the 1001 close frames.
             let st = state.clone();
             state
                 .tasks
-                .spawn("ws-session", session::run(st, socket, pre));
+                .spawn("ws-session", session::run(st, socket, pre).instrument(span));
         })
 }
 

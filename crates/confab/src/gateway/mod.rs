@@ -38,8 +38,41 @@ use axum::extract::ws::Utf8Bytes;
 use confab_proto::ws::{ResyncData, ServerEvent, close_code};
 
 use crate::infra::bus::{BusEvent, Topic};
-use crate::push::{Control, encode};
+use crate::push::{Control, encode, envelope};
 use crate::state::AppState;
+use crate::telemetry::{TRACE_TARGET, trace};
+
+/// Hands one bus event to this node's sockets. A `message.new` arrives in an envelope
+/// (`push::envelope`): its push is recorded for the message's trail and, when its trace is
+/// sampled, is a `push` span continuing the sender's trace.
+fn deliver(st: &AppState, topic: Topic, payload: bytes::Bytes) {
+    let opened = envelope::open(payload);
+    // Validated once per node per event, then shared by every socket.
+    let Ok(frame) = Utf8Bytes::try_from(opened.frame) else {
+        tracing::warn!("bus event is not UTF-8; dropped");
+        return;
+    };
+    let span = match &opened.traceparent {
+        Some(tp) if trace::enabled() => {
+            let span = tracing::trace_span!(
+                target: TRACE_TARGET,
+                "push",
+                node = st.ids.node(),
+                sockets = tracing::field::Empty
+            );
+            trace::continue_from(&span, tp);
+            span
+        }
+        _ => tracing::Span::none(),
+    };
+    let sockets = st.push.registry.deliver(topic, &frame);
+    span.record("sockets", sockets);
+    if let Some(id) = opened.message {
+        // Wall-clock time, like the message id's own timestamp the trail is read by.
+        let at = chrono::Utc::now().timestamp_millis();
+        st.push.trails.pushed(id, at, sockets);
+    }
+}
 
 /// Starts the node's gateway task: it feeds the registry from the node's bus subscription,
 /// closes the sockets of revoked sessions and closes every socket with 1001 at shutdown;
@@ -66,13 +99,7 @@ pub fn spawn(state: AppState) {
                         if m.topic == Topic::Control {
                             continue;
                         }
-                        // Validated once per node per event, then shared by every socket.
-                        match Utf8Bytes::try_from(m.payload) {
-                            Ok(frame) => {
-                                st.push.registry.deliver(m.topic, &frame);
-                            }
-                            Err(_) => tracing::warn!("bus event is not UTF-8; dropped"),
-                        }
+                        deliver(&st, m.topic, m.payload);
                     }
                     Some(BusEvent::Gap) => {
                         let hint = ServerEvent::Resync(ResyncData { reason: "gap".into() });

@@ -29,6 +29,8 @@ use crate::messaging::service::{self, Mark};
 use crate::push::registry::{Kill, Registration};
 use crate::social::presence;
 use crate::state::AppState;
+use crate::telemetry::TRACE_TARGET;
+use tracing::Instrument as _;
 
 /// Most sends one socket may have waiting for their commit; never more than half its
 /// outbound queue, which their acks will need.
@@ -131,6 +133,7 @@ impl Conn {
     /// Loads the user's conversations, registers the socket with `ready` as its first frame
     /// and the conversations indexed, then marks the user online.
     async fn authenticated(&mut self, user: AuthUser) {
+        tracing::Span::current().record("user_id", user.user_id.0);
         // Loaded before registering; a conversation made after this load reaches the registry
         // through `Control::MembersChanged` once the socket is registered. One made in between
         // is found by the client's sync (which follows `ready`) and by seq-gap detection.
@@ -307,6 +310,13 @@ impl Conn {
         let Ok(permit) = self.in_flight.clone().acquire_owned().await else {
             return;
         };
+        // Each send over a socket starts a trace of its own (the socket's span is not one).
+        let root = tracing::trace_span!(
+            target: TRACE_TARGET,
+            parent: None,
+            "ws send",
+            user_id = user.user_id.0,
+        );
         let submitted = service::submit_as(
             &self.state,
             user.user_id,
@@ -314,6 +324,7 @@ impl Conn {
             d.message,
             true,
         )
+        .instrument(root)
         .await;
         let pending = match submitted {
             Ok(p) => p,

@@ -10,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use confab_proto::ErrorCode;
 use confab_proto::ids::UserId;
+use tracing::Instrument as _;
 
 use crate::error::{ApiError, ErrorCause, code_for_status};
 
@@ -35,6 +36,11 @@ fn acceptable_request_id(v: &HeaderValue) -> Option<&str> {
 
 /// Assigns the request id, then writes one log line and the HTTP metrics once the response
 /// is ready. Also logs the cause of any unexpected error, with the request id.
+///
+/// The request runs inside a `request` span (target `confab::http`) carrying the request id
+/// and, once the auth extractor has run, the user id: every log line written while it is
+/// handled names both, and with a trace collector it is the root span of the request's
+/// trace (continued from the caller's `traceparent` header when one is sent).
 pub async fn request_log(mut req: Request, next: Next) -> Response {
     let start = Instant::now();
     let id: Arc<str> = match req
@@ -51,6 +57,22 @@ pub async fn request_log(mut req: Request, next: Next) -> Response {
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned())
         .unwrap_or_else(|| "<unmatched>".to_owned());
+    let span = tracing::info_span!(
+        target: "confab::http",
+        "request",
+        otel.name = %format_args!("{method} {route}"),
+        otel.kind = "server",
+        request_id = %id,
+        user_id = tracing::field::Empty,
+    );
+    if let Some(tp) = req
+        .headers()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .filter(|_| crate::telemetry::trace::enabled())
+    {
+        crate::telemetry::trace::continue_from(&span, tp);
+    }
     let user = UserSlot::default();
     req.extensions_mut().insert(RequestId(id.clone()));
     req.extensions_mut().insert(user.clone());
@@ -58,24 +80,25 @@ pub async fn request_log(mut req: Request, next: Next) -> Response {
         req.headers_mut().insert(REQUEST_ID.clone(), v);
     }
 
-    let mut resp = next.run(req).await;
+    let mut resp = next.run(req).instrument(span.clone()).await;
 
     let status = resp.status().as_u16();
     let latency = start.elapsed();
     let user_id = user.0.get().map(|u| u.0);
-    if let Some(cause) = resp.extensions().get::<ErrorCause>() {
-        tracing::error!(request_id = %id, route = %route, cause = %cause.0, "request failed");
-    }
-    tracing::info!(
-        target: "confab::http",
-        method = %method,
-        route = %route,
-        status,
-        latency_ms = latency.as_secs_f64() * 1000.0,
-        request_id = %id,
-        user_id,
-        "request"
-    );
+    span.in_scope(|| {
+        if let Some(cause) = resp.extensions().get::<ErrorCause>() {
+            tracing::error!(route = %route, cause = %cause.0, "request failed");
+        }
+        tracing::info!(
+            target: "confab::http",
+            method = %method,
+            route = %route,
+            status,
+            latency_ms = latency.as_secs_f64() * 1000.0,
+            user_id,
+            "request"
+        );
+    });
     let labels = [
         ("method", method.to_string()),
         ("route", route),

@@ -63,6 +63,14 @@ impl IdGen {
     }
 }
 
+/// When a snowflake id was made (`None` for a value no generator makes).
+pub fn timestamp_of(id: i64) -> Option<chrono::DateTime<chrono::Utc>> {
+    if id <= 0 {
+        return None;
+    }
+    chrono::DateTime::from_timestamp_millis((id >> (SEQ_BITS + NODE_BITS)) + EPOCH_MS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

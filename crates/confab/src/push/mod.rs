@@ -17,7 +17,9 @@
 //! Nothing here imports a feature or the gateway.
 
 pub mod control;
+pub mod envelope;
 pub mod registry;
+pub mod trail;
 
 use std::sync::{Arc, RwLock};
 
@@ -40,6 +42,8 @@ pub struct Push {
     control: tokio::sync::broadcast::Sender<Control>,
     /// Registered at start-up; read on every control message.
     handlers: RwLock<Vec<Arc<dyn ControlHandler>>>,
+    /// What this node pushed, for message trails.
+    pub trails: trail::Trails,
 }
 
 impl Push {
@@ -49,6 +53,7 @@ impl Push {
             registry: Registry::new(),
             control: tokio::sync::broadcast::channel(1024).0,
             handlers: RwLock::new(Vec::new()),
+            trails: trail::Trails::default(),
         })
     }
 

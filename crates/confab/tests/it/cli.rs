@@ -130,14 +130,15 @@ fn sigterm_stops_a_serving_node_cleanly() {
         .current_dir(dir.path())
         .env("CONFAB_LOG__FORMAT", "json")
         .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        // `serve` logs to standard output by default (`log.output`).
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stderr = child.stderr.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
     let (tx, rx) = std::sync::mpsc::channel::<String>();
     std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             let _ = tx.send(line);
         }
     });
@@ -175,7 +176,8 @@ fn sigterm_stops_a_serving_node_cleanly() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(exit.success(), "{exit:?}");
-    let rest: Vec<String> = rx.try_iter().collect();
+    // The process has exited, so its output ends: read to the end.
+    let rest: Vec<String> = rx.iter().collect();
     assert!(
         rest.iter().any(|l| l.contains("\"stopped\"")),
         "no clean stop logged: {rest:?}"

@@ -59,6 +59,15 @@ impl Drop for Node {
     }
 }
 
+/// A loopback port free right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 /// Waits until the node answers `/healthz`.
 pub async fn wait_healthy(client: &Client) {
     eventually(Duration::from_secs(30), "the node to serve", || async {
@@ -123,11 +132,7 @@ impl CrashNode {
     pub async fn start(cluster: Option<(String, String)>, extra: &[(&str, &str)]) -> CrashNode {
         init_logging();
         let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = free_port();
         let mut env = vec![
             ("CONFAB_LISTEN".to_owned(), format!("127.0.0.1:{port}")),
             (
@@ -186,6 +191,53 @@ impl CrashNode {
             _db: db,
             _dir: dir,
         }
+    }
+
+    /// A second node of the same cluster (same database, Redis prefix and token key) on a
+    /// port and data dir of its own, with `extra` environment on top.
+    pub async fn start_peer(&self, extra: &[(&str, &str)]) -> CrashNode {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let mut env: Vec<(String, String)> = self
+            .env
+            .iter()
+            .filter(|(k, _)| k != "CONFAB_LISTEN" && k != "CONFAB_DATA_DIR")
+            .cloned()
+            .collect();
+        env.push(("CONFAB_LISTEN".into(), format!("127.0.0.1:{port}")));
+        env.push((
+            "CONFAB_DATA_DIR".into(),
+            dir.path().join("data").display().to_string(),
+        ));
+        for (k, v) in extra {
+            env.retain(|(key, _)| key != k);
+            env.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        let node = Node {
+            child: Node::start(&env, dir.path()),
+            env: env.clone(),
+            dir: dir.path().to_owned(),
+        };
+        let anon = Client::new(&format!("http://127.0.0.1:{port}")).unwrap();
+        wait_healthy(&anon).await;
+        CrashNode {
+            node,
+            anon,
+            config: self.config.clone(),
+            env,
+            _db: None,
+            _dir: dir,
+        }
+    }
+
+    /// The loopback port it listens on.
+    pub fn port(&self) -> u16 {
+        self.env
+            .iter()
+            .find(|(k, _)| k == "CONFAB_LISTEN")
+            .and_then(|(_, v)| v.rsplit(':').next())
+            .and_then(|p| p.parse().ok())
+            .unwrap()
     }
 
     /// `kill -9`, then start again at once and wait until it serves.

@@ -369,6 +369,19 @@ pub async fn active_conversation_ids(
     Ok(store::active_conversation_ids(state.store.reader(), user).await?)
 }
 
+/// A stored message by its global id, whoever asks (operators' tools). The id's own
+/// timestamp narrows the search to the minute around it.
+pub async fn find_message_by_id(
+    state: &AppState,
+    id: confab_proto::ids::MessageId,
+) -> Result<Option<Message>, ApiError> {
+    let Some(made) = crate::infra::ids::timestamp_of(id.0) else {
+        return Ok(None);
+    };
+    let margin = chrono::Duration::seconds(60);
+    Ok(store::find_message_by_id(state.store.reader(), id.0, made - margin, made + margin).await?)
+}
+
 /// A stored message, whoever asks (callers check visibility: [`membership`]).
 pub async fn find_message(
     state: &AppState,

@@ -17,7 +17,10 @@ use crate::messaging::model::{self, MAX_MENTIONS};
 use crate::messaging::rules::{self, runtime};
 use crate::messaging::store::{self, Conversation, Member, Message};
 use crate::messaging::writer::{self, NewMessage, Outcome};
+use crate::push::envelope;
 use crate::state::AppState;
+use crate::telemetry::TRACE_TARGET;
+use tracing::Instrument as _;
 
 /// Sends a message (HTTP and WebSocket share this): authorise, validate, store through the
 /// writer, acknowledge after commit, then publish `message.new`.
@@ -87,6 +90,19 @@ pub async fn send_as(
 /// Runs every check of [`send_as`] and queues the message for the writer, without waiting
 /// for the commit (the WebSocket pipelines a socket's sends this way).
 pub async fn submit_as(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+    input: MessageIn,
+    throttled: bool,
+) -> Result<PendingSend, ApiError> {
+    let span = tracing::trace_span!(target: TRACE_TARGET, "send", conversation_id = conv.0);
+    submit_checked(state, me, conv, input, throttled)
+        .instrument(span)
+        .await
+}
+
+async fn submit_checked(
     state: &AppState,
     me: UserId,
     conv: ConversationId,
@@ -338,24 +354,42 @@ async fn send_limit(state: &AppState, me: UserId) -> Result<(), ApiError> {
 pub fn spawn_publisher(state: AppState, mut committed: writer::Committed, world: ConversationId) {
     let st = state.clone();
     state.tasks.spawn("message-publisher", async move {
+        // The envelope (message id, trace) rides along when trails or traces are on.
+        let wrap = st.push.trails.on() || crate::telemetry::trace::enabled();
         while let Some(batch) = committed.recv().await {
             // Encoded here, published as one batch (one Redis round trip), in seq order.
+            let mut spans = Vec::new();
             let events: Vec<(Topic, bytes::Bytes)> = batch
                 .iter()
-                .filter_map(|m| {
+                .filter_map(|s| {
+                    let m = &s.message;
                     let topic = if m.conversation_id == world {
                         Topic::Everyone
                     } else {
                         Topic::Conversation(m.conversation_id)
                     };
                     let event = ServerEvent::MessageNew(message_out(m));
-                    crate::push::encode(&event, None).map(|b| (topic, b))
+                    let frame = crate::push::encode(&event, None)?;
+                    if !wrap {
+                        return Some((topic, frame));
+                    }
+                    let span = tracing::trace_span!(
+                        target: TRACE_TARGET,
+                        parent: &s.span,
+                        "publish",
+                        message_id = m.id.0,
+                        seq = m.seq,
+                    );
+                    let tp = crate::telemetry::trace::traceparent(&span);
+                    spans.push(span);
+                    Some((topic, envelope::wrap(&frame, m.id.0, tp.as_deref())))
                 })
                 .collect();
             let n = events.len();
             if let Err(e) = st.bus.publish_many(events).await {
                 tracing::warn!(error = %e, messages = n, "message.new not pushed; clients catch up by sync");
             }
+            drop(spans);
         }
     });
 }

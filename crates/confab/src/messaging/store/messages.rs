@@ -85,6 +85,23 @@ pub async fn find_message(
         .map(message_of))
 }
 
+/// The message with global id `id`, stored between `from` and `to` (a range over
+/// `ix_messages_created_at`: messages are keyed by conversation and seq, not by id).
+pub async fn find_message_by_id(
+    db: &impl ConnectionTrait,
+    id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Option<Message>, StoreError> {
+    Ok(messages::Entity::find()
+        .filter(messages::Column::CreatedAt.gte(to_ms(from)))
+        .filter(messages::Column::CreatedAt.lte(to_ms(to)))
+        .filter(messages::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .map(message_of))
+}
+
 /// Every reaction to a message as (user, emoji), oldest first.
 pub async fn list_reactions(
     db: &impl ConnectionTrait,

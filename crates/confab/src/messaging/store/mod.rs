@@ -28,8 +28,8 @@ pub use members::{
     set_flags, touch_members,
 };
 pub use messages::{
-    count_messages_since, delete_reaction, edit_message, find_message, list_messages,
-    list_reactions, messages_at, put_reaction, recall_message,
+    count_messages_since, delete_reaction, edit_message, find_message, find_message_by_id,
+    list_messages, list_reactions, messages_at, put_reaction, recall_message,
 };
 
 /// A conversation row.

@@ -50,6 +50,7 @@ use crate::infra::clock::Clock;
 use crate::infra::ids::IdGen;
 use crate::infra::store::{Store, StoreError, unique_violation};
 use crate::tasks::Tasks;
+use crate::telemetry::TRACE_TARGET;
 
 /// The most messages one transaction stores. (Step 2's `OR` of one term per message must
 /// stay under SQLite's expression depth limit of 1,000.)
@@ -96,6 +97,8 @@ pub enum Outcome {
 struct Job {
     msg: NewMessage,
     reply: oneshot::Sender<Result<Outcome, StoreError>>,
+    /// The sender's span: the commit's parent in the message's trace.
+    span: tracing::Span,
 }
 
 /// Why the writer could not take a message.
@@ -115,9 +118,19 @@ pub struct Writer {
     tx: mpsc::Sender<Job>,
 }
 
+/// A newly stored message and its commit span (the parent of its publish in its trace;
+/// disabled when no trace collector is configured).
+#[derive(Debug)]
+pub struct Stored {
+    /// The message as stored.
+    pub message: Message,
+    /// Its commit's span.
+    pub span: tracing::Span,
+}
+
 /// Batches of newly stored messages, in commit order and seq order within each, for the
 /// node's publisher (`messaging::service::spawn_publisher`).
-pub type Committed = mpsc::Receiver<Vec<Message>>;
+pub type Committed = mpsc::Receiver<Vec<Stored>>;
 
 /// Committed batches waiting for the publisher before the writer waits for room.
 const PUBLISH_QUEUE: usize = 1024;
@@ -156,7 +169,11 @@ impl Writer {
     pub async fn submit(&self, msg: NewMessage) -> Result<Pending, WriteError> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Job { msg, reply })
+            .send(Job {
+                msg,
+                reply,
+                span: tracing::Span::current(),
+            })
             .await
             .map_err(|_| WriteError::Stopped)?;
         Ok(Pending(rx))
@@ -183,7 +200,7 @@ async fn run(
     ids: Arc<IdGen>,
     clock: Arc<dyn Clock>,
     cancel: tokio_util::sync::CancellationToken,
-    published: mpsc::Sender<Vec<Message>>,
+    published: mpsc::Sender<Vec<Stored>>,
 ) {
     loop {
         let first = tokio::select! {
@@ -207,19 +224,38 @@ async fn run(
 
 /// Hands newly stored messages to the publisher, in seq order per conversation. (If the
 /// publisher has stopped, the node is shutting down; clients catch up by sync.)
-async fn publish(published: &mpsc::Sender<Vec<Message>>, outcomes: &[Outcome]) {
-    let mut stored: Vec<Message> = outcomes
+async fn publish(
+    published: &mpsc::Sender<Vec<Stored>>,
+    outcomes: &[Outcome],
+    spans: Vec<tracing::Span>,
+) {
+    let mut stored: Vec<Stored> = outcomes
         .iter()
-        .filter_map(|o| match o {
-            Outcome::Stored(m) => Some(m.clone()),
+        .zip(spans)
+        .filter_map(|(o, span)| match o {
+            Outcome::Stored(m) => Some(Stored {
+                message: m.clone(),
+                span,
+            }),
             _ => None,
         })
         .collect();
     if stored.is_empty() {
         return;
     }
-    stored.sort_by_key(|m| (m.conversation_id, m.seq));
+    stored.sort_by_key(|s| (s.message.conversation_id, s.message.seq));
     let _ = published.send(stored).await;
+}
+
+/// One `commit` span per message of the batch, each a child of its sender's span.
+fn commit_spans(batch: &[Job]) -> Vec<tracing::Span> {
+    let size = batch.len();
+    batch
+        .iter()
+        .map(
+            |j| tracing::trace_span!(target: TRACE_TARGET, parent: &j.span, "commit", batch = size),
+        )
+        .collect()
 }
 
 async fn process(
@@ -227,26 +263,27 @@ async fn process(
     ids: &IdGen,
     clock: &dyn Clock,
     batch: Vec<Job>,
-    published: &mpsc::Sender<Vec<Message>>,
+    published: &mpsc::Sender<Vec<Stored>>,
 ) {
     let msgs: Vec<NewMessage> = batch.iter().map(|j| j.msg.clone()).collect();
+    let spans = commit_spans(&batch);
     match with_retries(store, ids, clock, &msgs).await {
         Ok(outcomes) => {
-            publish(published, &outcomes).await;
+            publish(published, &outcomes, spans).await;
             for (job, outcome) in batch.into_iter().zip(outcomes) {
                 let _ = job.reply.send(Ok(outcome));
             }
         }
         Err(e) if is_unique(&e) && batch.len() > 1 => {
             // Isolate the duplicate: one message per transaction.
-            for job in batch {
+            for (job, span) in batch.into_iter().zip(spans) {
                 let one = [job.msg.clone()];
                 let r = with_retries(store, ids, clock, &one)
                     .await
                     .map(|mut v| v.remove(0))
                     .map_err(StoreError::from);
                 if let Ok(o) = &r {
-                    publish(published, std::slice::from_ref(o)).await;
+                    publish(published, std::slice::from_ref(o), vec![span]).await;
                 }
                 let _ = job.reply.send(r);
             }

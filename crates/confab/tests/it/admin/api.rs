@@ -68,7 +68,7 @@ backend_tests! {
         let victim = app.user("victim").await;
         app.befriend(&alice, &victim).await;
         let c = alice.client.open_direct(victim.id()).await.unwrap();
-        victim.client.send_text(c.id, "buy my stuff").await.unwrap();
+        let mid = victim.client.send_text(c.id, "buy my stuff").await.unwrap().id;
         let mut reports = Vec::new();
         for target in [ReportTarget::Message { conversation_id: c.id, seq: 1 }, ReportTarget::User { user_id: victim.id() }] {
             reports.push(alice.client.report(&ReportIn { target, reason: "spam".into() }).await.unwrap().id);
@@ -99,6 +99,7 @@ backend_tests! {
             (Method::POST, "/api/v1/admin/notices".into(), Some(json!({"text": "hello everyone"}))),
             (Method::GET, "/api/v1/admin/stats".into(), None),
             (Method::GET, "/api/v1/admin/audit".into(), None),
+            (Method::GET, format!("/api/v1/admin/messages/{mid}/trail"), None),
             (Method::PUT, "/api/v1/admin/room-tags/music".into(), Some(json!({"weight": 5}))),
             (Method::DELETE, "/api/v1/admin/room-tags/music".into(), None),
             (Method::GET, "/api/v1/admin/gifts".into(), None),
@@ -123,7 +124,7 @@ backend_tests! {
             }
         }
         let covered: BTreeSet<(String, String)> = routes.iter().map(|(m, p, _)| {
-            let templ = p.replace(&format!("wallets/{v}"), "wallets/{user_id}").replace(&g, "{id}").replace(&send_id, "{id}")
+            let templ = p.replace(&format!("messages/{mid}/"), "messages/{id}/").replace(&format!("wallets/{v}"), "wallets/{user_id}").replace(&g, "{id}").replace(&send_id, "{id}")
                 .replace(&reports[0].to_string(), "{id}").replace(&reports[1].to_string(), "{id}")
                 .replace(&format!("mutes/{v}"), "mutes/{user_id}").replace(&v.to_string(), "{id}")
                 .replace("sensitive-words/matrixword", "sensitive-words/{word}")
