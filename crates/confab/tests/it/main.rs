@@ -39,3 +39,4 @@ mod schema;
 mod send_rules;
 mod social;
 mod walkthrough;
+mod web;

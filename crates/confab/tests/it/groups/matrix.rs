@@ -103,6 +103,22 @@ const TABLE: &[Row] = &[
         false,
     ),
     row(
+        "GET",
+        "/groups/by-conversation/{conv}",
+        P,
+        "",
+        [404, 200, 200, 200, 200, 404, 404, 404],
+        false,
+    ),
+    row(
+        "GET",
+        "/groups/by-conversation/{conv}",
+        O,
+        "",
+        [200, 200, 200, 200, 200, 200, 200, 200],
+        false,
+    ),
+    row(
         "PATCH",
         "/groups/{id}",
         P,
