@@ -82,7 +82,9 @@ function refreshNav() {
 
 async function start() {
   client.connect();
-  show(location.hash.slice(1) || 'chats');
+  // An invite link (`/#join=TOKEN`) opens the groups screen with the token filled in.
+  if (location.hash.startsWith('#join=')) show('groups', location.hash.slice(1));
+  else show(location.hash.slice(1) || 'chats');
   loadFriends().catch(() => {});
   try {
     const w = await client.get('/channels/world');

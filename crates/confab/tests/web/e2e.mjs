@@ -37,12 +37,14 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
 });
 const problems = [];
+const consoleLog = [];
 async function person(name, viewport = { width: 1000, height: 720 }) {
   const ctx = await browser.newContext({ viewport });
   ctx.setDefaultTimeout(T);
   const page = await ctx.newPage();
   page.on('pageerror', (e) => problems.push(`${name}: page error: ${e.message}`));
   page.on('console', (m) => {
+    consoleLog.push(`${name}: ${m.type()}: ${m.text()}`);
     if (m.type() === 'error' && !/Failed to load resource|ERR_CONNECTION_REFUSED|WebSocket connection/.test(m.text())) problems.push(`${name}: console: ${m.text()}`);
   });
   page.on('dialog', (d) => { problems.push(`${name}: unexpected browser dialog: ${d.message()}`); d.dismiss(); });
@@ -227,6 +229,7 @@ try {
 } catch (e) {
   console.log(`FAILED: ${e.stack ?? e}`);
   if (problems.length) console.log(problems.join('\n'));
+  console.log(`browser console:\n${consoleLog.slice(-40).join('\n')}`);
   for (const ctx of browser.contexts()) {
     for (const p of ctx.pages()) await p.screenshot({ path: join(SCREENS, `failure-${ctx.pages().indexOf(p)}-${browser.contexts().indexOf(ctx)}.png`) }).catch(() => {});
   }

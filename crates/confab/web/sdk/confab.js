@@ -79,6 +79,7 @@ export class MessageStore {
 }
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+const SEND_RETRY_MS = 120000;
 
 /**
  * A signed-in (or signing-in) user of one Confab server.
@@ -331,20 +332,32 @@ export class ConfabClient {
    */
   async send(conv, kind, body, extra = {}) {
     const input = { conversation_id: conv, client_msg_id: randomId(), kind, body, ...extra };
+    // Like a phone's outbox: transient failures are retried for up to two minutes, at once
+    // when the socket comes back, else after a backoff; the same client_msg_id each time.
+    const deadline = Date.now() + SEND_RETRY_MS;
     for (let attempt = 0; ; attempt++) {
       try {
+        const { conversation_id: _, ...http } = input; // over HTTP the path names it
         const ack = this.socketState === 'online'
           ? await this.command('send', input)
-          : await this.post(`/conversations/${conv}/messages`, input);
+          : await this.post(`/conversations/${conv}/messages`, http);
         this.store({ ...input, ...ack, sender_id: this.userId, mentions: extra.mentions ?? [],
           reply_to: extra.reply_to ?? null, edited_at: null, recalled_at: null });
         return ack;
       } catch (e) {
         const transient = e.code === 'network' || e.code === 'socket_closed' || e.status === 503 || e.code === 'rate_limited';
-        if (!transient || attempt >= 5) throw e;
-        await sleep(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
+        if (!transient || Date.now() > deadline) throw e;
+        await this.untilOnlineOr(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
       }
     }
+  }
+
+  /** Resolves after `ms`, or sooner when the socket becomes ready. */
+  untilOnlineOr(ms) {
+    return new Promise((resolve) => {
+      const off = this.on('ready', () => { clearTimeout(timer); off(); resolve(); });
+      const timer = setTimeout(() => { off(); resolve(); }, ms);
+    });
   }
 
   /** Moves my read mark (never backwards; the server ignores older seqs). */
@@ -467,8 +480,4 @@ async function readError(resp) {
   let e = {};
   try { e = (await resp.json())?.error ?? {}; } catch { /* not JSON */ }
   return new ApiError(resp.status, e.code ?? 'http_error', e.message ?? resp.statusText, e.field);
-}
-
-function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms));
 }

@@ -36,7 +36,10 @@ function recount() {
 client.on('message', (m) => {
   let c = app.convs.get(m.conversation_id);
   if (!c && m.conversation_id !== app.world) {
-    client.get(`/conversations/${m.conversation_id}`).then((conv) => { onSynced({ conversations: [conv], total_unread: app.totalUnread + conv.unread }); }).catch(() => {});
+    client.get(`/conversations/${m.conversation_id}`).then((conv) => {
+      onSynced({ conversations: [conv], total_unread: app.totalUnread });
+      recount();
+    }).catch(() => {});
     return;
   }
   if (!c) return;

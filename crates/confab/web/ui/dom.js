@@ -1,5 +1,5 @@
 // DOM helpers. Every piece of user content goes in as a text node (textContent), never as
-// HTML: there is no innerHTML anywhere in the client.
+// HTML: nothing in the client assigns markup strings (a test checks every file).
 import { t } from '../i18n/index.js';
 
 /**
@@ -61,6 +61,7 @@ export function displayName(user, remark) {
 export function toast(message, kind = 'info') {
   const host = document.getElementById('toasts');
   if (!host) return;
+  if (kind === 'error') console.warn(`confab: ${message}`);
   const el = h('div', { class: `toast ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, message);
   host.appendChild(el);
   setTimeout(() => el.remove(), 4000);

@@ -572,7 +572,11 @@ async fn every_group_route_has_matrix_rows() {
                 .path
                 .replace("{me}", "{user_id}")
                 .replace("{owner}", "{user_id}")
-                .replace("{banned}", "{user_id}");
+                .replace("{banned}", "{user_id}")
+                .replace(
+                    "by-conversation/{conv}",
+                    "by-conversation/{conversation_id}",
+                );
             (r.method.to_lowercase(), format!("/api/v1{p}"))
         })
         .collect();

@@ -5,8 +5,6 @@
 mod browser;
 mod readme;
 
-use crate::harness::*;
-
 /// Whether a run must not skip a test that needs an outside tool (`CI=true`, or the flag).
 pub fn required(flag: &str) -> bool {
     let set = |k: &str| {

@@ -7,7 +7,6 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use super::required;
-use crate::harness::*;
 
 /// The first ```sh block after the "A first conversation" heading.
 fn readme_block() -> String {
