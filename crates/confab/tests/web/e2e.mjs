@@ -1,7 +1,8 @@
 // End-to-end test of the web client in headless Chromium, run by tests/it/web.rs against a
 // real node: `node e2e.mjs` with CONFAB_BASE_URL, CONFAB_CHROMIUM and CONFAB_SCREENS set.
 // Prints one line per step; asks the Rust side to restart the node by printing
-// "@@restart" and reading "down" then "up" on stdin. Exits non-zero on the first failure.
+// "@@restart" and reading "down" then "up" on stdin, and to run the CLI against its store
+// with "@@cli ARGS…" (answered "ok"). Exits non-zero on the first failure.
 import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
 import { mkdirSync } from 'node:fs';
@@ -21,6 +22,13 @@ const lines = [];
 const waiters = [];
 stdin.on('line', (l) => { const w = waiters.shift(); if (w) w(l); else lines.push(l); });
 const readLine = () => new Promise((r) => { if (lines.length) r(lines.shift()); else waiters.push(r); });
+
+/** Runs `confab <args>` against the node's store (the Rust side does it). */
+async function cli(args) {
+  console.log(`@@cli ${args}`);
+  const answer = await readLine();
+  check(answer === 'ok', `confab ${args}: ${answer}`);
+}
 
 let shot = 0;
 const step = (name) => console.log(`step: ${name}`);
@@ -60,7 +68,7 @@ async function signUp(page, username, nickname) {
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.locator('#conn[data-state="online"]').waitFor();
 }
-const nav = (page, name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: false }).click();
+const nav = (page, name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: new RegExp(`^${name}`) }).click();
 
 async function befriend(from, to, toUsername) {
   await nav(from, 'Contacts');
@@ -221,6 +229,35 @@ try {
   await bob.getByRole('button', { name: 'Turn mic off' }).click();
   await alice.locator('[data-seat="2"][aria-label*="mic off"]').waitFor();
   await snap(alice, 'seat-taken');
+
+  step('wallet: a gift with its animation, the ledger and the leaderboard');
+  await cli('admin create-admin root');
+  const admin = await (await fetch(`${BASE}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ login: 'root', password: PASSWORD }) })).json();
+  const gift = await fetch(`${BASE}/api/v1/admin/gifts`, { method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${admin.access_token}` },
+    body: JSON.stringify({ name: 'Rose', price: 10 }) });
+  check(gift.ok, `the admin made a gift (${gift.status})`);
+  await cli('admin credit alice 1000 --reason welcome');
+  await nav(alice, 'Wallet');
+  await alice.getByTestId('coins').filter({ hasText: '1000' }).waitFor();
+  await alice.getByRole('list', { name: 'Send a gift' }).locator('.person', { hasText: 'Bob' }).getByRole('button', { name: 'Send a gift' }).click();
+  const giftDialog = alice.getByRole('dialog');
+  await giftDialog.getByLabel('How many').fill('3');
+  await giftDialog.getByRole('button', { name: 'Send', exact: true }).click();
+  await alice.getByTestId('gift-animation').filter({ hasText: 'Rose × 3' }).waitFor();
+  await bob.getByTestId('gift-animation').filter({ hasText: 'Rose × 3' }).waitFor(); // the receiver sees it too
+  await snap(alice, 'gift-sent');
+  await alice.getByTestId('coins').filter({ hasText: '970' }).waitFor();
+  await alice.getByRole('list', { name: 'Leaderboard' }).getByText(/Alice — 30/).waitFor();
+
+  step('me: edit the profile, see this device among the sessions');
+  await nav(bob, 'Me');
+  await bob.getByLabel('Display name').fill('Bobby');
+  await bob.getByRole('button', { name: 'Save' }).click();
+  await bob.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  await bob.getByRole('list', { name: 'Signed-in devices' }).getByText(/this device/).waitFor();
+  await snap(bob, 'me');
 
   check(problems.length === 0, `no page errors:\n${problems.join('\n')}`);
   console.log('all steps passed');

@@ -74,7 +74,7 @@ export function walletScreen(main) {
   };
   mount(friends, [...app.friends.values()].map((f) => h('li', { class: 'person' },
     h('span', { class: 'who', text: displayName(f.user, f.remark) }),
-    h('span', { class: 'acts' }, button(t('wallet.sendGift'), () => giftDialog(f.user.id).then(load))))));
+    h('span', { class: 'acts' }, button(t('wallet.sendGift'), () => giftDialog(f.user.id).then(() => { load(); loadBoard(); }))))));
 
   mount(main, h('div', { class: 'page' },
     h('section', { 'aria-labelledby': 'w-bal' }, h('h2', { id: 'w-bal', text: t('wallet.title') }), balance),

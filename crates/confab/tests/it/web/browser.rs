@@ -17,6 +17,9 @@ use super::required;
 use crate::crash::{CrashNode, wait_healthy};
 use crate::harness::*;
 
+/// The password the script gives its users (and the administrator it asks for).
+const PASSWORD: &str = "correct horse battery staple";
+
 /// The whole browser run may take this long (each step waits at most 15–30 s).
 const BUDGET: Duration = Duration::from_secs(300);
 
@@ -119,6 +122,12 @@ async fn run(cluster: Option<(String, String)>, backend: &str) {
                 node.node.restart();
                 wait_healthy(&node.anon).await;
                 stdin.write_all(b"up\n").await.unwrap();
+            }
+            if let Some(args) = line.strip_prefix("@@cli ") {
+                // The admin's password comes through the environment, as documented.
+                let args: Vec<&str> = args.split(' ').collect();
+                node.cli(&args, &[("CONFAB_ADMIN_PASSWORD", PASSWORD)]);
+                stdin.write_all(b"ok\n").await.unwrap();
             }
         }
         log
