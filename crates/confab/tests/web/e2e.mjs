@@ -7,13 +7,41 @@ import { chromium } from 'playwright-core';
 import { createInterface } from 'node:readline';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import zlib from 'node:zlib';
 
 const BASE = process.env.CONFAB_BASE_URL;
 const SCREENS = process.env.CONFAB_SCREENS;
 const PASSWORD = 'correct horse battery staple';
 const XSS = '<img src=x onerror="window.__xss=1">';
-// A 1×1 PNG.
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+const PNG = gradientPng(240, 160);
+
+/** A small RGB PNG with a colour gradient (made here: the test ships no binary files). */
+function gradientPng(w, h) {
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    raw[y * (w * 3 + 1)] = 0; // filter: none
+    for (let x = 0; x < w; x++) {
+      const o = y * (w * 3 + 1) + 1 + x * 3;
+      raw[o] = Math.round((255 * x) / w);
+      raw[o + 1] = Math.round((180 * y) / h) + 40;
+      raw[o + 2] = 200;
+    }
+  }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body) >>> 0);
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
 const T = 15000;
 
 mkdirSync(SCREENS, { recursive: true });
@@ -117,7 +145,10 @@ try {
   await snap(bob, 'unread-badge');
   await convButton(bob, /Alice/).click();
   await bubble(bob, 'hello bob').waitFor();
-  await send(bob, 'hi alice');
+  // Keyboard only: focus the composer, type, Enter sends.
+  await bob.getByRole('textbox', { name: 'Write a message' }).focus();
+  await bob.keyboard.type('hi alice');
+  await bob.keyboard.press('Enter');
   await bubble(alice, 'hi alice').waitFor();
   await bob.getByRole('button', { name: 'Back' }).click(); // a phone shows one pane at a time
   await convButton(bob, /Alice/).waitFor();
@@ -258,6 +289,11 @@ try {
   await bob.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
   await bob.getByRole('list', { name: 'Signed-in devices' }).getByText(/this device/).waitFor();
   await snap(bob, 'me');
+
+  step('the Simplified Chinese translation is a click away');
+  await dave.getByRole('combobox', { name: 'Language' }).selectOption('zh-CN');
+  await dave.getByRole('navigation', { name: '主菜单' }).getByRole('link', { name: /^消息/ }).waitFor();
+  await snap(dave, 'zh-CN');
 
   check(problems.length === 0, `no page errors:\n${problems.join('\n')}`);
   console.log('all steps passed');

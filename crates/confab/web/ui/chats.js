@@ -132,7 +132,7 @@ export function chatsScreen(main, { show, arg }) {
     const items = [];
     if (app.world) {
       items.push(h('li', {}, h('button', { type: 'button', class: `conv ${app.current === app.world ? 'active' : ''}`, 'data-conv': app.world,
-        on: { click: () => open(app.world) } }, h('span', { class: 'avatar md', 'aria-hidden': 'true', text: '🌐' }),
+        on: { click: () => open(app.world) } }, h('span', { class: 'avatar md', 'aria-hidden': 'true', text: '#' }),
       h('span', { class: 'conv-main' }, h('span', { class: 'title', text: t('chats.world') })))));
     }
     for (const c of sorted()) {
@@ -275,7 +275,7 @@ function chatView(el, convId, back) {
       }), { class: 'link' })));
   mount(el, header, log, replyBar, progress,
     h('form', { class: 'composer', on: { submit: (e) => { e.preventDefault(); send(); } } },
-      button('📎', () => fileInput.click(), { class: 'attach', 'aria-label': t('chats.attach') }), fileInput, input,
+      button('+', () => fileInput.click(), { class: 'attach', 'aria-label': t('chats.attach') }), fileInput, input,
       h('button', { type: 'submit', class: 'primary', text: t('chats.send') })));
 
   const offs = [

@@ -57,7 +57,7 @@ export function roomsScreen(main) {
       h('span', { class: 'seat-no', text: String(s.position) }),
       s.user_id ? avatar(client, who) : h('span', { class: 'avatar md', 'aria-hidden': 'true', text: s.locked ? '🔒' : '+' }),
       h('span', { class: 'seat-name', 'data-testid': 'seat-name', text: label }),
-      s.user_id ? h('span', { class: `mic ${s.mic_on ? 'on' : 'off'}`, text: s.mic_on ? '🎙' : '🔇', 'aria-label': mic }) : null,
+      s.user_id ? h('span', { class: `mic ${s.mic_on ? 'on' : 'off'}`, text: mic }) : null,
       s.muted ? h('span', { class: 'muted', text: t('rooms.seatMuted') }) : null,
       h('span', { class: 'acts' },
         !s.user_id && !s.locked && !mySeat()
