@@ -259,6 +259,9 @@ try {
   check(/mic on/.test(await seat2.getAttribute('aria-label')), 'the mic state is shown');
   await bob.getByRole('button', { name: 'Turn mic off' }).click();
   await alice.locator('[data-seat="2"][aria-label*="mic off"]').waitFor();
+  await bob.getByRole('textbox', { name: 'Say something' }).fill('great set!');
+  await bob.getByRole('textbox', { name: 'Say something' }).press('Enter');
+  await alice.getByRole('log', { name: 'Room chat' }).getByText('great set!').waitFor();
   await snap(alice, 'seat-taken');
 
   step('wallet: a gift with its animation, the ledger and the leaderboard');

@@ -259,6 +259,8 @@ export default {
   'rooms.closed': 'The room was closed.',
   'rooms.leave': 'Leave room',
   'rooms.close': 'Close room',
+  'rooms.chat': 'Room chat',
+  'rooms.say': 'Say something',
   'rooms.audioNote': 'Audio needs the SFU (LiveKit); this page shows seats and mic state.',
 
   'wallet.title': 'Wallet',

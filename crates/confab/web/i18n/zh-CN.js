@@ -258,6 +258,8 @@ export default {
   'rooms.closed': '房间已关闭。',
   'rooms.leave': '离开房间',
   'rooms.close': '关闭房间',
+  'rooms.chat': '房间聊天',
+  'rooms.say': '说点什么',
   'rooms.audioNote': '语音需要 SFU（LiveKit）；此页面显示麦位和麦克风状态。',
 
   'wallet.title': '钱包',

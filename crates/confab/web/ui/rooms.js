@@ -6,6 +6,7 @@ import { h, mount, button, field, displayName, guard, avatar, toast } from './do
 import { t } from '../i18n/index.js';
 import { client, app, user } from './state.js';
 import { giftDialog } from './wallet.js';
+import { renderMessage } from './message.js';
 
 export function roomsScreen(main) {
   const list = h('ul', { class: 'people', 'aria-label': t('rooms.list') });
@@ -35,6 +36,7 @@ export function roomsScreen(main) {
     seats = await guard(() => client.get(`/rooms/${id}/seats`));
     await loadApps();
     draw();
+    if (room) client.history(room.conversation_id, { limit: 50 }).then(drawChat).catch(() => {});
   };
   const loadApps = async () => {
     if (!room) return;
@@ -76,6 +78,24 @@ export function roomsScreen(main) {
         ] : null));
   };
 
+  // The room chat: the room's conversation, newest messages since I entered.
+  const chatLog = h('ol', { class: 'messages room-chat', role: 'log', 'aria-label': t('rooms.chat') });
+  const chatInput = h('input', { 'aria-label': t('rooms.say'), placeholder: t('rooms.say'), maxlength: '4000' });
+  const drawChat = () => {
+    if (!room) return;
+    mount(chatLog, client.messages.list(room.conversation_id).slice(-50)
+      .map((m) => renderMessage(m, 'room', { onReply: () => {}, rerender: drawChat })));
+    chatLog.scrollTop = chatLog.scrollHeight;
+  };
+  const chatForm = h('form', { class: 'composer', on: { submit: async (e) => {
+    e.preventDefault();
+    const text = chatInput.value.trim();
+    if (!text || !room) return;
+    chatInput.value = '';
+    await guard(() => client.send(room.conversation_id, 'text', { text }));
+  } } }, chatInput, h('button', { type: 'submit', class: 'primary', text: t('chats.send') }));
+  offs.push(client.on('message', (m) => { if (room && m.conversation_id === room.conversation_id) drawChat(); }));
+
   const draw = () => {
     if (!room || !seats) { mount(stage); return; }
     const inviteInput = h('input', { 'aria-label': t('rooms.inviteWho'), placeholder: t('rooms.inviteWho') });
@@ -96,6 +116,7 @@ export function roomsScreen(main) {
         const u = found?.items?.[0];
         if (u) await guard(() => client.post(`/rooms/${room.id}/invitations`, { user_id: u.id }));
       } } }, inviteInput, h('button', { type: 'submit', text: t('rooms.invite') })) : null,
+      h('h3', { text: t('rooms.chat') }), chatLog, chatForm,
       h('div', { class: 'acts' },
         button(t('rooms.leave'), act(async () => { await client.post(`/rooms/${room.id}/leave`, {}); room = null; seats = null; draw(); loadList(); })),
         room.my_role === 'owner' ? button(t('rooms.close'), act(async () => { await client.post(`/rooms/${room.id}/close`, {}); room = null; seats = null; draw(); loadList(); }), { class: 'danger' }) : null));
