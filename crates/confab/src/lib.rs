@@ -34,6 +34,7 @@
 //! - [`state`]: the shared handles every handler can reach.
 //! - [`tasks`]: named background tasks, cancelled and awaited at shutdown.
 //! - [`telemetry`]: logging and metrics set-up.
+//! - [`web`]: the web client (`crates/confab/web/`), compiled in and served at `/`.
 //!
 //! Data flows one way: request → feature service → store → event → push → bus → gateway →
 //! sockets. Layers, bottom up: ports (`infra`, `config`, …) → push → features → http and
@@ -66,6 +67,7 @@ pub mod social;
 pub mod state;
 pub mod tasks;
 pub mod telemetry;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -8,7 +8,7 @@ use confab_proto::groups::{
     JoinIn, JoinOut, JoinRequestOut, KickQuery, MemberOut, MemberPage, MemberPatch, MemberQuery,
     MembersIn, MuteAllIn, TransferIn,
 };
-use confab_proto::ids::{GroupId, JoinRequestId, UserId};
+use confab_proto::ids::{ConversationId, GroupId, JoinRequestId, UserId};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -23,6 +23,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_group, search_groups))
         .routes(routes!(get_group, update_group, dissolve_group))
+        .routes(routes!(get_group_by_conversation))
         .routes(routes!(list_members, add_members))
         .routes(routes!(update_member, kick_member))
         .routes(routes!(join_group))
@@ -77,6 +78,22 @@ pub async fn get_group(
     AppPath(id): AppPath<GroupId>,
 ) -> ApiResult<AppJson<GroupOut>> {
     Ok(AppJson(service::get(&state, auth.user_id, id).await?))
+}
+
+/// The group a conversation belongs to (a client's chat list names group chats with it):
+/// public groups for everyone signed in, private ones for their members.
+#[utoipa::path(get, path = "/groups/by-conversation/{conversation_id}", tag = "groups",
+    security(("bearer" = [])),
+    params(("conversation_id" = String, Path, description = "The group's conversation id")),
+    responses((status = 200, body = GroupOut), (status = 404, body = ErrorBody)))]
+pub async fn get_group_by_conversation(
+    auth: AuthUser,
+    State(state): State<AppState>,
+    AppPath(conv): AppPath<ConversationId>,
+) -> ApiResult<AppJson<GroupOut>> {
+    Ok(AppJson(
+        service::get_by_conversation(&state, auth.user_id, conv).await?,
+    ))
 }
 
 /// Edit the group's name, avatar, description, announcement or settings (owner or admin).

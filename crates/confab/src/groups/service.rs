@@ -219,6 +219,18 @@ pub async fn get(state: &AppState, me: UserId, id: GroupId) -> Result<GroupOut, 
     Ok(group_out(&g, mine.map(|m| m.role)))
 }
 
+/// The group of a conversation, with the same visibility rule as [`get`].
+pub async fn get_by_conversation(
+    state: &AppState,
+    me: UserId,
+    conv: ConversationId,
+) -> Result<GroupOut, ApiError> {
+    let g = store::find_group_by_conversation(state.store.reader(), conv)
+        .await?
+        .ok_or(GroupsError::NoGroup)?;
+    get(state, me, g.id).await
+}
+
 /// Parses a page cursor this feature handed out (an id).
 pub(crate) fn cursor(raw: Option<&str>) -> Result<Option<i64>, GroupsError> {
     match raw {

@@ -1,5 +1,5 @@
 //! The HTTP layer: router assembly, middleware, extractors, the OpenAPI document and the
-//! docs page. Feature routes are added here as feature modules land.
+//! docs page, and the web client's routes. Feature routes are added here as feature modules land.
 
 pub mod extract;
 pub mod health;
@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Redirect};
+use axum::response::IntoResponse;
 use confab_proto::ErrorCode;
 use tower::ServiceBuilder;
 use tower::layer::util::{Identity, Stack};
@@ -91,10 +91,8 @@ pub fn router(state: AppState) -> Router {
     // still gets the outer layers (request id, log, CORS).
     let api = api
         .merge(ws)
-        .route(
-            "/",
-            axum::routing::get(|| async { Redirect::temporary("/docs") }),
-        )
+        // The web client at `/` (and its files under `/web/`); the API docs stay at `/docs`.
+        .merge(crate::web::routes())
         .merge(SwaggerUi::new("/docs").url("/api/v1/openapi.json", doc));
     let cfg = state.config.clone();
     with_outer_layers(api.with_state(state), &cfg)

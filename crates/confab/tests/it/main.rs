@@ -41,3 +41,4 @@ mod send_rules;
 mod social;
 mod telemetry;
 mod walkthrough;
+mod web;

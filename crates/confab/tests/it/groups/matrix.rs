@@ -103,6 +103,22 @@ const TABLE: &[Row] = &[
         false,
     ),
     row(
+        "GET",
+        "/groups/by-conversation/{conv}",
+        P,
+        "",
+        [404, 200, 200, 200, 200, 404, 404, 404],
+        false,
+    ),
+    row(
+        "GET",
+        "/groups/by-conversation/{conv}",
+        O,
+        "",
+        [200, 200, 200, 200, 200, 200, 200, 200],
+        false,
+    ),
+    row(
         "PATCH",
         "/groups/{id}",
         P,
@@ -556,7 +572,11 @@ async fn every_group_route_has_matrix_rows() {
                 .path
                 .replace("{me}", "{user_id}")
                 .replace("{owner}", "{user_id}")
-                .replace("{banned}", "{user_id}");
+                .replace("{banned}", "{user_id}")
+                .replace(
+                    "by-conversation/{conv}",
+                    "by-conversation/{conversation_id}",
+                );
             (r.method.to_lowercase(), format!("/api/v1{p}"))
         })
         .collect();
