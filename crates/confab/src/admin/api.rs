@@ -33,6 +33,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(send_notice))
         .routes(routes!(get_stats))
         .routes(routes!(list_audit))
+        .merge(super::invites::routes())
 }
 
 /// Report a message, a user or a group to the moderators. Filing again while my report on

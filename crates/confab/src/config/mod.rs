@@ -30,7 +30,7 @@ mod validate;
 
 pub use auth::{
     AuthConfig, CodesConfig, MailConfig, MailProvider, OauthConfig, OauthKind, OauthProviderConfig,
-    RequireVerified, SmsConfig, SmsProvider, SmtpTls,
+    Registration, RequireVerified, SmsConfig, SmsProvider, SmtpTls,
 };
 pub use calls::{CallsConfig, TurnConfig};
 pub use chat::{

@@ -33,6 +33,7 @@ mod ops;
 mod ports;
 mod realtime;
 mod redis_outage;
+mod registration;
 mod rooms;
 mod rooms_sfu;
 mod schema;
