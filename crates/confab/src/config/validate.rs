@@ -219,6 +219,14 @@ const RULES: &[(&str, Check)] = &[
     range!(calls.signal_max_bytes, 256..=65_536),
     range!(calls.signals_per_second, 1..=1000),
     ("calls.turn", Check::Rule(turn)),
+    ("push.webhook_url", Check::Rule(push_webhook)),
+    range!(push.batch_window_ms, 0..=60_000, " (0: no batching)"),
+    range!(push.max_batch_items, 1..=100),
+    range!(push.preview_chars, 0..=1000),
+    range!(push.max_attempts, 1..=20),
+    range!(push.retry_base_ms, 10..=60_000),
+    range!(push.timeout_ms, 100..=60_000),
+    range!(push.queue, 16..=1_000_000),
     ("log.level", Check::Rule(log_level)),
 ];
 
@@ -246,6 +254,16 @@ const DEV_ONLY: &[(&str, &str, InUse)] = &[
         "mail.smtp_tls",
         "\"none\" sends mail and SMTP passwords in clear text",
         |c| c.mail.provider == MailProvider::Smtp && c.mail.smtp_tls == SmtpTls::None,
+    ),
+    (
+        "push.webhook_url",
+        "plain http:// to another host sends message previews unencrypted",
+        |c| {
+            url::Url::parse(&c.push.webhook_url).is_ok_and(|u| {
+                u.scheme() == "http"
+                    && !matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+            })
+        },
     ),
     (
         "http.cors_allowed_origins",
@@ -547,6 +565,20 @@ fn oauth_providers(c: &Config) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+fn push_webhook(c: &Config) -> Result<(), String> {
+    let p = &c.push;
+    if p.webhook_url.is_empty() {
+        return Ok(());
+    }
+    let ok = url::Url::parse(&p.webhook_url)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    ensure(ok, "is not an http(s) URL")?;
+    ensure(
+        p.secret.expose().len() >= 32,
+        "needs push.secret, at least 32 bytes (the HMAC key signing each request)",
+    )
 }
 
 fn log_level(c: &Config) -> Result<(), String> {

@@ -29,6 +29,7 @@ mod message_ops;
 mod messaging;
 mod moments;
 mod oauth;
+mod offline;
 mod ops;
 mod ports;
 mod realtime;

@@ -340,7 +340,8 @@ pub fn spawn_publisher(state: AppState, mut committed: writer::Committed, world:
     state.tasks.spawn("message-publisher", async move {
         while let Some(batch) = committed.recv().await {
             // Encoded here, published as one batch (one Redis round trip), in seq order.
-            let events: Vec<(Topic, bytes::Bytes)> = batch
+            let outs: Vec<_> = batch.iter().map(message_out).collect();
+            let events: Vec<(Topic, bytes::Bytes)> = outs
                 .iter()
                 .filter_map(|m| {
                     let topic = if m.conversation_id == world {
@@ -348,7 +349,7 @@ pub fn spawn_publisher(state: AppState, mut committed: writer::Committed, world:
                     } else {
                         Topic::Conversation(m.conversation_id)
                     };
-                    let event = ServerEvent::MessageNew(message_out(m));
+                    let event = ServerEvent::MessageNew(m.clone());
                     crate::push::encode(&event, None).map(|b| (topic, b))
                 })
                 .collect();
@@ -356,6 +357,8 @@ pub fn spawn_publisher(state: AppState, mut committed: writer::Committed, world:
             if let Err(e) = st.bus.publish_many(events).await {
                 tracing::warn!(error = %e, messages = n, "message.new not pushed; clients catch up by sync");
             }
+            // Only this node committed these: it alone tells the observers (offline push).
+            crate::messaging::observers::notify(&st, &outs);
         }
     });
 }
