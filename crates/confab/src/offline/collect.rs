@@ -10,6 +10,7 @@
 //! delivery worker.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -243,9 +244,8 @@ async fn resolve(state: &AppState, job: Job) -> Result<Vec<(UserId, PushItem)>, 
         Job::Messages(msgs) => {
             let mut audiences = HashMap::new();
             for m in msgs {
-                if !audiences.contains_key(&m.conversation_id) {
-                    let a = crate::messaging::service::audience(state, m.conversation_id).await?;
-                    audiences.insert(m.conversation_id, a);
+                if let Entry::Vacant(e) = audiences.entry(m.conversation_id) {
+                    e.insert(crate::messaging::service::audience(state, m.conversation_id).await?);
                 }
                 let Some(Some((kind, members))) = audiences.get(&m.conversation_id) else {
                     continue;
