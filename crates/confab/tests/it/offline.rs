@@ -408,3 +408,28 @@ async fn push_settings_need_a_session_and_round_trip(backend: Backend) {
         .unwrap();
     assert!(s.private_previews, "absent fields stay");
 }
+
+/// Two nodes on one MariaDB + Redis, both pushing to the same gateway: only the node that
+/// committed a message pushes it (the other never queues it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_committing_node_pushes() {
+    let Some(backend) = Backend::cluster() else {
+        return;
+    };
+    let gw = Gateway::start(0).await;
+    let a = node(backend, &gw).await;
+    let b = a.spawn_peer().await;
+    let alice = a.user("alice").await;
+    let bob = a.user("bob").await;
+    a.befriend(&alice, &bob).await;
+    let c = alice.client.open_direct(bob.id()).await.unwrap();
+    alice.client.send_text(c.id, "via node a").await.unwrap();
+    pending(&a, bob.id(), 1).await;
+    // Node b saw the message on the bus (its sockets would get it) but never queued a push.
+    assert_eq!(confab::offline::pending(&b.state, bob.id()), 0);
+    pass_window(&a);
+    pass_window(&b);
+    let got = gw.wait_for(1).await;
+    assert_eq!(got[0].push().items.len(), 1);
+    assert_eq!(confab::offline::pending(&b.state, bob.id()), 0);
+}
