@@ -219,6 +219,7 @@ impl Client {
             phone: None,
             phone_code: None,
             device: None,
+            invite_code: None,
         })
         .await
     }
@@ -229,6 +230,8 @@ impl Client {
             login: login.into(),
             password: password.into(),
             device: None,
+            captcha_id: None,
+            captcha_answer: None,
         };
         self.call(Method::POST, "/api/v1/auth/login", Some(&body))
             .await

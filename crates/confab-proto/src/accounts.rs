@@ -34,6 +34,10 @@ pub struct RegisterIn {
     /// A name for this device, shown in the session list.
     #[serde(default)]
     pub device: Option<String>,
+    /// A sign-up invite code from an administrator; required when the server's
+    /// `auth.registration` is `invite`, ignored otherwise.
+    #[serde(default)]
+    pub invite_code: Option<String>,
 }
 
 /// `POST /auth/login`
@@ -48,6 +52,13 @@ pub struct LoginIn {
     /// A name for this device, shown in the session list.
     #[serde(default)]
     pub device: Option<String>,
+    /// The id from `GET /auth/captcha`, once sign-in answered `captcha_required` (after
+    /// `auth.captcha_after_failures` failed attempts for the account or from the address).
+    #[serde(default)]
+    pub captcha_id: Option<String>,
+    /// The characters shown in that captcha's image.
+    #[serde(default)]
+    pub captcha_answer: Option<String>,
 }
 
 /// `POST /auth/refresh`

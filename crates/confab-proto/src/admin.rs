@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::ids::{ConversationId, GroupId, MessageId, ReportId, UserId};
+use crate::ids::{ConversationId, GroupId, MessageId, ReportId, SignupInviteId, UserId};
 
 // ------------------------------------------------------------------ world channel
 
@@ -367,4 +367,76 @@ pub struct AuditPage {
     /// Pass as `cursor` for the next page; absent on the last page.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+}
+
+// ------------------------------------------------------------------ sign-up invites
+
+/// `POST /admin/invites`: a sign-up invite code (`auth.registration = "invite"`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"max_uses": 5, "expires_at": "2027-01-31T00:00:00Z", "note": "beta testers, batch 2"}))]
+pub struct SignupInviteIn {
+    /// How many accounts the code may make, 1–10000 (default 1: single use).
+    #[serde(default)]
+    pub max_uses: Option<u32>,
+    /// When it stops working (in the future, within 366 days). Absent: never expires.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// A note for administrators (who it is for), up to 200 characters.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// A sign-up invite code as administrators see it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct SignupInviteOut {
+    /// Its id (the handle to list or revoke it; not the code).
+    pub id: SignupInviteId,
+    /// The code itself: only in the answer that created it. The server keeps a hash only,
+    /// so it cannot be shown again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// Accounts it may make.
+    pub max_uses: u32,
+    /// Accounts it made.
+    pub uses: u32,
+    /// When it stops working, if ever.
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The administrator's note.
+    pub note: String,
+    /// The administrator who made it.
+    pub created_by: UserId,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Whether it would admit a sign-up now (not revoked, expired or used up).
+    pub usable: bool,
+}
+
+/// A page of invites, newest first.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SignupInvitePage {
+    /// The invites.
+    pub invites: Vec<SignupInviteOut>,
+    /// Pass as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// One account made with an invite.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct SignupInviteUseOut {
+    /// The account.
+    pub user_id: UserId,
+    /// When it signed up.
+    pub used_at: DateTime<Utc>,
+}
+
+/// `GET /admin/invites/{id}`: an invite and who signed up with it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SignupInviteDetailOut {
+    /// The invite.
+    pub invite: SignupInviteOut,
+    /// The accounts made with it, oldest first.
+    pub used_by: Vec<SignupInviteUseOut>,
 }

@@ -147,6 +147,10 @@ catalogue! {
     CallOver => "call_over", "The call is no longer in a state that allows this (answered elsewhere, declined, cancelled or ended).";
     CallInProgress => "call_in_progress", "A group call is already running in this conversation; join it.";
     NotInCall => "not_in_call", "You are not a party to this call (or not from this device).";
+    // registration policy
+    RegistrationClosed => "registration_closed", "This server does not take new accounts now (`auth.registration` is `closed`, or outside its window); existing accounts still sign in.";
+    InviteRequired => "invite_required", "Sign-up on this server needs an invite code from an administrator (`invite_code`, or `invite` on the OAuth start).";
+    RegistrationInviteInvalid => "registration_invite_invalid", "The sign-up invite code is unknown, expired, revoked or used up.";
 }
 
 /// The body of every error response: `{"error": {"code": "...", "message": "..."}}`.

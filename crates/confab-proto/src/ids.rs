@@ -107,6 +107,8 @@ id_type! {
     WalletOpId;
     /// A voice or video call.
     CallId;
+    /// A sign-up invite code (the admin's handle on it; the code itself is a secret).
+    SignupInviteId;
     /// A post in the friends' feed (moments).
     MomentId;
     /// A comment on a moment.

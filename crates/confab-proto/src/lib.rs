@@ -14,6 +14,7 @@
 //! - [`gifts`]: the gift catalog, wallets and the ledger, backpacks, sends, leaderboards.
 //! - [`calls`]: voice and video calls, signalling, TURN credentials, `call.*` events.
 //! - [`moments`]: the friends' feed: posts, likes, comments, notifications, `moment.*` events.
+//! - [`push`]: offline push: push settings and the webhook's body.
 //! - [`admin`]: the world channel, reports, and the system administrator's API.
 //!
 //! The server maps each [`error::ErrorCode`] to an HTTP status in exactly one place
@@ -32,6 +33,7 @@ pub mod media;
 pub mod messaging;
 pub mod moments;
 pub mod oauth;
+pub mod push;
 pub mod rooms;
 pub mod social;
 pub mod ws;

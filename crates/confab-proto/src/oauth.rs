@@ -17,6 +17,10 @@ pub struct OauthStartQuery {
     /// instead of signing in.
     #[serde(default)]
     pub link: Option<bool>,
+    /// A sign-up invite code, used only if this sign-in creates an account on a server
+    /// whose `auth.registration` is `invite`.
+    #[serde(default)]
+    pub invite: Option<String>,
 }
 
 /// `GET /auth/oauth/{provider}/callback`: what the provider appends. Unknown parameters

@@ -42,7 +42,10 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         | ErrorCode::SessionRevoked
         | ErrorCode::RefreshTokenInvalid
         | ErrorCode::AuthTimeout => StatusCode::UNAUTHORIZED,
-        ErrorCode::AccountDisabled => StatusCode::FORBIDDEN,
+        ErrorCode::AccountDisabled
+        | ErrorCode::RegistrationClosed
+        | ErrorCode::InviteRequired
+        | ErrorCode::RegistrationInviteInvalid => StatusCode::FORBIDDEN,
         ErrorCode::TooManyAttempts | ErrorCode::CodeTooSoon | ErrorCode::CodeDailyLimit => {
             StatusCode::TOO_MANY_REQUESTS
         }

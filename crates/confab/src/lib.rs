@@ -20,6 +20,7 @@
 //! - [`messaging`]: conversations, the group-commit writer, history, sync, receipts.
 //! - [`moments`]: the friends' feed: posts, visibility, likes, comments, notifications.
 //! - [`moderation`]: the sensitive-word filter (normalise, match, mask) and reports.
+//! - [`offline`]: offline push: a signed webhook for users with no connected device.
 //! - [`notify`]: mail and SMS delivery ports (verification codes) and their adapters.
 //! - [`push`]: how a committed change reaches sockets: encode once, the bus, the node's
 //!   socket registry, node-to-node control messages.
@@ -59,6 +60,7 @@ pub mod messaging;
 pub mod moderation;
 pub mod moments;
 pub mod notify;
+pub mod offline;
 pub mod push;
 pub mod ratelimit;
 pub mod rooms;
@@ -150,6 +152,10 @@ impl Application {
             state.ids.node(),
             Duration::from_secs(state.config.telemetry.trail_secs),
         );
+        state.install(messaging::observers::Runtime::default());
+        state.install(calls::hooks::Runtime::default());
+        let (offline, offline_rx) = offline::Runtime::new(&state.config);
+        state.install(offline);
         wire(&state);
         // The world channel exists before anything is published: the publisher sends its
         // messages to every socket rather than to a member list.
@@ -163,6 +169,7 @@ impl Application {
         admin::service::spawn_reporter(state.clone());
         rooms::presence::spawn_sweeper(&state);
         calls::presence::spawn_sweeper(&state);
+        offline::spawn(state.clone(), offline_rx)?;
         Ok(Self { listener, state })
     }
 
@@ -236,6 +243,10 @@ fn wire(state: &AppState) {
     media::access::register(state, Arc::new(gifts::catalog::IconAccess));
     media::access::register(state, Arc::new(moments::media::MomentFileAccess));
     messaging::badges::register(state, Arc::new(moments::feed::MomentsBadges));
+    if let Some(tx) = state.slot::<offline::Runtime>().sender() {
+        messaging::observers::register(state, Arc::new(offline::PushOnCommit(tx.clone())));
+        calls::hooks::register(state, Arc::new(offline::PushOnMissedCall(tx)));
+    }
     state
         .push
         .on_control(Arc::new(accounts::auth::SessionsHandler));

@@ -77,6 +77,26 @@ enum AdminAction {
         #[arg(long)]
         key: Option<String>,
     },
+    /// Make a sign-up invite code (for `auth.registration = "invite"`). The code is printed
+    /// once and never again (the server keeps a hash); written to the audit log (actor 0).
+    CreateInvite {
+        /// How many accounts it may make.
+        #[arg(long, default_value_t = 1)]
+        max_uses: u32,
+        /// Days until it expires (default: never).
+        #[arg(long)]
+        expires_in_days: Option<u32>,
+        /// A note for administrators (who it is for).
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// List sign-up invites, newest first (ids, uses, expiry; never the codes).
+    ListInvites,
+    /// Revoke a sign-up invite by its id.
+    RevokeInvite {
+        /// The invite's id (from create-invite or list-invites).
+        id: String,
+    },
 }
 
 #[derive(Args, Default)]
@@ -277,6 +297,13 @@ async fn admin(mut config: Config, action: AdminAction) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        AdminAction::CreateInvite {
+            max_uses,
+            expires_in_days,
+            note,
+        } => invites_cli::create(&state, max_uses, expires_in_days, note).await,
+        AdminAction::ListInvites => invites_cli::list(&state).await,
+        AdminAction::RevokeInvite { id } => invites_cli::revoke(&state, &id).await,
         AdminAction::EnableUser { user } => {
             let id = find(user.clone()).await?;
             service::enable_user(&state, id)
@@ -292,6 +319,112 @@ async fn admin(mut config: Config, action: AdminAction) -> anyhow::Result<()> {
         .await;
     state.store.close().await;
     result
+}
+
+/// `confab admin create-invite | list-invites | revoke-invite`.
+mod invites_cli {
+    use confab::accounts::invites;
+    use confab::moderation::audit::audit;
+    use confab::state::AppState;
+    use confab_proto::admin::{PageQuery, SignupInviteIn};
+    use confab_proto::ids::{SignupInviteId, UserId};
+
+    /// The audit log's actor for the operator at the command line.
+    const OPERATOR: UserId = UserId(0);
+
+    fn api(e: confab::error::ApiError) -> anyhow::Error {
+        anyhow::anyhow!("{}", e.message())
+    }
+
+    pub async fn create(
+        state: &AppState,
+        max_uses: u32,
+        expires_in_days: Option<u32>,
+        note: Option<String>,
+    ) -> anyhow::Result<()> {
+        let expires_at =
+            expires_in_days.map(|d| state.clock.now() + chrono::Duration::days(i64::from(d)));
+        let input = SignupInviteIn {
+            max_uses: Some(max_uses),
+            expires_at,
+            note,
+        };
+        let out = invites::create(state, OPERATOR, input).await.map_err(api)?;
+        let details = serde_json::json!({"max_uses": out.max_uses, "expires_at": out.expires_at, "note": out.note});
+        audit(
+            state,
+            OPERATOR,
+            "invite.create",
+            "signup_invite",
+            out.id.to_string(),
+            details,
+        )
+        .await
+        .map_err(api)?;
+        let expires = out
+            .expires_at
+            .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
+        println!(
+            "invite {} (max uses {}, expires {expires})\ncode: {}\n(shown once: it cannot be read back)",
+            out.id,
+            out.max_uses,
+            out.code.as_deref().unwrap_or_default()
+        );
+        Ok(())
+    }
+
+    pub async fn list(state: &AppState) -> anyhow::Result<()> {
+        let mut cursor = None;
+        println!("id\tuses\tmax_uses\texpires_at\trevoked_at\tusable\tnote");
+        loop {
+            let q = PageQuery {
+                cursor,
+                limit: Some(100),
+            };
+            let page = invites::list(state, q).await.map_err(api)?;
+            for i in &page.invites {
+                let t = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                    t.map_or_else(|| "-".to_owned(), |t| t.to_rfc3339())
+                };
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    i.id,
+                    i.uses,
+                    i.max_uses,
+                    t(i.expires_at),
+                    t(i.revoked_at),
+                    i.usable,
+                    i.note
+                );
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => return Ok(()),
+            }
+        }
+    }
+
+    pub async fn revoke(state: &AppState, id: &str) -> anyhow::Result<()> {
+        let id: SignupInviteId = id
+            .parse()
+            .map_err(|_| anyhow::anyhow!("not an invite id: {id:?}"))?;
+        let out = invites::revoke(state, OPERATOR, id).await.map_err(api)?;
+        audit(
+            state,
+            OPERATOR,
+            "invite.revoke",
+            "signup_invite",
+            id.to_string(),
+            serde_json::json!({}),
+        )
+        .await
+        .map_err(api)?;
+        println!(
+            "invite {} revoked ({} of {} uses taken)",
+            out.id, out.uses, out.max_uses
+        );
+        Ok(())
+    }
 }
 
 async fn shutdown_signal() {

@@ -51,6 +51,7 @@ fn origin(ip: ClientIp, headers: &HeaderMap, device: Option<String>) -> Origin {
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = RegisterIn,
     responses(
         (status = 201, description = "Account created and signed in", body = TokenOut),
+        (status = 403, description = "`registration_closed`, `invite_required`, `registration_invite_invalid` (`auth.registration`)", body = ErrorBody),
         (status = 409, description = "`username_taken`, `email_taken`, `phone_taken`", body = ErrorBody),
         (status = 422, description = "`validation_failed`, `weak_password`, `verification_required`, `code_invalid`", body = ErrorBody),
         (status = 429, description = "`rate_limited`", body = ErrorBody)))]
@@ -73,6 +74,7 @@ pub async fn register(
         (status = 200, description = "Signed in", body = TokenOut),
         (status = 401, description = "`invalid_credentials`", body = ErrorBody),
         (status = 403, description = "`account_disabled`", body = ErrorBody),
+        (status = 422, description = "`captcha_required`, `captcha_invalid`: after `auth.captcha_after_failures` failures, solve `GET /auth/captcha` first", body = ErrorBody),
         (status = 429, description = "`too_many_attempts` (this account), `rate_limited` (this IP)", body = ErrorBody)))]
 pub async fn login(
     ip: ClientIp,

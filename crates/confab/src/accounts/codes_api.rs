@@ -60,6 +60,7 @@ impl FromRequestParts<AppState> for MaybeAuthUser {
     responses(
         (status = 202, description = "Accepted (sent, unless the target is unknown for `login` / `reset_password`)", body = CodeSentOut),
         (status = 401, description = "`unauthorized` (`bind` and `change_password` need a signed-in caller)", body = ErrorBody),
+        (status = 403, description = "`registration_closed`: purpose `register` while sign-up is closed", body = ErrorBody),
         (status = 409, description = "`email_taken`, `phone_taken`", body = ErrorBody),
         (status = 422, description = "`validation_failed`, `verification_required`, `captcha_required`, `captcha_invalid`", body = ErrorBody),
         (status = 429, description = "`code_too_soon` (with `Retry-After`), `code_daily_limit`, `rate_limited`", body = ErrorBody),

@@ -194,6 +194,9 @@ async fn plan(
     };
     Ok(match purpose {
         Purpose::Register => {
+            // No codes for sign-ups the policy refuses anyway (`invite` mode: the code
+            // decides at sign-up).
+            super::registration::open_at(state, state.clock.now())?;
             if held_by_other(state, channel, target, None).await? {
                 return Err(AccountsError::address_taken(channel, "target").into());
             }

@@ -200,6 +200,29 @@ pub enum AccountsError {
     #[error("cursor: not a cursor from this endpoint")]
     SearchCursor,
 
+    // ------------------------------------------------------------ registration policy
+    /// `auth.registration` is `closed`, or `window` and now is outside it.
+    #[error("this server is not taking new accounts now")]
+    RegistrationClosed,
+    /// `auth.registration` is `invite` and no code was given.
+    #[error("sign-up needs an invite code from an administrator")]
+    InviteRequired,
+    /// The invite code is unknown, expired, revoked or used up.
+    #[error("the invite code is unknown, expired, revoked or used up")]
+    InviteInvalid,
+    /// An invite's `max_uses` out of bounds.
+    #[error("max_uses: must be 1 to 10000")]
+    InviteMaxUses,
+    /// An invite's expiry in the past or too far ahead.
+    #[error("expires_at: must be in the future and within 366 days")]
+    InviteExpiry,
+    /// An invite's note too long or with control characters.
+    #[error("note: at most 200 characters, no control characters")]
+    InviteNote,
+    /// No invite with that id.
+    #[error("no such invite")]
+    NoSuchInvite,
+
     // ------------------------------------------------------------ start-up
     /// A hook of a feature above accounts is not registered yet.
     #[error("the server is starting; retry")]
@@ -276,6 +299,13 @@ impl AccountsError {
             E::SearchLimit => (C::ValidationFailed, Some("limit"), None),
             E::SearchCursor => (C::ValidationFailed, Some("cursor"), None),
             E::Starting => (C::ServiceUnavailable, None, None),
+            E::RegistrationClosed => (C::RegistrationClosed, None, None),
+            E::InviteRequired => (C::InviteRequired, Some("invite_code"), None),
+            E::InviteInvalid => (C::RegistrationInviteInvalid, Some("invite_code"), None),
+            E::InviteMaxUses => (C::ValidationFailed, Some("max_uses"), None),
+            E::InviteExpiry => (C::ValidationFailed, Some("expires_at"), None),
+            E::InviteNote => (C::ValidationFailed, Some("note"), None),
+            E::NoSuchInvite => (C::NotFound, None, None),
         }
     }
 }

@@ -11,6 +11,8 @@
 //!   [`password`] (argon2id, the strength rule).
 //! - [`model`]: domain types and one-off field validators; [`error`]: every refusal as an
 //!   [`error::AccountsError`], and the one mapping to API errors.
+//! - [`registration`]: the registration policy (`auth.registration`) every sign-up path
+//!   asks; [`invites`]: the administrators' sign-up invite codes.
 //! - [`hooks`]: what accounts asks of features above it; [`operator`]: CLI-only actions.
 //! - `store` (private): the SQL, by table group.
 //!
@@ -42,11 +44,13 @@ pub mod codes_api;
 pub mod codes_service;
 pub mod error;
 pub mod hooks;
+pub mod invites;
 pub mod model;
 pub mod oauth;
 pub mod oauth_api;
 pub mod operator;
 pub mod password;
+pub mod registration;
 pub mod service;
 pub mod standing;
 mod store;

@@ -74,6 +74,7 @@ fn with_fragment(mut redirect: Url, pairs: &[(&str, &str)]) -> String {
         (status = 302, description = "To the provider's authorization page"),
         (status = 200, description = "With `Accept: application/json`", body = AuthorizeOut),
         (status = 401, description = "`unauthorized` (link mode needs a bearer token)", body = ErrorBody),
+        (status = 403, description = "`registration_invite_invalid`: `invite` cannot be a code", body = ErrorBody),
         (status = 404, description = "`oauth_provider_unknown`", body = ErrorBody),
         (status = 422, description = "`validation_failed`: `redirect_uri` is not allow-listed", body = ErrorBody),
         (status = 429, description = "`rate_limited`", body = ErrorBody)))]
@@ -91,7 +92,14 @@ pub async fn start_oauth(
     } else {
         None
     };
-    let url = oauth::start(&state, &provider, q.redirect_uri.as_deref(), link_user).await?;
+    let url = oauth::start(
+        &state,
+        &provider,
+        q.redirect_uri.as_deref(),
+        link_user,
+        q.invite.as_deref(),
+    )
+    .await?;
     if wants_json(&headers) {
         return Ok(AppJson(AuthorizeOut { authorize_url: url }).into_response());
     }
@@ -110,7 +118,7 @@ pub async fn start_oauth(
         (status = 200, description = "Signed in (or, link mode, my identities)", body = TokenOut),
         (status = 302, description = "To the client page, tokens in the fragment"),
         (status = 400, description = "`oauth_state_invalid`, `oauth_failed`", body = ErrorBody),
-        (status = 403, description = "`account_disabled`", body = ErrorBody),
+        (status = 403, description = "`account_disabled`; for a first sign-in that would create an account: `registration_closed`, `invite_required`, `registration_invite_invalid`", body = ErrorBody),
         (status = 404, description = "`oauth_provider_unknown`", body = ErrorBody),
         (status = 409, description = "`identity_linked` (link mode)", body = ErrorBody),
         (status = 429, description = "`rate_limited`", body = ErrorBody)))]

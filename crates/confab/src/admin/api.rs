@@ -34,6 +34,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_stats))
         .routes(routes!(list_audit))
         .routes(routes!(get_message_trail))
+        .merge(super::invites::routes())
 }
 
 /// Report a message, a user or a group to the moderators. Filing again while my report on

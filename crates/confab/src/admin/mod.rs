@@ -6,6 +6,7 @@
 //!   the audit log, reports (`POST /reports` for users, the review queue for admins).
 //! - [`service`]: the audit log's page, user status and mutes, words, notices, stats, and
 //!   the per-node socket-count reporter.
+//! - [`invites`]: the sign-up invite routes (`/admin/invites`; the codes are accounts').
 //! - [`reports`]: filing (visibility, snapshot, bounds) and review (uphold, dismiss).
 //!
 //! Admin owns no tables: the audit log and the review queue are moderation's, the counts
@@ -24,5 +25,6 @@
 
 pub mod api;
 pub mod error;
+pub mod invites;
 pub mod reports;
 pub mod service;

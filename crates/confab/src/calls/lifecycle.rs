@@ -77,6 +77,7 @@ pub async fn finish(
         let new = ServerEvent::MessageNew(crate::messaging::service::message_out(m));
         crate::push::emit(state, Topic::Conversation(call.conversation_id), &new).await;
     }
+    super::hooks::notify(state, &call_out(&ended, Vec::new()));
     let ev = ServerEvent::CallEnded(Box::new(event(&ended, None, None)));
     for topic in parties(&ended) {
         crate::push::emit(state, topic, &ev).await;

@@ -9,6 +9,7 @@
 //! - [`lifecycle`]: the one way a call ends, and its events. [`signal`]: the `call.signal`
 //!   relay. [`presence`]: dropped devices, the ring timeout, the sweeper. [`turn`]: ICE
 //!   servers and TURN credentials. [`model`]: wire forms and the record's body.
+//! - [`hooks`]: who hears of ended calls (a trait other features implement: offline push).
 //!
 //! # Invariants
 //! - The call row is the truth; every state change is a conditional UPDATE from the state
@@ -27,6 +28,7 @@ pub mod api;
 pub mod direct;
 pub mod error;
 pub mod group;
+pub mod hooks;
 pub mod lifecycle;
 pub mod model;
 pub mod presence;

@@ -30,6 +30,50 @@ pub struct AuthConfig {
     pub argon2_iterations: u32,
     /// How many password hashes may run at once (the rest queue); 0 = number of CPUs.
     pub hash_concurrency: usize,
+    /// Who may create an account (every path: password sign-up, OAuth first sign-in):
+    /// `open`, `closed`, `invite` (an administrator's invite code) or `window` (open from
+    /// `registration_opens_at` until `registration_closes_at`). Existing accounts always
+    /// sign in.
+    pub registration: Registration,
+    /// RFC 3339 time (e.g. `2027-01-01T00:00:00Z`) the window opens; `window` only.
+    pub registration_opens_at: String,
+    /// RFC 3339 time the window closes (exclusive); `window` only.
+    pub registration_closes_at: String,
+    /// Failed password sign-ins (per account, or from one IP address, within an hour)
+    /// after which password sign-in needs a solved captcha (`GET /auth/captcha`). 0: never.
+    pub captcha_after_failures: u32,
+}
+
+/// Who may create an account (`auth.registration`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Registration {
+    /// Anyone.
+    #[default]
+    Open,
+    /// Nobody (operators still make administrators with `confab admin create-admin`).
+    Closed,
+    /// Holders of an unexpired, unrevoked, not used-up invite code.
+    Invite,
+    /// Anyone, between `registration_opens_at` and `registration_closes_at`.
+    Window,
+}
+
+impl AuthConfig {
+    /// The registration window (`opens_at`, `closes_at`), when both times parse.
+    pub fn registration_window(
+        &self,
+    ) -> Option<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+        let parse = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|t| t.with_timezone(&chrono::Utc))
+        };
+        Some((
+            parse(&self.registration_opens_at)?,
+            parse(&self.registration_closes_at)?,
+        ))
+    }
 }
 
 impl Default for AuthConfig {
@@ -44,6 +88,10 @@ impl Default for AuthConfig {
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             hash_concurrency: 0,
+            registration: Registration::Open,
+            registration_opens_at: String::new(),
+            registration_closes_at: String::new(),
+            captcha_after_failures: 0,
         }
     }
 }

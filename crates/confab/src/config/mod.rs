@@ -23,6 +23,7 @@ mod auth;
 mod calls;
 mod chat;
 mod gifts;
+mod push;
 mod rooms;
 mod secret;
 mod server;
@@ -31,7 +32,7 @@ mod validate;
 
 pub use auth::{
     AuthConfig, CodesConfig, MailConfig, MailProvider, OauthConfig, OauthKind, OauthProviderConfig,
-    RequireVerified, SmsConfig, SmsProvider, SmtpTls,
+    Registration, RequireVerified, SmsConfig, SmsProvider, SmtpTls,
 };
 pub use calls::{CallsConfig, TurnConfig};
 pub use chat::{
@@ -39,6 +40,7 @@ pub use chat::{
     MessagingConfig, ModerationConfig, SocialConfig,
 };
 pub use gifts::GiftsConfig;
+pub use push::PushConfig;
 pub use rooms::RoomsConfig;
 pub use secret::{Dsn, Secret};
 pub use server::{
@@ -135,6 +137,8 @@ pub struct Config {
     pub gifts: GiftsConfig,
     /// Voice and video calls.
     pub calls: CallsConfig,
+    /// Offline push through a webhook.
+    pub push: PushConfig,
 }
 
 impl Default for Config {
@@ -165,6 +169,7 @@ impl Default for Config {
             rooms: RoomsConfig::default(),
             gifts: GiftsConfig::default(),
             calls: CallsConfig::default(),
+            push: PushConfig::default(),
         }
     }
 }
@@ -253,8 +258,14 @@ mod tests {
         c.database.url = Dsn::new("mysql://root:hunter2@db:3306/confab");
         c.redis.url = Dsn::new("redis://:s3cret@cache:6379/0");
         c.blob.s3.secret_access_key = Secret::new("AKIA-very-secret");
+        c.push.secret = Secret::new("push-hmac-key-0123456789abcdef-0123");
         let printed = format!("{c:?}\n{}", c.to_toml().unwrap());
-        for secret in ["hunter2", "s3cret", "AKIA-very-secret"] {
+        for secret in [
+            "hunter2",
+            "s3cret",
+            "AKIA-very-secret",
+            "push-hmac-key-0123456789abcdef-0123",
+        ] {
             assert!(!printed.contains(secret), "{secret} leaked");
         }
         assert!(printed.contains("mysql://root:********@db:3306/confab"));

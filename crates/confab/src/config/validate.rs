@@ -10,7 +10,8 @@
 use crate::infra::ids::MAX_NODE_ID;
 
 use super::{
-    BlobBackend, Config, ConfigError, MailProvider, Mode, OauthKind, SmsProvider, SmtpTls,
+    BlobBackend, Config, ConfigError, MailProvider, Mode, OauthKind, Registration, SmsProvider,
+    SmtpTls,
 };
 
 /// How one key is checked.
@@ -169,6 +170,8 @@ const RULES: &[(&str, Check)] = &[
     range!(auth.attempts_per_ip_per_minute, 1..=100_000),
     range!(auth.argon2_memory_kib, 8..=1_048_576),
     range!(auth.argon2_iterations, 1..=100),
+    ("auth.registration", Check::Rule(registration)),
+    range!(auth.captcha_after_failures, 0..=1000, " (0: never)"),
     range!(codes.ttl_secs, 60..=3600),
     range!(codes.resend_secs, 10..=3600),
     range!(codes.max_attempts, 1..=10),
@@ -216,6 +219,14 @@ const RULES: &[(&str, Check)] = &[
     range!(calls.signal_max_bytes, 256..=65_536),
     range!(calls.signals_per_second, 1..=1000),
     ("calls.turn", Check::Rule(turn)),
+    ("push.webhook_url", Check::Rule(push_webhook)),
+    range!(push.batch_window_ms, 0..=60_000, " (0: no batching)"),
+    range!(push.max_batch_items, 1..=100),
+    range!(push.preview_chars, 0..=1000),
+    range!(push.max_attempts, 1..=20),
+    range!(push.retry_base_ms, 10..=60_000),
+    range!(push.timeout_ms, 100..=60_000),
+    range!(push.queue, 16..=1_000_000),
     ("log.level", Check::Rule(log_level)),
     range!(log.max_file_bytes, 65_536..=1 << 40),
     range!(log.keep_files, 1..=10_000),
@@ -254,6 +265,16 @@ const DEV_ONLY: &[(&str, &str, InUse)] = &[
         "mail.smtp_tls",
         "\"none\" sends mail and SMTP passwords in clear text",
         |c| c.mail.provider == MailProvider::Smtp && c.mail.smtp_tls == SmtpTls::None,
+    ),
+    (
+        "push.webhook_url",
+        "plain http:// to another host sends message previews unencrypted",
+        |c| {
+            url::Url::parse(&c.push.webhook_url).is_ok_and(|u| {
+                u.scheme() == "http"
+                    && !matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"))
+            })
+        },
     ),
     (
         "http.cors_allowed_origins",
@@ -410,6 +431,27 @@ fn jwt_secret(c: &Config) -> Result<(), String> {
     )
 }
 
+fn registration(c: &Config) -> Result<(), String> {
+    let a = &c.auth;
+    let set = !a.registration_opens_at.is_empty() || !a.registration_closes_at.is_empty();
+    if a.registration != Registration::Window {
+        return ensure(
+            !set,
+            "registration_opens_at / registration_closes_at are used only with registration = \"window\"",
+        );
+    }
+    let Some((opens, closes)) = a.registration_window() else {
+        return Err(
+            "= \"window\" needs registration_opens_at and registration_closes_at as RFC 3339 times (e.g. 2027-01-01T00:00:00Z)"
+                .into(),
+        );
+    };
+    ensure(
+        opens < closes,
+        "window: registration_opens_at must be before registration_closes_at",
+    )
+}
+
 fn level_thresholds(c: &Config) -> Result<(), String> {
     let t = &c.gifts.level_thresholds;
     ensure(
@@ -536,6 +578,20 @@ fn oauth_providers(c: &Config) -> Result<(), String> {
     Ok(())
 }
 
+fn push_webhook(c: &Config) -> Result<(), String> {
+    let p = &c.push;
+    if p.webhook_url.is_empty() {
+        return Ok(());
+    }
+    let ok = url::Url::parse(&p.webhook_url)
+        .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    ensure(ok, "is not an http(s) URL")?;
+    ensure(
+        p.secret.expose().len() >= 32,
+        "needs push.secret, at least 32 bytes (the HMAC key signing each request)",
+    )
+}
+
 fn log_level(c: &Config) -> Result<(), String> {
     ensure(
         tracing_subscriber::EnvFilter::try_new(&c.log.level).is_ok(),
@@ -598,6 +654,25 @@ mod tests {
             e.contains("http.cors_allowed_origins") && e.contains("production"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn registration_window_needs_two_ordered_rfc3339_times() {
+        use crate::config::Registration;
+        let err = |c: &Config| c.validate().unwrap_err().to_string();
+        let mut c = Config::default();
+        c.auth.registration = Registration::Window;
+        assert!(err(&c).contains("`auth.registration`"), "{}", err(&c));
+        c.auth.registration_opens_at = "2027-01-01T00:00:00Z".into();
+        c.auth.registration_closes_at = "next tuesday".into();
+        assert!(err(&c).contains("RFC 3339"), "{}", err(&c));
+        c.auth.registration_closes_at = "2026-12-31T00:00:00+01:00".into();
+        assert!(err(&c).contains("before"), "{}", err(&c));
+        c.auth.registration_closes_at = "2027-02-01T00:00:00+01:00".into();
+        c.validate().unwrap();
+        // Window times without the window mode are a mistake, not silently ignored.
+        c.auth.registration = Registration::Invite;
+        assert!(err(&c).contains("only with"), "{}", err(&c));
     }
 
     #[test]

@@ -43,6 +43,7 @@ fn documented(config: &Config) -> (Router<AppState>, Router<AppState>, utoipa::o
         .merge(crate::gateway::api::routes())
         .merge(crate::social::api::routes())
         .merge(crate::admin::api::routes().merge(crate::channels::api::routes()))
+        .merge(crate::offline::api::routes())
         .layer(limits(
             config.http.body_limit_bytes,
             config.http.request_timeout_secs,

@@ -27,6 +27,8 @@
 //!   `batch` is one batch's transaction, step by step.
 //! - [`window`]: membership windows and system messages, for groups and channels.
 //! - [`badges`]: what other features add to the sync answer (a trait they implement).
+//! - [`observers`]: who hears of newly stored messages after the commit (a trait other
+//!   features implement: offline push).
 //! - [`rules`]: the kinds' rules (a trait other features implement) and the runtime state.
 //! - [`model`]: conversation kinds and message bodies (no IO).
 //! - [`error`]: [`MessagingError`], every condition messaging refuses a request for.
@@ -38,6 +40,7 @@ pub mod badges;
 pub mod error;
 pub mod files;
 pub mod model;
+pub mod observers;
 pub mod rules;
 pub mod service;
 mod store;

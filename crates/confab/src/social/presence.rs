@@ -71,6 +71,15 @@ fn shown(connected: bool, setting: PresenceSetting) -> PresenceStatus {
     }
 }
 
+/// Whether some node holds a socket of `user` (whatever their chosen setting: an invisible
+/// user is still connected). Offline push asks this. `Err` when the cache cannot answer.
+pub async fn connected_anywhere(
+    state: &AppState,
+    user: UserId,
+) -> Result<bool, crate::infra::cache::CacheError> {
+    Ok(state.cache.get(&on_key(user)).await?.is_some())
+}
+
 /// `user`'s presence as others see it.
 pub async fn status_of(state: &AppState, user: UserId) -> PresenceOut {
     let connected = matches!(state.cache.get(&on_key(user)).await, Ok(Some(_)));

@@ -157,7 +157,7 @@ backend_tests! {
         let e = app.client.register(&RegisterIn {
             username: unique("m_"), password: PASSWORD.into(), nickname: None,
             email: Some("someone@example.com".into()), email_code: None,
-            phone: None, phone_code: None, device: None,
+            phone: None, phone_code: None, device: None, invite_code: None,
         }).await.unwrap_err();
         assert_eq!(code(&e), (422, "verification_required"));
         // Wrong JSON shapes.

@@ -280,3 +280,89 @@ async fn account(config: &confab::config::Config, who: &str) -> confab::accounts
     state.store.close().await;
     u
 }
+
+/// `confab admin create-invite | list-invites | revoke-invite`: the code is printed once,
+/// works for sign-up on a node with `auth.registration = "invite"`, is never listed, and a
+/// revoked invite admits nobody.
+#[tokio::test]
+async fn admin_invite_commands() {
+    use confab::config::Registration;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let data_s = data.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let out = confab(args, &[], dir.path());
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let made = run(&[
+        "admin",
+        "create-invite",
+        "--max-uses",
+        "2",
+        "--note",
+        "for the band",
+        "--data-dir",
+        data_s,
+    ]);
+    let code = made
+        .lines()
+        .find_map(|l| l.strip_prefix("code: "))
+        .expect("the code is printed")
+        .to_owned();
+    let id = made
+        .split_whitespace()
+        .nth(1)
+        .expect("invite <id> …")
+        .to_owned();
+    let listed = run(&["admin", "list-invites", "--data-dir", data_s]);
+    assert!(
+        listed.contains(&id) && listed.contains("for the band"),
+        "{listed}"
+    );
+    assert!(!listed.contains(&code), "codes are never listed");
+
+    let mut config = confab::config::Config {
+        data_dir: data.clone(),
+        listen: ([127, 0, 0, 1], 0).into(),
+        ..Default::default()
+    };
+    config.auth.registration = Registration::Invite;
+    let register = |invite: String| {
+        let config = config.clone();
+        async move {
+            let app = confab::Application::build(config).await.unwrap();
+            let state = app.state().clone();
+            let origin = confab::accounts::service::Origin {
+                ip: [127, 0, 0, 1].into(),
+                user_agent: "test".into(),
+                device: None,
+            };
+            let input = confab_proto::accounts::RegisterIn {
+                username: format!("u{}", &uuid::Uuid::new_v4().simple().to_string()[..10]),
+                password: "a long and unusual passphrase".into(),
+                nickname: None,
+                email: None,
+                email_code: None,
+                phone: None,
+                phone_code: None,
+                device: None,
+                invite_code: Some(invite),
+            };
+            let r = confab::accounts::service::register(&state, input, origin).await;
+            state.tasks.shutdown(Duration::from_secs(5)).await;
+            state.store.close().await;
+            r.map(|_| ()).map_err(|e| e.code())
+        }
+    };
+    register(code.clone()).await.unwrap();
+    run(&["admin", "revoke-invite", &id, "--data-dir", data_s]);
+    assert_eq!(
+        register(code).await,
+        Err(confab_proto::ErrorCode::RegistrationInviteInvalid)
+    );
+}

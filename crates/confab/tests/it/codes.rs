@@ -369,6 +369,7 @@ fn register_in(
         phone: phone.map(|p| p.0.into()),
         phone_code: phone.map(|p| p.1.into()),
         device: None,
+        invite_code: None,
     }
 }
 

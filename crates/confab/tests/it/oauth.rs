@@ -726,3 +726,93 @@ oauth_tests! {
         assert_eq!(code(&app.client.identities().await.unwrap_err()), (401, "unauthorized"));
     }
 }
+
+/// `auth.registration = "invite"`: a first sign-in that would make an account needs an
+/// invite code given at the start of the flow; an existing identity signs in without one.
+async fn invite_mode_gates_first_sign_ins(backend: Backend) {
+    use confab::config::Registration;
+    let idp = Idp::start().await;
+    let app = TestApp::spawn_with(backend, |c| {
+        idp.configure(c);
+        c.auth.registration = Registration::Invite;
+    })
+    .await;
+    let start_with = |invite: Option<&str>| {
+        let mut url = app.client.oauth_start_url("corp", None).unwrap();
+        if let Some(i) = invite {
+            url.query_pairs_mut().append_pair("invite", i);
+        }
+        url
+    };
+    let round_trip = |invite: Option<String>| {
+        let url = start_with(invite.as_deref());
+        let app = &app;
+        async move {
+            let authz = follow(app, &url).await;
+            follow(app, &authz).await
+        }
+    };
+    idp.set_user(fake_user("gated"));
+    let cb = round_trip(None).await;
+    assert_eq!(
+        callback_err(&app, &cb).await,
+        (403, "invite_required".into())
+    );
+    let admin = confab_proto::ids::UserId(0);
+    let inv = confab::accounts::invites::create(
+        &app.state,
+        admin,
+        confab_proto::admin::SignupInviteIn {
+            max_uses: Some(1),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let code_s = inv.code.clone().unwrap();
+    let cb = round_trip(Some(code_s.clone())).await;
+    let first = match app.client.oauth_callback(&cb).await.unwrap() {
+        OauthCallbackOut::SignedIn(t) => *t,
+        other => panic!("{other:?}"),
+    };
+    // The same provider account signs in again, no code needed.
+    let cb = round_trip(None).await;
+    match app.client.oauth_callback(&cb).await.unwrap() {
+        OauthCallbackOut::SignedIn(t) => assert_eq!(t.user.id, first.user.id),
+        other => panic!("{other:?}"),
+    }
+    // A new provider account with the used-up code is refused; nothing was made.
+    idp.set_user(fake_user("gated2"));
+    let cb = round_trip(Some(code_s)).await;
+    assert_eq!(
+        callback_err(&app, &cb).await,
+        (403, "registration_invite_invalid".into())
+    );
+    let d = confab::accounts::invites::detail(&app.state, inv.id)
+        .await
+        .unwrap();
+    assert_eq!(d.used_by.len(), 1);
+    assert_eq!(d.used_by[0].user_id, first.user.id);
+    assert_eq!(
+        confab::accounts::service::count_users(&app.state)
+            .await
+            .unwrap()
+            .0,
+        1
+    );
+}
+
+mod invite_mode_gates_first_sign_ins {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::invite_mode_gates_first_sign_ins(crate::harness::Backend::Sqlite).await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn mysql_redis() {
+        let Some(backend) = crate::harness::Backend::cluster() else {
+            return;
+        };
+        super::invite_mode_gates_first_sign_ins(backend).await
+    }
+}

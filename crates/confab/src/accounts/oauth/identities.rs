@@ -11,6 +11,7 @@ use super::{Profile, failed};
 use crate::accounts::auth::AuthUser;
 use crate::accounts::error::AccountsError;
 use crate::accounts::model::{self, Role, User};
+use crate::accounts::registration::{self, Admission};
 use crate::accounts::service;
 use crate::accounts::store::{self, NewUser, Taken, WriteError};
 use crate::error::ApiError;
@@ -80,6 +81,7 @@ pub(super) async fn create_account(
     state: &AppState,
     name: &str,
     profile: &Profile,
+    admission: &Admission,
 ) -> Result<User, ApiError> {
     let base = first_username(profile);
     let nickname = provider_nickname(state, profile);
@@ -98,7 +100,7 @@ pub(super) async fn create_account(
             continue;
         }
         let nickname = nickname.as_deref().unwrap_or(&username);
-        match insert_linked(state, name, profile, &username, nickname, now).await? {
+        match insert_linked(state, name, profile, &username, nickname, admission, now).await? {
             Attempt::Created(id) => {
                 tracing::info!(provider = name, user_id = %id, "account created through a provider");
                 return service::get_user(state, id).await;
@@ -127,6 +129,7 @@ async fn insert_linked(
     profile: &Profile,
     username: &str,
     nickname: &str,
+    admission: &Admission,
     now: DateTime<Utc>,
 ) -> Result<Attempt, ApiError> {
     let id = UserId(state.ids.next_id());
@@ -163,6 +166,7 @@ async fn insert_linked(
         Err(WriteError::Taken(Taken::Identity)) => return Ok(Attempt::IdentityTaken),
         Err(e) => return Err(e.into()),
     }
+    registration::admit(&txn, admission, id, now).await?;
     txn.commit().await.map_err(StoreError::from)?;
     Ok(Attempt::Created(id))
 }

@@ -32,6 +32,7 @@ use url::Url;
 
 use super::auth::AuthUser;
 use super::error::AccountsError;
+use super::registration;
 use super::service::{self, Origin};
 use super::store;
 use super::tokens::hash_secret;
@@ -59,6 +60,9 @@ struct Pending {
     nonce: String,
     redirect: Option<String>,
     link_user: Option<UserId>,
+    /// The hash of the sign-up invite code given at start, if any (never the code).
+    #[serde(default)]
+    invite_hash: Option<String>,
 }
 
 /// How a successful callback ends.
@@ -130,8 +134,13 @@ pub async fn start(
     name: &str,
     redirect_uri: Option<&str>,
     link_user: Option<AuthUser>,
+    invite: Option<&str>,
 ) -> Result<String, ApiError> {
     let p = provider(state, name)?;
+    let invite_hash = invite
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| super::invites::code_hash(c).ok_or(AccountsError::InviteInvalid))
+        .transpose()?;
     let redirect = redirect_uri
         .map(|r| allowed_redirect(&state.config.oauth.redirect_allowlist, r))
         .transpose()?;
@@ -146,6 +155,7 @@ pub async fn start(
         nonce: nonce.secret().clone(),
         redirect: redirect.map(String::from),
         link_user: link_user.map(|a| a.user_id),
+        invite_hash,
     };
     let value = serde_json::to_vec(&pending).map_err(ApiError::internal)?;
     state
@@ -190,7 +200,11 @@ pub async fn callback(
     }
     let user = match store::find_identity(state.store.writer(), name, &profile.subject).await? {
         Some(id) => service::usable(store::find_user(state.store.writer(), id).await?)?,
-        None => identities::create_account(state, name, &profile).await?,
+        None => {
+            // Only here is an account made: the registration policy decides.
+            let admission = registration::admission_hashed(state, pending.invite_hash).await?;
+            identities::create_account(state, name, &profile, &admission).await?
+        }
     };
     tracing::info!(provider = name, user_id = %user.id, "signed in with a provider");
     let tokens = service::start_session(state, &user, origin).await?;

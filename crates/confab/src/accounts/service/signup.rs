@@ -14,10 +14,13 @@ use crate::accounts::codes::{self, Channel, Purpose};
 use crate::accounts::error::AccountsError;
 use crate::accounts::model::{self, Role};
 use crate::accounts::password::{check_strength, user_inputs};
+use crate::accounts::registration;
 use crate::accounts::store::{self, NewUser, Taken};
 use crate::config::RequireVerified;
 use crate::error::ApiError;
+use crate::infra::store::StoreError;
 use crate::state::AppState;
+use sea_orm::TransactionTrait;
 
 /// A sign-up's fields, checked and normalised.
 struct SignUp {
@@ -30,14 +33,16 @@ struct SignUp {
     phone: Option<String>,
 }
 
-/// Creates an account with a password and signs it in. An email or phone given here must
-/// come with its verification code (so nobody can claim an address they do not hold).
+/// Creates an account with a password and signs it in, if the registration policy allows
+/// ([`registration`]). An email or phone given here must come with its verification code
+/// (so nobody can claim an address they do not hold).
 pub async fn register(
     state: &AppState,
     input: RegisterIn,
     origin: Origin,
 ) -> Result<TokenOut, ApiError> {
     limit_ip(state, "register", origin.ip).await?;
+    let admission = registration::admission(state, input.invite_code.as_deref()).await?;
     let form = check_fields(state, &input)?;
     // Check the codes before spending a hash; consume them only once everything else passed.
     if let Some(e) = &form.email {
@@ -50,8 +55,16 @@ pub async fn register(
     }
     let hash = auth::context(state).passwords.hash(&input.password).await?;
     let id = UserId(state.ids.next_id());
+    let now = state.clock.now();
+    // The account and its invite's use commit together, or neither does.
+    let txn = state
+        .store
+        .writer()
+        .begin()
+        .await
+        .map_err(StoreError::from)?;
     store::create_user(
-        state.store.writer(),
+        &txn,
         NewUser {
             id,
             username: &form.username,
@@ -62,10 +75,12 @@ pub async fn register(
             password_hash: Some(&hash),
             nickname: &form.nickname,
             role: Role::User,
-            now: state.clock.now(),
+            now,
         },
     )
     .await?;
+    registration::admit(&txn, &admission, id, now).await?;
+    txn.commit().await.map_err(StoreError::from)?;
     if let Some(original) = form.nickname_review {
         report_nickname(state, id, original).await;
     }

@@ -12,10 +12,15 @@ use crate::infra::store::{StoreError, unique_violation};
 
 mod entities;
 mod identities;
+mod invites;
 mod sessions;
 mod users;
 
 pub use identities::{create_identity, delete_identity, find_identity, list_identities};
+pub use invites::{
+    Invite, NewInvite, create_invite, find_invite, find_invite_by_hash, list_invite_uses,
+    list_invites, record_invite_use, redeem_invite, revoke_invite,
+};
 pub use sessions::{
     NewSession, create_session, find_refresh, find_session, list_sessions, revoke_session,
     revoke_user_sessions, rotate_refresh,

@@ -405,6 +405,25 @@ pub async fn count_since(state: &AppState, since: DateTime<Utc>) -> Result<u64, 
     Ok(store::count_messages_since(state.store.reader(), since).await?)
 }
 
+/// A conversation's kind and its active members (offline push: who may be told of a new
+/// message); `None` if there is no such conversation.
+pub async fn audience(
+    state: &AppState,
+    conv: ConversationId,
+) -> Result<Option<(ConversationKind, Vec<Member>)>, ApiError> {
+    let db = state.store.reader();
+    let Some(c) = store::find_conversation(db, conv).await? else {
+        return Ok(None);
+    };
+    Ok(Some((c.kind, store::list_members(db, conv, false).await?)))
+}
+
+/// The user's unread total exactly as `GET /sync` reports it (`total_unread`): the badge.
+pub async fn total_unread(state: &AppState, me: UserId) -> Result<i64, ApiError> {
+    let all = store::list_memberships(state.store.reader(), me, None).await?;
+    Ok(all.iter().map(|(c, m, _)| unread(m, c.last_seq)).sum())
+}
+
 /// A conversation's member rows (active ones unless `with_left`).
 pub async fn list_members(
     state: &AppState,

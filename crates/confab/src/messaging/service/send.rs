@@ -358,17 +358,19 @@ pub fn spawn_publisher(state: AppState, mut committed: writer::Committed, world:
         let wrap = st.push.trails.on() || crate::telemetry::trace::enabled();
         while let Some(batch) = committed.recv().await {
             // Encoded here, published as one batch (one Redis round trip), in seq order.
+            let outs: Vec<_> = batch.iter().map(|s| message_out(&s.message)).collect();
             let mut spans = Vec::new();
             let events: Vec<(Topic, bytes::Bytes)> = batch
                 .iter()
-                .filter_map(|s| {
+                .zip(&outs)
+                .filter_map(|(s, out)| {
                     let m = &s.message;
                     let topic = if m.conversation_id == world {
                         Topic::Everyone
                     } else {
                         Topic::Conversation(m.conversation_id)
                     };
-                    let event = ServerEvent::MessageNew(message_out(m));
+                    let event = ServerEvent::MessageNew(out.clone());
                     let frame = crate::push::encode(&event, None)?;
                     if !wrap {
                         return Some((topic, frame));
@@ -390,6 +392,8 @@ pub fn spawn_publisher(state: AppState, mut committed: writer::Committed, world:
                 tracing::warn!(error = %e, messages = n, "message.new not pushed; clients catch up by sync");
             }
             drop(spans);
+            // Only this node committed these: it alone tells the observers (offline push).
+            crate::messaging::observers::notify(&st, &outs);
         }
     });
 }

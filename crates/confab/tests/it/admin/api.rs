@@ -55,7 +55,15 @@ async fn fingerprint(app: &TestApp, victim: &TestUser) -> Value {
     .await
     .unwrap();
     let reversed = got.sends.iter().filter(|s| s.reversed_at.is_some()).count();
-    json!({"audit": audit, "words": words, "status": user.status.as_str(), "muted": muted,
+    let invites = confab::accounts::invites::list(&app.state, Default::default())
+        .await
+        .unwrap();
+    let invites: Vec<_> = invites
+        .invites
+        .iter()
+        .map(|i| (i.id, i.uses, i.revoked_at))
+        .collect();
+    json!({"invites": format!("{invites:?}"), "audit": audit, "words": words, "status": user.status.as_str(), "muted": muted,
            "chan_muted": chan_muted, "open_reports": open,
            "wallet": [wallet.coins, wallet.diamonds], "vip": wallet.vip_until, "items": items,
            "reversed": reversed})
@@ -83,6 +91,8 @@ backend_tests! {
             "client_key": "matrix", "gift_id": g, "count": 1, "receiver_id": v.to_string(),
             "conversation_id": c.id.to_string()}))).await.unwrap();
         let send_id = sent["send"]["id"].as_str().unwrap().to_owned();
+        let invite: Value = admin.client.call(Method::POST, "/api/v1/admin/invites", Some(&json!({"note": "matrix"}))).await.unwrap();
+        let inv = invite["id"].as_str().unwrap().to_owned();
         let routes: Vec<(Method, String, Option<Value>)> = vec![
             (Method::GET, "/api/v1/admin/reports".into(), None),
             (Method::POST, format!("/api/v1/admin/reports/{}/uphold", reports[0]), Some(json!({"action": "none"}))),
@@ -112,6 +122,10 @@ backend_tests! {
             (Method::POST, format!("/api/v1/admin/users/{v}/backpack"), Some(json!({"gift_id": g, "count": 1}))),
             (Method::PUT, format!("/api/v1/admin/users/{v}/vip"), Some(json!({"until": null}))),
             (Method::POST, format!("/api/v1/admin/gift-sends/{send_id}/reverse"), Some(json!({"reason": "matrix"}))),
+            (Method::GET, "/api/v1/admin/invites".into(), None),
+            (Method::POST, "/api/v1/admin/invites".into(), Some(json!({"max_uses": 3}))),
+            (Method::GET, format!("/api/v1/admin/invites/{inv}"), None),
+            (Method::DELETE, format!("/api/v1/admin/invites/{inv}"), None),
         ];
         // Every documented /admin operation is in the matrix.
         let doc: Value = serde_json::from_str(&confab::http::openapi_json()).unwrap();
@@ -124,7 +138,7 @@ backend_tests! {
             }
         }
         let covered: BTreeSet<(String, String)> = routes.iter().map(|(m, p, _)| {
-            let templ = p.replace(&format!("messages/{mid}/"), "messages/{id}/").replace(&format!("wallets/{v}"), "wallets/{user_id}").replace(&g, "{id}").replace(&send_id, "{id}")
+            let templ = p.replace(&format!("messages/{mid}/"), "messages/{id}/").replace(&format!("wallets/{v}"), "wallets/{user_id}").replace(&g, "{id}").replace(&send_id, "{id}").replace(&inv, "{id}")
                 .replace(&reports[0].to_string(), "{id}").replace(&reports[1].to_string(), "{id}")
                 .replace(&format!("mutes/{v}"), "mutes/{user_id}").replace(&v.to_string(), "{id}")
                 .replace("sensitive-words/matrixword", "sensitive-words/{word}")

@@ -21,6 +21,8 @@ mod m0013_gifts;
 mod m0014_calls;
 mod m0015_moments;
 mod m0016_gift_senders;
+mod m0017_signup_invites;
+mod m0018_push_settings;
 
 use sea_orm::DatabaseBackend;
 use sea_orm_migration::prelude::*;
@@ -47,6 +49,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_calls::Migration),
             Box::new(m0015_moments::Migration),
             Box::new(m0016_gift_senders::Migration),
+            Box::new(m0017_signup_invites::Migration),
+            Box::new(m0018_push_settings::Migration),
         ]
     }
 }
