@@ -9,7 +9,7 @@
 //! - [`oauth`]: the provider flow, providers, identities.
 //! - [`auth`] (bearer extractors, live-session check), [`tokens`] (JWTs, refresh tokens),
 //!   [`password`] (argon2id, the strength rule).
-//! - [`model`]: domain types and one-off field validators; [`error`]: every refusal as an
+//! - [`model`]: domain types and one-off field validators; [`reserved`]: reserved usernames; [`error`]: every refusal as an
 //!   [`error::AccountsError`], and the one mapping to API errors.
 //! - [`hooks`]: what accounts asks of features above it; [`operator`]: CLI-only actions.
 //! - `store` (private): the SQL, by table group.
@@ -47,6 +47,7 @@ pub mod oauth;
 pub mod oauth_api;
 pub mod operator;
 pub mod password;
+pub mod reserved;
 pub mod service;
 pub mod standing;
 mod store;

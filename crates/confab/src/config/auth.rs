@@ -4,6 +4,41 @@ use serde::{Deserialize, Serialize};
 
 use super::Secret;
 
+/// The list in force when the config names none: the service's own names, staff roles,
+/// and the mailbox names RFC 2142 reserves.
+pub const DEFAULT_RESERVED_USERNAMES: &[&str] = &[
+    "admin",
+    "administrator",
+    "root",
+    "system",
+    "sysadmin",
+    "support",
+    "help",
+    "helpdesk",
+    "confab",
+    "official",
+    "staff",
+    "team",
+    "moderator",
+    "mod",
+    "security",
+    "service",
+    "server",
+    "notice",
+    "notifications",
+    "everyone",
+    "all",
+    "owner",
+    "null",
+    "undefined",
+    "postmaster",
+    "hostmaster",
+    "webmaster",
+    "abuse",
+    "noreply",
+    "info",
+];
+
 /// `[auth]`
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -30,6 +65,9 @@ pub struct AuthConfig {
     pub argon2_iterations: u32,
     /// How many password hashes may run at once (the rest queue); 0 = number of CPUs.
     pub hash_concurrency: usize,
+    /// Usernames nobody may sign up with, compared case- and look-alike-insensitively
+    /// (`Adm1n` is `admin`; see `accounts::reserved`). Replaces the default list when set.
+    pub reserved_usernames: Vec<String>,
 }
 
 impl Default for AuthConfig {
@@ -44,6 +82,10 @@ impl Default for AuthConfig {
             argon2_memory_kib: 19_456,
             argon2_iterations: 2,
             hash_concurrency: 0,
+            reserved_usernames: DEFAULT_RESERVED_USERNAMES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
         }
     }
 }

@@ -36,6 +36,7 @@ mod redis_outage;
 mod rooms;
 mod rooms_sfu;
 mod schema;
+mod screening;
 mod send_rules;
 mod social;
 mod walkthrough;

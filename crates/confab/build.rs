@@ -1,0 +1,29 @@
+//! Tells the integration tests which optional backends this build may reach, so a variant
+//! that cannot run is reported as *ignored* rather than as a pass that did nothing
+//! (docs/testing.md). `CI=true` turns them all on: there, a missing URL fails the run.
+
+fn main() {
+    for cfg in ["confab_mysql", "confab_redis", "confab_s3"] {
+        println!("cargo::rustc-check-cfg=cfg({cfg})");
+    }
+    for var in [
+        "CI",
+        "CONFAB_TEST_MYSQL_URL",
+        "CONFAB_TEST_REDIS_URL",
+        "CONFAB_TEST_S3_URL",
+    ] {
+        println!("cargo::rerun-if-env-changed={var}");
+    }
+    println!("cargo::rerun-if-changed=build.rs");
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty());
+    let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0");
+    for (cfg, var) in [
+        ("confab_mysql", "CONFAB_TEST_MYSQL_URL"),
+        ("confab_redis", "CONFAB_TEST_REDIS_URL"),
+        ("confab_s3", "CONFAB_TEST_S3_URL"),
+    ] {
+        if ci || set(var) {
+            println!("cargo::rustc-cfg={cfg}");
+        }
+    }
+}
