@@ -19,7 +19,8 @@
 //! - [`media`]: uploads of every kind (streamed, allow-listed), authorised and signed downloads.
 //! - [`messaging`]: conversations, the group-commit writer, history, sync, receipts.
 //! - [`moments`]: the friends' feed: posts, visibility, likes, comments, notifications.
-//! - [`moderation`]: the sensitive-word filter (normalise, match, mask) and reports.
+//! - [`moderation`]: the sensitive-word filter (normalise, match, mask), the one screening
+//!   step, the one display-text rule, and reports.
 //! - [`notify`]: mail and SMS delivery ports (verification codes) and their adapters.
 //! - [`push`]: how a committed change reaches sockets: encode once, the bus, the node's
 //!   socket registry, node-to-node control messages.
