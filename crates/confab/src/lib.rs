@@ -19,7 +19,8 @@
 //! - [`media`]: uploads of every kind (streamed, allow-listed), authorised and signed downloads.
 //! - [`messaging`]: conversations, the group-commit writer, history, sync, receipts.
 //! - [`moments`]: the friends' feed: posts, visibility, likes, comments, notifications.
-//! - [`moderation`]: the sensitive-word filter (normalise, match, mask) and reports.
+//! - [`moderation`]: the sensitive-word filter (normalise, match, mask), the one screening
+//!   step, the one display-text rule, and reports.
 //! - [`offline`]: offline push: a signed webhook for users with no connected device.
 //! - [`notify`]: mail and SMS delivery ports (verification codes) and their adapters.
 //! - [`push`]: how a committed change reaches sockets: encode once, the bus, the node's
@@ -256,28 +257,26 @@ fn wire(state: &AppState) {
 }
 
 /// Serves HTTP and WebSocket on `listener` until `shutdown` is cancelled, then drains.
+/// Connections get the `[http]` deadline on request heads and the per-address cap
+/// ([`http::conn`]).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
+    let cfg = &state.config.http;
+    let limits = http::conn::ConnLimits {
+        header_read_timeout: Duration::from_secs(cfg.header_read_timeout_secs),
+        // Behind a proxy every connection comes from the proxy's address.
+        max_per_ip: if cfg.trust_forwarded_for {
+            0
+        } else {
+            cfg.max_connections_per_ip
+        },
+    };
     let app = http::router(state);
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "listening");
     }
-    let server = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-    tokio::select! {
-        r = server => r,
-        _ = async {
-            shutdown.cancelled().await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => {
-            tracing::warn!("connections still open after the shutdown grace period; closing them");
-            Ok(())
-        }
-    }
+    http::conn::serve(listener, app, limits, shutdown, SHUTDOWN_GRACE).await
 }

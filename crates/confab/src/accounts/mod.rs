@@ -9,7 +9,7 @@
 //! - [`oauth`]: the provider flow, providers, identities.
 //! - [`auth`] (bearer extractors, live-session check), [`tokens`] (JWTs, refresh tokens),
 //!   [`password`] (argon2id, the strength rule).
-//! - [`model`]: domain types and one-off field validators; [`error`]: every refusal as an
+//! - [`model`]: domain types and one-off field validators; [`reserved`]: reserved usernames; [`error`]: every refusal as an
 //!   [`error::AccountsError`], and the one mapping to API errors.
 //! - [`registration`]: the registration policy (`auth.registration`) every sign-up path
 //!   asks; [`invites`]: the administrators' sign-up invite codes.
@@ -51,6 +51,7 @@ pub mod oauth_api;
 pub mod operator;
 pub mod password;
 pub mod registration;
+pub mod reserved;
 pub mod service;
 pub mod standing;
 mod store;

@@ -212,56 +212,27 @@ pub fn normalize_phone(raw: &str) -> Result<String, ApiError> {
     Ok(p)
 }
 
-/// Whether a character is invisible or reorders text (zero-width, bidi controls).
-/// Zero-width, bidi-control and soft-hyphen characters (display texts refuse them).
+/// Whether a character is invisible or reorders text: the display-text rule's
+/// ([`crate::moderation::text::hidden`]).
 pub(crate) fn is_invisible(c: char) -> bool {
-    matches!(c,
-        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}')
+    crate::moderation::text::hidden(c)
 }
 
-/// A single-line display text: trimmed, `min..=max` characters, no control or invisible
-/// characters.
+/// A single-line display text: trimmed, `min..=max` characters, under the one display-text
+/// rule ([`crate::moderation::text`]).
 pub fn display_text(
     field: &'static str,
     raw: &str,
     min: usize,
     max: usize,
 ) -> Result<String, ApiError> {
-    let t = raw.trim();
-    let n = t.chars().count();
-    if n < min || n > max {
-        return Err(ApiError::invalid(
-            field,
-            format!("{field}: {min} to {max} characters"),
-        ));
-    }
-    if t.chars().any(|c| c.is_control() || is_invisible(c)) {
-        return Err(ApiError::invalid(
-            field,
-            format!("{field}: control and invisible characters are not allowed"),
-        ));
-    }
-    Ok(t.to_owned())
+    crate::moderation::text::line(field, raw, min, max)
 }
 
-/// A multi-line text (bio): up to `max` characters; newlines allowed, other controls not.
+/// A multi-line text (bio): up to `max` characters under the display-text rule; newlines
+/// and tabs allowed.
 pub fn multiline_text(field: &'static str, raw: &str, max: usize) -> Result<String, ApiError> {
-    let t = raw.trim();
-    if t.chars().count() > max {
-        return Err(ApiError::invalid(
-            field,
-            format!("{field}: at most {max} characters"),
-        ));
-    }
-    if t.chars()
-        .any(|c| (c.is_control() && c != '\n') || is_invisible(c))
-    {
-        return Err(ApiError::invalid(
-            field,
-            format!("{field}: control and invisible characters are not allowed"),
-        ));
-    }
-    Ok(t.to_owned())
+    crate::moderation::text::lines(field, raw, 0, max)
 }
 
 /// One of the known genders.

@@ -233,17 +233,8 @@ fn checked_text(
     max: usize,
     required: bool,
 ) -> Result<String, ApiError> {
-    let t = text.trim();
-    let n = t.chars().count();
-    let bad_char = t.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
-    if (required && n == 0) || n > max || bad_char {
-        let min = usize::from(required);
-        return Err(ApiError::invalid(
-            field,
-            format!("{field}: {min} to {max} characters, no control characters"),
-        ));
-    }
-    Ok(t.to_owned())
+    // A notice is display text like any other: the one rule applies.
+    crate::moderation::text::lines(field, text, usize::from(required), max)
 }
 
 /// Sends a system notice to every connected socket on every node (`notice` event): logged

@@ -4,6 +4,41 @@ use serde::{Deserialize, Serialize};
 
 use super::Secret;
 
+/// The list in force when the config names none: the service's own names, staff roles,
+/// and the mailbox names RFC 2142 reserves.
+pub const DEFAULT_RESERVED_USERNAMES: &[&str] = &[
+    "admin",
+    "administrator",
+    "root",
+    "system",
+    "sysadmin",
+    "support",
+    "help",
+    "helpdesk",
+    "confab",
+    "official",
+    "staff",
+    "team",
+    "moderator",
+    "mod",
+    "security",
+    "service",
+    "server",
+    "notice",
+    "notifications",
+    "everyone",
+    "all",
+    "owner",
+    "null",
+    "undefined",
+    "postmaster",
+    "hostmaster",
+    "webmaster",
+    "abuse",
+    "noreply",
+    "info",
+];
+
 /// `[auth]`
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -30,6 +65,9 @@ pub struct AuthConfig {
     pub argon2_iterations: u32,
     /// How many password hashes may run at once (the rest queue); 0 = number of CPUs.
     pub hash_concurrency: usize,
+    /// Usernames nobody may sign up with, compared case- and look-alike-insensitively
+    /// (`Adm1n` is `admin`; see `accounts::reserved`). Replaces the default list when set.
+    pub reserved_usernames: Vec<String>,
     /// Who may create an account (every path: password sign-up, OAuth first sign-in):
     /// `open`, `closed`, `invite` (an administrator's invite code) or `window` (open from
     /// `registration_opens_at` until `registration_closes_at`). Existing accounts always
@@ -92,6 +130,10 @@ impl Default for AuthConfig {
             registration_opens_at: String::new(),
             registration_closes_at: String::new(),
             captcha_after_failures: 0,
+            reserved_usernames: DEFAULT_RESERVED_USERNAMES
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
         }
     }
 }

@@ -127,6 +127,12 @@ pub struct HttpConfig {
     pub cors_allowed_origins: Vec<String>,
     /// Take the client IP from `X-Forwarded-For` (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
+    /// A connection that has not sent a whole request head (request line and headers) this
+    /// long after it opened, or after its previous request, is closed (slow-loris clients).
+    pub header_read_timeout_secs: u64,
+    /// Most connections open at once from one client address (0: no cap). Not applied when
+    /// `trust_forwarded_for` is on: the peer is then the proxy, which must cap clients itself.
+    pub max_connections_per_ip: u32,
 }
 
 impl Default for HttpConfig {
@@ -136,6 +142,8 @@ impl Default for HttpConfig {
             request_timeout_secs: 30,
             cors_allowed_origins: Vec::new(),
             trust_forwarded_for: false,
+            header_read_timeout_secs: 10,
+            max_connections_per_ip: 256,
         }
     }
 }

@@ -129,6 +129,8 @@ const RULES: &[(&str, Check)] = &[
     ("blob.s3.endpoint", Check::OptionalUrl(s3_endpoint)),
     range!(http.body_limit_bytes, 1024..=64 * 1024 * 1024),
     range!(http.request_timeout_secs, 1..=600),
+    range!(http.header_read_timeout_secs, 1..=300),
+    range!(http.max_connections_per_ip, 0..=1_000_000),
     (
         "http.cors_allowed_origins",
         Check::Rule(cors_allowed_origins),
@@ -172,6 +174,7 @@ const RULES: &[(&str, Check)] = &[
     range!(auth.argon2_iterations, 1..=100),
     ("auth.registration", Check::Rule(registration)),
     range!(auth.captcha_after_failures, 0..=1000, " (0: never)"),
+    ("auth.reserved_usernames", Check::Rule(reserved_usernames)),
     range!(codes.ttl_secs, 60..=3600),
     range!(codes.resend_secs, 10..=3600),
     range!(codes.max_attempts, 1..=10),
@@ -522,6 +525,21 @@ fn sms_http_url(c: &Config) -> Result<(), String> {
 
 fn sms_template(c: &Config) -> Result<(), String> {
     ensure(c.sms.template.contains("{code}"), "must contain {code}")
+}
+
+fn reserved_usernames(c: &Config) -> Result<(), String> {
+    for name in &c.auth.reserved_usernames {
+        let ok = (1..=32).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.');
+        if !ok {
+            return Err(format!(
+                "{name:?} must be 1 to 32 characters of a-z, 0-9, `_` and `.`"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn redirect_allowlist(c: &Config) -> Result<(), String> {

@@ -236,6 +236,16 @@ impl Conn {
     /// Reads a frame's envelope (`type`, `id`, raw `data`); a frame that is not one, or
     /// whose `id` is too long, is answered with an error here.
     fn read_frame(&self, text: &str) -> Option<ClientFrame> {
+        // A key named twice, at any depth, makes the frame ambiguous: refused like a body.
+        if let Err(e) = crate::http::extract::unique_keys(text.as_bytes()) {
+            let message = if e.is_data() {
+                "the frame names a key twice in one object"
+            } else {
+                "the frame is not valid JSON"
+            };
+            self.error(ErrorCode::InvalidJson, message, recover_id(text));
+            return None;
+        }
         let frame: ClientFrame = match serde_json::from_str(text) {
             Ok(f) => f,
             Err(e) => {

@@ -24,11 +24,6 @@ pub const MAX_ADD: usize = 100;
 /// A permanent mute is stored as this end (9999-12-31T23:59:59.999Z).
 pub const FOREVER_MS: i64 = 253_402_300_799_999;
 
-fn no_controls(s: &str, newlines: bool) -> bool {
-    !s.chars()
-        .any(|c| c.is_control() && !(newlines && (c == '\n' || c == '\t')))
-}
-
 /// The user-written texts of one change, screened by the one screening step: each call
 /// checks a text's bounds and returns what to store (masked per the configured action, or
 /// `content_blocked`); under `review`, [`Texts::file_reviews`] files the reports once the
@@ -47,8 +42,8 @@ impl<'a> Texts<'a> {
         }
     }
 
-    /// A text of `min`..=`max` characters (trimmed unless `multiline`; no control
-    /// characters but newlines and tabs in multi-line ones), screened.
+    /// A text of `min`..=`max` characters under the one display-text rule
+    /// ([`crate::moderation::text`]; newlines and tabs only in multi-line ones), screened.
     pub fn text(
         &mut self,
         field: &'static str,
@@ -57,15 +52,12 @@ impl<'a> Texts<'a> {
         max: usize,
         multiline: bool,
     ) -> Result<String, ApiError> {
-        let v = if multiline { value } else { value.trim() };
-        let n = v.chars().count();
-        if n < min || n > max || !no_controls(v, multiline) || (min > 0 && v.trim().is_empty()) {
-            return Err(ApiError::invalid(
-                field,
-                format!("{field}: {min} to {max} characters, no control characters"),
-            ));
-        }
-        let s = screen(self.state, field, v)?;
+        let v = if multiline {
+            crate::moderation::text::lines(field, value, min, max)?
+        } else {
+            crate::moderation::text::line(field, value, min, max)?
+        };
+        let s = screen(self.state, field, &v)?;
         let text = s.text.clone();
         self.screened.push(s);
         Ok(text)

@@ -1,6 +1,7 @@
 //! The HTTP layer: router assembly, middleware, extractors, the OpenAPI document and the
 //! docs page, and the web client's routes. Feature routes are added here as feature modules land.
 
+pub mod conn;
 pub mod extract;
 pub mod health;
 pub mod middleware;
@@ -253,6 +254,8 @@ mod tests {
             b"{\"name\":\"a\",}",
             b"{\"name\":\"\xff\xfe\",\"count\":1}",
             b"{\"name\":\"\\ud800\",\"count\":1}",
+            // A key named twice: refused, not read as one of its values.
+            b"{\"name\":\"a\",\"count\":1,\"name\":\"b\"}",
         ] {
             let (s, v) = send(&cfg, Some("application/json"), body.to_vec()).await;
             assert_eq!(

@@ -1,5 +1,5 @@
-//! Moderation: the sensitive-word filter and the one screening step, reports, site-wide
-//! user mutes and the audit log. The admin API over them (review, audit) is the admin
+//! Moderation: the sensitive-word filter and the one screening step, the one display-text
+//! rule ([`text`]), reports, site-wide user mutes and the audit log. The admin API over them (review, audit) is the admin
 //! feature's.
 //!
 //! The word list is the config's `moderation.words_file` (read once at start-up) plus the
@@ -28,5 +28,6 @@ pub mod reports;
 pub mod screen;
 pub mod service;
 mod store;
+pub mod text;
 
 pub use store::{Report, UserMute};

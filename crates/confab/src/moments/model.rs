@@ -199,14 +199,12 @@ pub fn like_cursor(raw: Option<&str>) -> Result<Option<(i64, i64)>, MomentsError
 
 /// A checked place.
 pub fn location(l: &Location) -> Result<Location, MomentsError> {
-    let name = l.name.trim();
-    let n = name.chars().count();
-    if !(1..=100).contains(&n) || name.chars().any(char::is_control) {
-        return Err(MomentsError::Invalid(
+    let name = crate::moderation::text::line("location.name", &l.name, 1, 100).map_err(|_| {
+        MomentsError::Invalid(
             "location.name",
-            "1 to 100 characters, no control characters",
-        ));
-    }
+            "1 to 100 characters of display text (no control or invisible characters)",
+        )
+    })?;
     if l.latitude.is_some_and(|v| !(-90.0..=90.0).contains(&v)) {
         return Err(MomentsError::Invalid("location.latitude", "-90 to 90"));
     }
@@ -214,7 +212,7 @@ pub fn location(l: &Location) -> Result<Location, MomentsError> {
         return Err(MomentsError::Invalid("location.longitude", "-180 to 180"));
     }
     Ok(Location {
-        name: name.to_owned(),
+        name,
         latitude: l.latitude,
         longitude: l.longitude,
     })

@@ -6,6 +6,7 @@ use confab_proto::ids::{ConversationId, FileId, RoomId, UserId};
 use confab_proto::rooms::{RoomOut, RoomRole, RoomVisibility, SeatMode};
 
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Longest room name, in characters.
 pub const MAX_NAME_CHARS: usize = 40;
@@ -136,10 +137,16 @@ pub fn tag(raw: &str) -> Result<String, ApiError> {
     crate::accounts::model::display_text("tag", raw, 1, MAX_TAG_CHARS)
 }
 
-/// A kick's reason: up to 200 characters of display text; empty is none.
-pub fn reason(raw: Option<&str>) -> Result<Option<String>, ApiError> {
+/// A kick's reason: up to 200 characters of display text, screened like any text others
+/// read (the kicked user sees it); empty is none.
+pub fn reason(state: &AppState, raw: Option<&str>) -> Result<Option<String>, ApiError> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(r) => crate::accounts::model::display_text("reason", r, 1, MAX_REASON_CHARS).map(Some),
+        Some(r) => {
+            let r = crate::accounts::model::display_text("reason", r, 1, MAX_REASON_CHARS)?;
+            Ok(Some(
+                crate::moderation::screen::screen(state, "reason", &r)?.text,
+            ))
+        }
     }
 }

@@ -66,7 +66,7 @@ pub async fn kick(
     id: RoomId,
     input: RoomKickIn,
 ) -> Result<RoomKickedData, ApiError> {
-    let reason = model::reason(input.reason.as_deref())?;
+    let reason = model::reason(state, input.reason.as_deref())?;
     let secs = input.ban_secs.unwrap_or(state.config.rooms.kick_ban_secs);
     if secs > MAX_BAN_SECS {
         return Err(RoomsError::BanSecs.into());

@@ -79,7 +79,7 @@ pub async fn act(
     action: SeatAction,
     input: SeatActionIn,
 ) -> Result<SeatsOut, ApiError> {
-    let reason = model::reason(input.reason.as_deref())?;
+    let reason = model::reason(state, input.reason.as_deref())?;
     locked(state, id, async |tx: &mut Tx| {
         check_position(tx, position)?;
         match action {

@@ -6,7 +6,6 @@ use confab_proto::social::{
     FriendRequestStatus, MAX_GREETING_CHARS, MAX_NOTE_CHARS, MAX_REMARK_CHARS, PrivacyOut,
 };
 
-use crate::accounts::model::is_invisible;
 use crate::error::ApiError;
 
 /// A friend request as stored.
@@ -104,31 +103,14 @@ pub fn pending_key(from: UserId, to: UserId) -> String {
     format!("{from}:{to}")
 }
 
-/// A request note: trimmed, at most [`MAX_NOTE_CHARS`], one line.
+/// A request note: trimmed, at most [`MAX_NOTE_CHARS`], one line of display text.
 pub fn note(raw: Option<&str>) -> Result<String, ApiError> {
-    let t = raw.unwrap_or("").trim();
-    if t.chars().count() > MAX_NOTE_CHARS || t.chars().any(|c| c.is_control() || is_invisible(c)) {
-        return Err(ApiError::invalid(
-            "note",
-            format!("note: at most {MAX_NOTE_CHARS} characters on one line"),
-        ));
-    }
-    Ok(t.to_owned())
+    crate::moderation::text::line("note", raw.unwrap_or(""), 0, MAX_NOTE_CHARS)
 }
 
-/// A greeting: trimmed, at most [`MAX_GREETING_CHARS`], newlines allowed.
+/// A greeting: trimmed, at most [`MAX_GREETING_CHARS`] of display text, newlines allowed.
 pub fn greeting(raw: Option<&str>) -> Result<String, ApiError> {
-    let t = raw.unwrap_or("").trim();
-    if t.chars().count() > MAX_GREETING_CHARS
-        || t.chars()
-            .any(|c| (c.is_control() && c != '\n') || is_invisible(c))
-    {
-        return Err(ApiError::invalid(
-            "greeting",
-            format!("greeting: at most {MAX_GREETING_CHARS} characters, no control characters"),
-        ));
-    }
-    Ok(t.to_owned())
+    crate::moderation::text::lines("greeting", raw.unwrap_or(""), 0, MAX_GREETING_CHARS)
 }
 
 /// A remark: `None` or empty clears it; otherwise 1–[`MAX_REMARK_CHARS`] characters.

@@ -351,6 +351,10 @@ async fn sign_in_attempts_are_limited_per_ip() {
     assert!(e.is(ErrorCode::RateLimited));
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revocation_on_one_node_holds_on_the_other() {
     let Some(backend) = Backend::cluster() else {

@@ -426,6 +426,10 @@ async fn kill_9_during_a_send_storm_loses_and_duplicates_nothing_sqlite() {
     run(None).await;
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_a_send_storm_loses_and_duplicates_nothing_mysql_redis() {
     let (Some(mysql), Some(redis)) = (mysql_url(), redis_url()) else {

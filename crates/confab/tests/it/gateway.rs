@@ -40,6 +40,7 @@ macro_rules! gateway_tests {
                 $body
             }
 
+            #[cfg_attr(not(all(confab_mysql, confab_redis)), ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL")]
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn mysql_redis() {
                 let Some(backend) = Backend::cluster() else { return };

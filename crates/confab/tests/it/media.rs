@@ -621,6 +621,10 @@ async fn oversized_kinds_are_cut_off_while_streaming_sqlite() {
     oversized_kinds_are_cut_off_while_streaming(Backend::Sqlite).await;
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_kinds_are_cut_off_while_streaming_mysql_redis() {
     let Some(backend) = Backend::cluster() else {
@@ -701,6 +705,10 @@ backend_tests! {
     }
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_url_lifetime_follows_config_and_nodes_agree() {
     let Some(backend) = Backend::cluster() else {

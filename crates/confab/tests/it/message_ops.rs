@@ -232,6 +232,10 @@ async fn send_rate_limit_sqlite() {
     sends_are_rate_limited_per_user(Backend::Sqlite).await;
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_rate_limit_mysql_redis() {
     if let Some(backend) = Backend::cluster() {

@@ -185,6 +185,7 @@ async fn cache_contract_memory() {
     cache_contract(Arc::new(MemoryCache::new())).await;
 }
 
+#[cfg_attr(not(confab_redis), ignore = "set CONFAB_TEST_REDIS_URL")]
 #[tokio::test]
 async fn cache_contract_redis() {
     let Some(url) = redis_url() else { return };
@@ -285,6 +286,7 @@ async fn wait_subscribed(bus: &RedisBus) {
     .await;
 }
 
+#[cfg_attr(not(confab_redis), ignore = "set CONFAB_TEST_REDIS_URL")]
 #[tokio::test]
 async fn bus_contract_redis_across_two_nodes() {
     let Some(url) = redis_url() else { return };
@@ -316,6 +318,7 @@ async fn bus_contract_redis_across_two_nodes() {
     tasks.shutdown(Duration::from_secs(5)).await;
 }
 
+#[cfg_attr(not(confab_redis), ignore = "set CONFAB_TEST_REDIS_URL")]
 #[tokio::test]
 async fn node_ids_claimed_in_redis_are_distinct() {
     let Some(url) = redis_url() else { return };
@@ -428,6 +431,7 @@ async fn blob_contract_local() {
     .await;
 }
 
+#[cfg_attr(not(confab_s3), ignore = "set CONFAB_TEST_S3_URL")]
 #[tokio::test]
 async fn blob_contract_s3() {
     let Some(endpoint) = std::env::var("CONFAB_TEST_S3_URL")

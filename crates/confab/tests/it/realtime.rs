@@ -157,6 +157,10 @@ backend_tests! {
     }
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_and_receipts_cross_nodes() {
     let Some(backend) = Backend::cluster() else {
@@ -351,6 +355,10 @@ async fn every_device_sees_one_gapless_order_sqlite() {
     every_device_sees_one_gapless_order(Backend::Sqlite).await;
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_device_sees_one_gapless_order_mysql_redis() {
     let Some(backend) = Backend::cluster() else {

@@ -62,6 +62,7 @@ fn free_port() -> u16 {
         .port()
 }
 
+#[cfg_attr(not(confab_redis), ignore = "set CONFAB_TEST_REDIS_URL")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_follows_redis_down_and_back_without_restart() {
     if redis_url().is_none() {
@@ -141,6 +142,10 @@ async fn readyz_follows_redis_down_and_back_without_restart() {
     redis.stop().await;
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cross_node_push_resumes_after_a_redis_restart_and_sync_recovers_the_gap() {
     let (Some(mysql), Some(_)) = (mysql_url(), redis_url()) else {

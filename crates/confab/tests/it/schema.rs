@@ -89,6 +89,7 @@ async fn migrations_have_the_same_effect_on_sqlite_and_mariadb() {
     mysql.close().await;
 }
 
+#[cfg_attr(not(confab_mysql), ignore = "set CONFAB_TEST_MYSQL_URL")]
 #[tokio::test]
 async fn mariadb_tables_are_utf8mb4() {
     let Some(admin) = mysql_url() else { return };

@@ -67,6 +67,10 @@ backend_tests! {
 
 /// A change made through one node reaches the other node's cache by the bus: the member's
 /// next send there is refused within moments, not after the cache's expiry.
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mute_on_one_node_holds_on_the_other_at_once() {
     let Some(backend) = Backend::cluster() else {

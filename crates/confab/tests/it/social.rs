@@ -619,6 +619,10 @@ async fn pending_cap_sqlite() {
     the_pending_request_cap_holds(Backend::Sqlite).await;
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pending_cap_mysql_redis() {
     if let Some(backend) = Backend::cluster() {
@@ -662,6 +666,10 @@ async fn anyone_policy_sqlite() {
     the_anyone_policy_still_refuses_blocked_users(Backend::Sqlite).await;
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn anyone_policy_mysql_redis() {
     if let Some(backend) = Backend::cluster() {
@@ -669,6 +677,10 @@ async fn anyone_policy_mysql_redis() {
     }
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn friend_events_cross_nodes() {
     let Some(backend) = Backend::cluster() else {

@@ -84,6 +84,13 @@ pub(super) async fn create_account(
     admission: &Admission,
 ) -> Result<User, ApiError> {
     let base = first_username(profile);
+    // A provider handle such as `admin` must not pass for the service either.
+    let reserved = &state.config.auth.reserved_usernames;
+    let base = if crate::accounts::reserved::is_reserved(&base, reserved) {
+        "user".to_owned()
+    } else {
+        base
+    };
     let nickname = provider_nickname(state, profile);
     let now = state.clock.now();
     for attempt in 0..8 {

@@ -30,14 +30,31 @@ pub async fn update_me(
         c.nickname = Some(nickname);
         review = original;
     }
+    // The bio and tags are public profile text: screened like the nickname (they were
+    // not, issue 19). Reviews of them file against the user like a nickname's.
+    let mut reviews = Vec::new();
     if let Some(b) = &patch.bio {
-        c.bio = Some(model::multiline_text("bio", b, 500)?);
+        let s = crate::moderation::screen::screen(
+            state,
+            "bio",
+            &model::multiline_text("bio", b, 500)?,
+        )?;
+        reviews.extend(s.review);
+        c.bio = Some(s.text);
     }
     if let Some(g) = &patch.gender {
         c.gender = Some(model::gender(g)?);
     }
     if let Some(t) = &patch.tags {
-        c.tags = Some(model::tags(t)?);
+        let mut tags = Vec::new();
+        for tag in model::tags(t)? {
+            let s = crate::moderation::screen::screen(state, "tags", &tag)?;
+            reviews.extend(s.review);
+            if !tags.contains(&s.text) {
+                tags.push(s.text);
+            }
+        }
+        c.tags = Some(tags);
     }
     if let Some(avatar) = patch.avatar {
         if let Some(file) = avatar {
@@ -50,6 +67,18 @@ pub async fn update_me(
     store::update_profile(state.store.writer(), auth.user_id, c, state.clock.now()).await?;
     if let Some(original) = review {
         report_nickname(state, auth.user_id, original).await;
+    }
+    for original in reviews {
+        use crate::moderation::screen::{Target, file_review};
+        let reason = "sensitive word in profile";
+        file_review(
+            state,
+            Target::User(auth.user_id),
+            Some(auth.user_id),
+            reason,
+            original,
+        )
+        .await;
     }
     me(state, auth).await
 }

@@ -93,6 +93,7 @@ pub async fn register(
 /// the password's strength, and whether the server's verification rule is met.
 fn check_fields(state: &AppState, input: &RegisterIn) -> Result<SignUp, ApiError> {
     let username = model::normalize_username(&input.username)?;
+    crate::accounts::reserved::check(&username, &state.config.auth.reserved_usernames)?;
     let (nickname, nickname_review) = match &input.nickname {
         Some(n) => screen_nickname(state, &model::display_text("nickname", n, 1, 64)?)?,
         None => (username.clone(), None),

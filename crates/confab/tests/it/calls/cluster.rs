@@ -8,6 +8,10 @@ use serde_json::json;
 
 use super::*;
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_call_crosses_two_nodes() {
     let Some(backend) = Backend::cluster() else {

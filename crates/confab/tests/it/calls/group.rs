@@ -156,6 +156,10 @@ async fn group_calls_sqlite() {
     group_calls(Backend::Sqlite).await;
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_calls_mysql_redis() {
     if let Some(b) = Backend::cluster() {

@@ -136,6 +136,10 @@ async fn every_route_and_relation_sqlite() {
     matrix(Backend::Sqlite).await;
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_and_relation_mysql_redis() {
     if let Some(b) = Backend::cluster() {

@@ -160,6 +160,10 @@ async fn every_call_ends_once_whatever_the_order_sqlite() {
     run(&app, &app).await;
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_call_ends_once_whatever_the_order_mysql_redis() {
     let Some(backend) = Backend::cluster() else {

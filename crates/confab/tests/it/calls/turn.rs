@@ -79,6 +79,10 @@ async fn turn_credentials_match_an_independent_hmac_sqlite() {
     turn_credentials(Backend::Sqlite).await;
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn turn_credentials_match_an_independent_hmac_mysql_redis() {
     if let Some(b) = Backend::cluster() {

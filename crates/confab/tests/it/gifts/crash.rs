@@ -163,6 +163,10 @@ async fn kill_9_during_gift_sends_charges_each_key_once_sqlite() {
     run(None).await;
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_during_gift_sends_charges_each_key_once_mysql_redis() {
     let Some(Backend::Cluster { mysql, redis }) = Backend::cluster() else {

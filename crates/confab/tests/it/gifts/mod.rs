@@ -11,6 +11,7 @@ macro_rules! gift_tests {
                 super::$name($crate::harness::Backend::Sqlite).await
             }
 
+            #[cfg_attr(not(all(confab_mysql, confab_redis)), ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL")]
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn mysql_redis() {
                 let Some(backend) = $crate::harness::Backend::cluster() else { return };

@@ -162,6 +162,10 @@ async fn one_message_reaches_every_member_of_a_500_group_once_sqlite() {
     fan_out_to_500(Backend::Sqlite).await;
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_message_reaches_every_member_of_a_500_group_once_mysql_redis() {
     let Some(backend) = Backend::cluster() else {
@@ -172,6 +176,10 @@ async fn one_message_reaches_every_member_of_a_500_group_once_mysql_redis() {
 
 /// Two nodes on MariaDB + Redis: group messages and moderation events reach members on the
 /// other node, and a kick stops delivery there.
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn group_messages_and_moderation_events_cross_nodes() {
     let Some(backend) = Backend::cluster() else {

@@ -27,6 +27,10 @@ fn holder(s: &SeatsOut, p: u32) -> Option<UserId> {
     s.seats[p as usize - 1].user_id
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rooms_work_across_two_nodes() {
     let Some(backend) = Backend::cluster() else {

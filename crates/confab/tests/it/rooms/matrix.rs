@@ -946,6 +946,10 @@ mod every_room_endpoint_by_every_actor {
         every_room_endpoint(TestApp::spawn_with(Backend::Sqlite, with_media_key).await).await;
     }
 
+    #[cfg_attr(
+        not(all(confab_mysql, confab_redis)),
+        ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+    )]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn mysql_redis() {
         let Some(backend) = Backend::cluster() else {
