@@ -129,7 +129,11 @@ pub async fn post(
     check_media(state, me, &input.media).await?;
     let (audience_users, audience_tags) =
         check_audience(state, me, input.visibility, input.audience.as_ref()).await?;
-    let location = input.location.as_ref().map(model::location).transpose()?;
+    let mut location = input.location.as_ref().map(model::location).transpose()?;
+    // A place name is user text others read: screened like the text (it was not, issue 19).
+    if let Some(l) = location.as_mut() {
+        l.name = screen(state, "location.name", &l.name)?.text;
+    }
     if input.mentions.len() > MAX_MENTIONS {
         return Err(MomentsError::Invalid("mentions", "at most 20").into());
     }

@@ -194,6 +194,10 @@ async fn drain(ws: &mut WsConnection, conv: ConversationId, wait: Duration) -> V
     seqs
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_behind_nginx() {
     let (Some(mysql), Some(redis)) = (mysql_url(), redis_url()) else {

@@ -95,6 +95,27 @@ macro_rules! backend_tests {
     )*};
 }
 
+/// Like `backend_tests!`, for tests that start their own node(s) (a tweaked config, a peer,
+/// a stand-in server): `name::sqlite` and `name::mysql_redis`, each calling `name(backend)`.
+/// The MariaDB + Redis variant shows as ignored where no URL is set.
+macro_rules! backend_fn_tests {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::harness::Backend::Sqlite).await
+            }
+
+            #[cfg_attr(not(all(confab_mysql, confab_redis)), ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL")]
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mysql_redis() {
+                let Some(backend) = $crate::harness::Backend::cluster() else { return };
+                super::$name(backend).await
+            }
+        }
+    )*};
+}
+
 /// The top-up webhook's HMAC key on test nodes.
 pub const TOPUP_SECRET: &str = "topup-secret-for-tests-0123456789abcdef";
 

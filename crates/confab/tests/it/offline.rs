@@ -29,24 +29,7 @@ use crate::harness::*;
 const SECRET: &str = "push-secret-for-tests-0123456789abcdef";
 const WAIT: Duration = Duration::from_secs(10);
 
-macro_rules! offline_tests {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::harness::Backend::Sqlite).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn mysql_redis() {
-                let Some(backend) = $crate::harness::Backend::cluster() else { return };
-                super::$name(backend).await
-            }
-        }
-    )*};
-}
-
-offline_tests!(
+backend_fn_tests!(
     an_offline_recipient_gets_one_signed_request_for_several_messages,
     online_muted_and_private_recipients,
     a_failed_request_is_retried_with_the_same_body,

@@ -14,24 +14,7 @@ use serde_json::{Value, json};
 
 use crate::harness::*;
 
-macro_rules! registration_tests {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::harness::Backend::Sqlite).await
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn mysql_redis() {
-                let Some(backend) = $crate::harness::Backend::cluster() else { return };
-                super::$name(backend).await
-            }
-        }
-    )*};
-}
-
-registration_tests!(
+backend_fn_tests!(
     closed_refuses_new_accounts_and_lets_existing_ones_sign_in,
     window_opens_and_closes_with_the_clock,
     invite_codes_admit_as_many_accounts_as_they_allow,

@@ -73,6 +73,10 @@ backend_tests! {
 }
 
 /// Two nodes: the trail names each node that had sockets to push to.
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trail_names_every_node_that_pushed() {
     let Some(backend) = Backend::cluster() else {
@@ -256,6 +260,10 @@ async fn one_message_is_one_trace_on_sqlite() {
     one_message_is_one_trace(None).await;
 }
 
+#[cfg_attr(
+    not(all(confab_mysql, confab_redis)),
+    ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_message_is_one_trace_across_two_nodes() {
     let (Some(mysql), Some(redis)) = (mysql_url(), redis_url()) else {

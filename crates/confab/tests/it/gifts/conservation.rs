@@ -17,7 +17,7 @@ use sha2::Sha256;
 
 use super::*;
 
-gift_tests! {
+backend_fn_tests! {
     money_is_conserved_under_concurrent_sends_credits_top_ups_reversals_and_retries,
 }
 

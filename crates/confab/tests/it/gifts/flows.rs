@@ -8,7 +8,7 @@ use confab_proto::gifts::{BuyVipIn, Currency, GiftPatch, GiftSource, VipIn};
 
 use super::*;
 
-gift_tests! {
+backend_fn_tests! {
     a_gift_in_a_chat_charges_pays_records_and_tells_both_sides,
     a_gift_in_a_room_moves_the_rooms_counters_and_the_leaderboards,
     quick_repeats_share_a_combo_and_a_pause_starts_a_new_one,

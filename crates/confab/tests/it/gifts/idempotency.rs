@@ -3,7 +3,7 @@
 
 use super::*;
 
-gift_tests! {
+backend_fn_tests! {
     a_retry_answers_the_first_send_and_charges_nothing,
     the_same_key_with_other_content_is_refused,
 }

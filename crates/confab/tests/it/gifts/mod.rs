@@ -1,26 +1,6 @@
 //! Gifts and wallets (issue 14): sends in rooms and chats, idempotency, refusals, top-ups,
 //! reversals, conservation of money across two nodes, and a crash during sends.
 
-/// Like `backend_tests!`, for tests that start their own node(s) (a top-up secret, a
-/// peer): declares `name::sqlite` and `name::mysql_redis`, each calling `name(backend)`.
-macro_rules! gift_tests {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name($crate::harness::Backend::Sqlite).await
-            }
-
-            #[cfg_attr(not(all(confab_mysql, confab_redis)), ignore = "set CONFAB_TEST_MYSQL_URL and CONFAB_TEST_REDIS_URL")]
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn mysql_redis() {
-                let Some(backend) = $crate::harness::Backend::cluster() else { return };
-                super::$name(backend).await
-            }
-        }
-    )*};
-}
-
 mod conservation;
 mod crash;
 mod flows;

@@ -11,7 +11,7 @@ use confab::infra::clock::Clock;
 
 use super::*;
 
-gift_tests! {
+backend_fn_tests! {
     every_gifts_and_wallet_route_needs_a_session,
     only_admins_manage_the_catalog_and_wallets,
     a_refused_send_charges_nothing,

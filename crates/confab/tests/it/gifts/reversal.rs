@@ -5,7 +5,7 @@ use confab_proto::gifts::{Currency, GiftSource, GrantIn};
 
 use super::*;
 
-gift_tests! {
+backend_fn_tests! {
     a_reversal_compensates_and_leaves_the_ledger_whole,
 }
 

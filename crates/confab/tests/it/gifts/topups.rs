@@ -9,7 +9,7 @@ use sha2::Sha256;
 
 use super::*;
 
-gift_tests! {
+backend_fn_tests! {
     a_signed_notice_credits_once,
     unsigned_wrong_or_stale_notices_are_refused,
     a_node_without_a_secret_refuses_top_ups,
