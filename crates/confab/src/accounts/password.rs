@@ -4,12 +4,19 @@
 //! on tokio's blocking threads behind a semaphore sized to the CPUs: a login storm queues
 //! instead of starving the runtime or exhausting memory. A caller that waits too long for a
 //! slot gets 503 rather than an unbounded wait.
+//!
+//! Argon2's working memory (`argon2_memory_kib`, 19 MiB by default) is kept in a pool of at
+//! most one buffer per slot and reused, instead of allocated per hash. Allocated per hash,
+//! glibc served those buffers from per-thread arenas once its dynamic mmap threshold had
+//! risen past their size, and every blocking thread that ever hashed kept its own: a sign-in
+//! storm left hundreds of MiB held for good (issue 19, defect 3). With the pool the hasher
+//! holds at most `slots × argon2_memory_kib`, whatever the allocator.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use tokio::sync::Semaphore;
 
 use super::error::AccountsError;
@@ -23,6 +30,7 @@ const SLOT_WAIT: Duration = Duration::from_secs(10);
 pub struct Passwords {
     params: Params,
     slots: Arc<Semaphore>,
+    scratch: Arc<Scratch>,
     /// A real hash of a random password, verified when the user does not exist so that
     /// "unknown user" costs the same time as "wrong password".
     dummy: String,
@@ -38,11 +46,13 @@ impl Passwords {
         } else {
             cfg.hash_concurrency
         };
+        let scratch = Arc::new(Scratch::new(params.block_count(), slots));
         let random: [u8; 24] = rand::random();
-        let dummy = hash_blocking(&params, &hex::encode(random))?;
+        let dummy = hash_blocking(&params, &scratch, &hex::encode(random))?;
         Ok(Self {
             params,
             slots: Arc::new(Semaphore::new(slots)),
+            scratch,
             dummy,
         })
     }
@@ -50,8 +60,9 @@ impl Passwords {
     /// The PHC string for `password`.
     pub async fn hash(&self, password: &str) -> Result<String, ApiError> {
         let params = self.params.clone();
+        let scratch = self.scratch.clone();
         let password = password.to_owned();
-        self.run(move || hash_blocking(&params, &password).map_err(ApiError::internal))
+        self.run(move || hash_blocking(&params, &scratch, &password).map_err(ApiError::internal))
             .await?
     }
 
@@ -63,12 +74,9 @@ impl Passwords {
             None => (self.dummy.clone(), false),
         };
         let password = password.to_owned();
+        let scratch = self.scratch.clone();
         let ok = self
-            .run(move || {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), hash.as_str())
-                    .is_ok()
-            })
+            .run(move || verify_blocking(&scratch, &password, &hash))
             .await?;
         Ok(ok && real)
     }
@@ -90,12 +98,90 @@ impl Passwords {
     }
 }
 
-fn hash_blocking(params: &Params, password: &str) -> anyhow::Result<String> {
+/// Reusable argon2 working memory: buffers of `blocks` blocks, at most `keep` of them kept.
+struct Scratch {
+    blocks: usize,
+    keep: usize,
+    free: Mutex<Vec<Vec<Block>>>,
+}
+
+impl Scratch {
+    fn new(blocks: usize, keep: usize) -> Self {
+        Self {
+            blocks,
+            keep,
+            free: Mutex::new(Vec::with_capacity(keep)),
+        }
+    }
+
+    /// Runs `f` with at least `blocks` blocks of memory: a pooled buffer when the size is the
+    /// configured one, a one-off buffer for a hash made with a larger cost.
+    fn with<T>(&self, blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
+        if blocks > self.blocks {
+            let mut once = vec![Block::new(); blocks];
+            return f(&mut once);
+        }
+        let pooled = self.free.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut buf = pooled.unwrap_or_else(|| vec![Block::new(); self.blocks]);
+        let out = f(&mut buf[..blocks]);
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        if free.len() < self.keep {
+            free.push(buf);
+        }
+        out
+    }
+
+    #[cfg(test)]
+    fn pooled(&self) -> usize {
+        self.free.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+fn hash_blocking(params: &Params, scratch: &Scratch, password: &str) -> anyhow::Result<String> {
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    argon
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("argon2 failed: {e}"))
+    let salt_bytes: [u8; 16] = rand::random();
+    let salt = Salt::new(&salt_bytes).map_err(|e| anyhow::anyhow!("argon2 salt: {e}"))?;
+    let mut out = [0u8; Params::DEFAULT_OUTPUT_LEN];
+    scratch
+        .with(params.block_count(), |mem| {
+            argon.hash_password_into_with_memory(password.as_bytes(), &salt, &mut out, mem)
+        })
+        .map_err(|e| anyhow::anyhow!("argon2 failed: {e}"))?;
+    let phc = PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params).map_err(|e| anyhow::anyhow!("argon2: {e}"))?,
+        salt: Some(salt),
+        hash: Some(Output::new(&out).map_err(|e| anyhow::anyhow!("argon2: {e}"))?),
+    };
+    Ok(phc.to_string())
+}
+
+/// Whether `password` matches the PHC string `phc`: recomputes the hash with the string's own
+/// algorithm, version, cost and salt, and compares in constant time (`Output`'s `==`).
+fn verify_blocking(scratch: &Scratch, password: &str, phc: &str) -> bool {
+    let Ok(hash) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(hash.algorithm.as_str()) else {
+        return false;
+    };
+    let version = match hash.version.map(Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let Ok(params) = Params::try_from(&hash) else {
+        return false;
+    };
+    let argon = Argon2::new(algorithm, version, params.clone());
+    let mut out = vec![0u8; expected.len()];
+    let hashed = scratch.with(params.block_count(), |mem| {
+        argon.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, mem)
+    });
+    hashed.is_ok() && Output::new(&out).is_ok_and(|computed| &computed == expected)
 }
 
 /// The names a password must not contain: the username and the email's local part.
@@ -168,5 +254,44 @@ mod tests {
             p.hash("correct horse battery").await.unwrap(),
             "salts must differ"
         );
+        assert!(
+            p.scratch.pooled() >= 1,
+            "the working memory is kept for reuse"
+        );
+    }
+
+    /// Hashes made by the argon2 crate's own PHC hasher (and with other costs and variants)
+    /// still verify, and ours verify with it: the pooled path is the same algorithm.
+    #[test]
+    fn pooled_hashes_match_the_crates_own() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let scratch = Scratch::new(Params::new(64, 1, 1, None).unwrap().block_count(), 1);
+        let params = Params::new(64, 1, 1, None).unwrap();
+        let ours = hash_blocking(&params, &scratch, "pw one").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        Argon2::default()
+            .verify_password(b"pw one", &parsed)
+            .expect("the crate verifies our hash");
+        for (alg, m) in [
+            (Algorithm::Argon2id, 64),
+            (Algorithm::Argon2i, 128),
+            (Algorithm::Argon2d, 32),
+        ] {
+            let theirs = Argon2::new(alg, Version::V0x13, Params::new(m, 2, 1, None).unwrap())
+                .hash_password(b"pw two")
+                .unwrap()
+                .to_string();
+            assert!(verify_blocking(&scratch, "pw two", &theirs), "{theirs}");
+            assert!(!verify_blocking(&scratch, "pw twO", &theirs), "{theirs}");
+        }
+        for bad in [
+            "",
+            "$argon2id$",
+            "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ",
+            "plain",
+        ] {
+            assert!(!verify_blocking(&scratch, "pw", bad), "{bad}");
+        }
+        assert_eq!(scratch.pooled(), 1, "at most `keep` buffers are kept");
     }
 }

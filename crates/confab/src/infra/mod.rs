@@ -48,6 +48,7 @@ impl Infra {
             .await
             .context("cannot open the database")?;
         store.migrate().await.context("cannot apply migrations")?;
+        spawn_checkpointer(&store, tasks);
 
         let (bus, cache, node_id): (Arc<dyn bus::Bus>, Arc<dyn cache::Cache>, u16) =
             if config.redis.url.is_empty() {
@@ -87,4 +88,27 @@ impl Infra {
             ids: Arc::new(ids::IdGen::new(node_id)),
         })
     }
+}
+
+/// SQLite: checkpoints the WAL every [`store::CHECKPOINT_EVERY`] on its own connection, so the
+/// writer's commits never do it (see `store::SQLITE_AUTOCHECKPOINT_PAGES`).
+fn spawn_checkpointer(store: &store::Store, tasks: &Tasks) {
+    if !store.has_wal() {
+        return;
+    }
+    let store = store.clone();
+    let stop = tasks.token();
+    tasks.spawn("wal-checkpoint", async move {
+        let mut tick = tokio::time::interval(store::CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            if let Err(e) = store.checkpoint().await {
+                tracing::warn!(error = %e, "WAL checkpoint failed");
+            }
+        }
+    });
 }

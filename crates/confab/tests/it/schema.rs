@@ -117,3 +117,49 @@ async fn mariadb_tables_are_utf8mb4() {
     }
     store.close().await;
 }
+
+/// SQLite's WAL is checkpointed by the store's own checkpointer connection, not inside the
+/// writer's commits: the writer's automatic checkpoint is raised to a backstop, so a few
+/// thousand pages of writes stay in the WAL until `checkpoint` copies them all back.
+#[tokio::test]
+async fn sqlite_wal_is_checkpointed_off_the_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().to_owned(),
+        ..Config::default()
+    };
+    let store = Store::connect(&config).await.unwrap();
+    let w = store.writer();
+    w.execute_unprepared("CREATE TABLE wal_probe (id INTEGER PRIMARY KEY, pad BLOB)")
+        .await
+        .unwrap();
+    // ~2,000 pages: past SQLite's default autocheckpoint (1,000), under the backstop.
+    for i in 0..500 {
+        w.execute_unprepared(&format!(
+            "INSERT INTO wal_probe (id, pad) VALUES ({i}, randomblob(16000))"
+        ))
+        .await
+        .unwrap();
+    }
+    let wal = dir.path().join("confab.db-wal");
+    let before = std::fs::metadata(&wal).unwrap().len();
+    assert!(
+        before > 8 * 1024 * 1024,
+        "the writer checkpointed by itself: WAL is only {before} bytes"
+    );
+    let (log, copied) = store.checkpoint().await.unwrap().expect("SQLite has a WAL");
+    assert!(log >= 1_900, "WAL frames: {log}");
+    assert_eq!(
+        copied, log,
+        "a passive checkpoint with no reader copies every frame"
+    );
+    // The next write starts the WAL again from its beginning (its size stays, reused).
+    w.execute_unprepared("INSERT INTO wal_probe (id, pad) VALUES (10000, x'00')")
+        .await
+        .unwrap();
+    let (log, _) = store.checkpoint().await.unwrap().unwrap();
+    assert!(
+        log < 10,
+        "the WAL restarted after the checkpoint: {log} frames"
+    );
+}
