@@ -12,6 +12,7 @@ mod harness;
 
 mod accounts;
 mod admin;
+mod authz;
 mod architecture;
 mod bad_input;
 mod calls;

@@ -1,0 +1,859 @@
+//! The authorization matrix of every secured route no feature matrix owns: accounts and
+//! sessions, the social graph, conversations and messages, files and uploads, gifts and the
+//! wallet, moments, reports, sync, the world channel and the calls that are not about one
+//! call. Each cell is the status the column's user gets; a denied cell (4xx) must leave every
+//! table of the store as it was.
+//!
+//! The columns are relations to one user, the *owner* `o`, whose things the rows act on:
+//! `owner` (o), `friend` (o's friend, in o's direct chat and o's group), `stranger` (no
+//! relation), `blocked` (o's friend, with a direct chat, whom o then blocked: the friendship
+//! is suspended, the chat stays readable) and `sysadmin` (a system administrator with no
+//! relation: it gets no more than a stranger outside `/admin`). Anonymous callers and
+//! disabled accounts are the columns of `authz::sweep` (401 on every secured route).
+//! Group roles (member, muted, admin, owner, left, banned) are `groups::matrix`'s columns,
+//! room roles `rooms::matrix`'s; they do not apply to a direct chat, a profile or a wallet.
+//!
+//! Rows about the caller's own things (`/me…`, `/wallet`, lists, the feed) have no subject:
+//! every column is "the caller", and the row shows each kind of account may use them.
+//! Rows that would end the account (`DELETE /me`, a password change) are called with a
+//! wrong password, so every cell is a denial that changes nothing; the allowed cases are in
+//! `accounts`.
+//!
+//! Subjects: `{o}` (o's id), `{o_name}`, `{conv}` (o ↔ friend), `{bconv}` (o ↔ blocked),
+//! `{gconv}` (o's private group, friend a member), `{seq}` (o's text in `{conv}`), `{file}`
+//! (o's image, sent in `{conv}`), `{moment}` (o's friends-only moment), `{pmoment}` (o's
+//! public moment), `{comment}` (friend's comment on `{moment}`), `{req_in}` (a pending
+//! request to o from someone else), `{req_out}` (o's pending request to someone else),
+//! `{osess}` (o's other session), `{gift}`, `{cmid}` (a fresh client id). Denied cells share
+//! one set of subjects; an allowed cell of a `Fresh` row gets fresh ones of those it
+//! consumes (`{seq}`, `{moment}`, `{comment}`, `{req_in}`, `{req_out}`, `{osess}`) and the
+//! relations are put back afterwards (friends, the block, no follows, no calls ringing).
+
+use std::collections::HashMap;
+
+use confab_proto::moments::Visibility;
+use serde_json::{Value, json};
+
+use super::*;
+use crate::moments::{image, moment_in};
+
+/// Who acts, in column order.
+pub const ACTORS: [&str; 5] = ["owner", "friend", "stranger", "blocked", "sysadmin"];
+
+/// What an allowed cell does to the world.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Fx {
+    /// Nothing the other cells depend on.
+    Keep,
+    /// Consumes subjects or changes relations: fresh subjects, relations put back after.
+    Fresh,
+    /// Ends the caller's session: they sign in again after.
+    Relog,
+}
+
+/// One route as the OpenAPI document names it (subjects filled in), with a body.
+pub struct Row {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub body: &'static str,
+    pub expect: [u16; 5],
+    pub fx: Fx,
+}
+
+const fn row(
+    method: &'static str,
+    path: &'static str,
+    body: &'static str,
+    expect: [u16; 5],
+    fx: Fx,
+) -> Row {
+    Row {
+        method,
+        path,
+        body,
+        expect,
+        fx,
+    }
+}
+
+use Fx::{Fresh, Keep, Relog};
+
+const ALL200: [u16; 5] = [200; 5];
+const ONLY_PAIR: [u16; 5] = [200, 200, 404, 404, 404];
+
+/// The expected table. Columns: owner, friend, stranger, blocked, sysadmin.
+pub const TABLE: &[Row] = &[
+    // ------------------------------------------------------------ the caller's account
+    row("GET", "/api/v1/me", "", ALL200, Keep),
+    row("PATCH", "/api/v1/me", r#"{"bio":"matrix"}"#, ALL200, Keep),
+    row(
+        "DELETE",
+        "/api/v1/me",
+        r#"{"password":"not my password"}"#,
+        [401; 5],
+        Keep,
+    ),
+    row(
+        "PUT",
+        "/api/v1/me/email",
+        r#"{"email":"matrix@example.com","code":"000000"}"#,
+        [422; 5],
+        Keep,
+    ),
+    row("DELETE", "/api/v1/me/email", "", [409; 5], Keep),
+    row(
+        "PUT",
+        "/api/v1/me/phone",
+        r#"{"phone":"+15555550100","code":"000000"}"#,
+        [422; 5],
+        Keep,
+    ),
+    row("DELETE", "/api/v1/me/phone", "", [409; 5], Keep),
+    row("GET", "/api/v1/me/identities", "", ALL200, Keep),
+    row(
+        "DELETE",
+        "/api/v1/me/identities/{provider}",
+        "",
+        [404; 5],
+        Keep,
+    ),
+    row(
+        "PUT",
+        "/api/v1/me/password",
+        r#"{"old_password":"not my password","new_password":"another good passphrase"}"#,
+        [401; 5],
+        Keep,
+    ),
+    row(
+        "PUT",
+        "/api/v1/me/presence",
+        r#"{"status":"busy"}"#,
+        ALL200,
+        Keep,
+    ),
+    row("GET", "/api/v1/me/privacy", "", ALL200, Keep),
+    row(
+        "PATCH",
+        "/api/v1/me/privacy",
+        r#"{"findable_by_username":true}"#,
+        ALL200,
+        Keep,
+    ),
+    row("GET", "/api/v1/me/push-settings", "", ALL200, Keep),
+    row(
+        "PATCH",
+        "/api/v1/me/push-settings",
+        r#"{"private_previews":true}"#,
+        ALL200,
+        Keep,
+    ),
+    row("GET", "/api/v1/me/sessions", "", ALL200, Keep),
+    // Only o may end o's other session.
+    row(
+        "DELETE",
+        "/api/v1/me/sessions/{osess}",
+        "",
+        [204, 404, 404, 404, 404],
+        Fresh,
+    ),
+    row(
+        "POST",
+        "/api/v1/auth/codes",
+        r#"{"channel":"email","target":"matrix@example.com","purpose":"bind"}"#,
+        [503; 5],
+        Keep,
+    ),
+    row("POST", "/api/v1/auth/logout", "", [204; 5], Relog),
+    row("POST", "/api/v1/auth/logout-all", "", [204; 5], Relog),
+    row("GET", "/api/v1/sync", "", ALL200, Keep),
+    row("GET", "/api/v1/ws", "", [101; 5], Keep),
+    // ------------------------------------------------------------ people
+    row("GET", "/api/v1/users?q={o_name}", "", ALL200, Keep),
+    // A profile is anyone's to read; a block hides nothing here but presence and lists.
+    row("GET", "/api/v1/users/{o}", "", ALL200, Keep),
+    row(
+        "GET",
+        "/api/v1/users/{o}/followers",
+        "",
+        [200, 200, 200, 404, 200],
+        Keep,
+    ),
+    row(
+        "GET",
+        "/api/v1/users/{o}/following",
+        "",
+        [200, 200, 200, 404, 200],
+        Keep,
+    ),
+    row(
+        "GET",
+        "/api/v1/users/{o}/presence",
+        "",
+        [200, 200, 403, 403, 403],
+        Keep,
+    ),
+    row(
+        "PUT",
+        "/api/v1/follows/{o}",
+        "",
+        [422, 204, 204, 403, 204],
+        Fresh,
+    ),
+    row(
+        "DELETE",
+        "/api/v1/follows/{o}",
+        "",
+        [422, 204, 204, 204, 204],
+        Keep,
+    ),
+    row("GET", "/api/v1/friend-requests", "", ALL200, Keep),
+    row(
+        "POST",
+        "/api/v1/friend-requests",
+        r#"{"user_id":"{o}"}"#,
+        [422, 409, 201, 403, 201],
+        Fresh,
+    ),
+    // The sender cancels; the recipient accepts or declines; nobody else sees it.
+    row(
+        "DELETE",
+        "/api/v1/friend-requests/{req_out}",
+        "",
+        [204, 404, 404, 404, 404],
+        Fresh,
+    ),
+    row(
+        "POST",
+        "/api/v1/friend-requests/{req_in}/accept",
+        "",
+        [200, 404, 404, 404, 404],
+        Fresh,
+    ),
+    row(
+        "POST",
+        "/api/v1/friend-requests/{req_in}/decline",
+        "",
+        [204, 404, 404, 404, 404],
+        Fresh,
+    ),
+    row("GET", "/api/v1/friends", "", ALL200, Keep),
+    // The blocked friend keeps the friendship row (decision 0007).
+    row(
+        "PATCH",
+        "/api/v1/friends/{o}",
+        r#"{"remark":"mx"}"#,
+        [404, 200, 404, 200, 404],
+        Keep,
+    ),
+    row(
+        "DELETE",
+        "/api/v1/friends/{o}",
+        "",
+        [404, 204, 404, 204, 404],
+        Fresh,
+    ),
+    row("GET", "/api/v1/blocks", "", ALL200, Keep),
+    row("PUT", "/api/v1/blocks/{o}", "", [422, 204, 204, 204, 204], Fresh),
+    row(
+        "DELETE",
+        "/api/v1/blocks/{o}",
+        "",
+        [422, 204, 204, 204, 204],
+        Keep,
+    ),
+    row(
+        "POST",
+        "/api/v1/reports",
+        r#"{"target":{"kind":"user","user_id":"{o}"},"reason":"matrix"}"#,
+        [422, 201, 201, 201, 201],
+        Keep,
+    ),
+    // ------------------------------------------------------------ conversations
+    row("GET", "/api/v1/conversations", "", ALL200, Keep),
+    // A chat with oneself is always allowed; others need o's friendship.
+    row(
+        "POST",
+        "/api/v1/conversations/direct",
+        r#"{"user_id":"{o}"}"#,
+        [200, 200, 403, 403, 403],
+        Keep,
+    ),
+    row("GET", "/api/v1/conversations/{conv}", "", ONLY_PAIR, Keep),
+    row(
+        "PATCH",
+        "/api/v1/conversations/{conv}",
+        r#"{"pinned":true}"#,
+        ONLY_PAIR,
+        Keep,
+    ),
+    row(
+        "GET",
+        "/api/v1/conversations/{conv}/messages",
+        "",
+        ONLY_PAIR,
+        Keep,
+    ),
+    row(
+        "POST",
+        "/api/v1/conversations/{conv}/messages",
+        r#"{"client_msg_id":"{cmid}","kind":"text","body":{"text":"hi"}}"#,
+        [201, 201, 404, 404, 404],
+        Keep,
+    ),
+    // Only the author edits or recalls a message.
+    row(
+        "PATCH",
+        "/api/v1/conversations/{conv}/messages/{seq}",
+        r#"{"body":{"text":"edited"}}"#,
+        [200, 403, 404, 404, 404],
+        Fresh,
+    ),
+    row(
+        "DELETE",
+        "/api/v1/conversations/{conv}/messages/{seq}",
+        "",
+        [204, 403, 404, 404, 404],
+        Fresh,
+    ),
+    row(
+        "GET",
+        "/api/v1/conversations/{conv}/messages/{seq}/reactions",
+        "",
+        ONLY_PAIR,
+        Keep,
+    ),
+    row(
+        "PUT",
+        "/api/v1/conversations/{conv}/messages/{seq}/reactions/{emoji}",
+        "",
+        ONLY_PAIR,
+        Keep,
+    ),
+    row(
+        "DELETE",
+        "/api/v1/conversations/{conv}/messages/{seq}/reactions/{emoji}",
+        "",
+        ONLY_PAIR,
+        Keep,
+    ),
+    row(
+        "GET",
+        "/api/v1/conversations/{conv}/messages/{seq}/readers",
+        "",
+        ONLY_PAIR,
+        Keep,
+    ),
+    row(
+        "POST",
+        "/api/v1/conversations/{conv}/read",
+        r#"{"seq":1}"#,
+        ONLY_PAIR,
+        Keep,
+    ),
+    row(
+        "POST",
+        "/api/v1/conversations/{conv}/recv",
+        r#"{"seq":1}"#,
+        ONLY_PAIR,
+        Keep,
+    ),
+    // The chat with the blocked friend: readable by both, no sends either way.
+    row(
+        "GET",
+        "/api/v1/conversations/{bconv}/messages",
+        "",
+        [200, 404, 404, 200, 404],
+        Keep,
+    ),
+    row(
+        "POST",
+        "/api/v1/conversations/{bconv}/messages",
+        r#"{"client_msg_id":"{cmid}","kind":"text","body":{"text":"hi"}}"#,
+        [403, 404, 404, 403, 404],
+        Keep,
+    ),
+    // ------------------------------------------------------------ files
+    row("POST", "/api/v1/uploads", "@png", [201; 5], Keep),
+    row("GET", "/api/v1/files/{file}", "", ONLY_PAIR, Keep),
+    row("POST", "/api/v1/files/{file}/url", "", ONLY_PAIR, Keep),
+    // ------------------------------------------------------------ calls (not one call's)
+    row("GET", "/api/v1/calls/ice-servers", "", ALL200, Keep),
+    // Calling o: a friend only (a chat with oneself is not a call).
+    row(
+        "POST",
+        "/api/v1/calls",
+        r#"{"callee_id":"{o}","media":"audio"}"#,
+        [422, 201, 403, 403, 403],
+        Fresh,
+    ),
+    row(
+        "POST",
+        "/api/v1/calls/group",
+        r#"{"conversation_id":"{gconv}","media":"audio"}"#,
+        [201, 201, 404, 404, 404],
+        Fresh,
+    ),
+    // ------------------------------------------------------------ gifts and wallet
+    row("GET", "/api/v1/gifts", "", ALL200, Keep),
+    row("GET", "/api/v1/gifts/leaderboard", "", ALL200, Keep),
+    row("GET", "/api/v1/gifts/received", "", ALL200, Keep),
+    row("GET", "/api/v1/gifts/sent", "", ALL200, Keep),
+    // A gift to o in o's chat: from the friend only (the others are not in it).
+    row(
+        "POST",
+        "/api/v1/gifts/sends",
+        r#"{"client_key":"{cmid}","gift_id":"{gift}","count":1,"receiver_id":"{o}","conversation_id":"{conv}"}"#,
+        [422, 200, 404, 404, 404],
+        Keep,
+    ),
+    row("GET", "/api/v1/wallet", "", ALL200, Keep),
+    row("GET", "/api/v1/wallet/backpack", "", ALL200, Keep),
+    row("GET", "/api/v1/wallet/ledger", "", ALL200, Keep),
+    row(
+        "POST",
+        "/api/v1/wallet/vip",
+        r#"{"client_key":"{cmid}","periods":1}"#,
+        ALL200,
+        Keep,
+    ),
+    // ------------------------------------------------------------ the world channel
+    row("GET", "/api/v1/channels/world", "", ALL200, Keep),
+    // ------------------------------------------------------------ moments
+    row(
+        "POST",
+        "/api/v1/moments",
+        r#"{"text":"matrix","visibility":"private"}"#,
+        [201; 5],
+        Keep,
+    ),
+    row("GET", "/api/v1/moments/feed", "", ALL200, Keep),
+    row("GET", "/api/v1/moments/settings", "", ALL200, Keep),
+    row(
+        "PATCH",
+        "/api/v1/moments/settings",
+        r#"{"stranger_range":"all"}"#,
+        ALL200,
+        Keep,
+    ),
+    row("GET", "/api/v1/moments/notifications", "", ALL200, Keep),
+    row(
+        "POST",
+        "/api/v1/moments/notifications/read",
+        "",
+        [204; 5],
+        Keep,
+    ),
+    row(
+        "PUT",
+        "/api/v1/moments/hidden-from/{o}",
+        "",
+        [422, 200, 200, 200, 200],
+        Fresh,
+    ),
+    row(
+        "DELETE",
+        "/api/v1/moments/hidden-from/{o}",
+        "",
+        [200, 200, 200, 200, 200],
+        Keep,
+    ),
+    row(
+        "PUT",
+        "/api/v1/moments/muted/{o}",
+        "",
+        [422, 200, 200, 200, 200],
+        Fresh,
+    ),
+    row(
+        "DELETE",
+        "/api/v1/moments/muted/{o}",
+        "",
+        [200, 200, 200, 200, 200],
+        Keep,
+    ),
+    // o's page: its public moments for strangers, nothing across a block (an empty page).
+    row("GET", "/api/v1/moments/users/{o}", "", ALL200, Keep),
+    row("GET", "/api/v1/moments/{moment}", "", ONLY_PAIR, Keep),
+    row(
+        "GET",
+        "/api/v1/moments/{pmoment}",
+        "",
+        [200, 200, 200, 404, 200],
+        Keep,
+    ),
+    row(
+        "GET",
+        "/api/v1/moments/{moment}/comments",
+        "",
+        ONLY_PAIR,
+        Keep,
+    ),
+    row(
+        "POST",
+        "/api/v1/moments/{moment}/comments",
+        r#"{"text":"nice"}"#,
+        [201, 201, 404, 404, 404],
+        Keep,
+    ),
+    row("GET", "/api/v1/moments/{moment}/likes", "", ONLY_PAIR, Keep),
+    row("PUT", "/api/v1/moments/{moment}/like", "", ONLY_PAIR, Keep),
+    row("DELETE", "/api/v1/moments/{moment}/like", "", ONLY_PAIR, Keep),
+    // The comment's author and the moment's author may remove a comment.
+    row(
+        "DELETE",
+        "/api/v1/moments/comments/{comment}",
+        "",
+        [204, 204, 404, 404, 404],
+        Fresh,
+    ),
+    row(
+        "DELETE",
+        "/api/v1/moments/{moment}",
+        "",
+        [204, 404, 404, 404, 404],
+        Fresh,
+    ),
+    // ------------------------------------------------------------ last: clearing a chat
+    row(
+        "POST",
+        "/api/v1/conversations/{conv}/clear",
+        "",
+        ONLY_PAIR,
+        Keep,
+    ),
+];
+
+/// The owner's world: the people and the things the rows act on.
+struct World {
+    users: HashMap<&'static str, TestUser>,
+    shared: HashMap<&'static str, String>,
+}
+
+impl World {
+    fn u(&self, who: &str) -> &TestUser {
+        &self.users[who]
+    }
+    fn token(&self, who: &str) -> Option<&str> {
+        Some(self.users[who].tokens.access_token.as_str())
+    }
+}
+
+/// `who` calls and expects a 2xx; the body as JSON.
+async fn ok(app: &TestApp, w: &World, who: &str, method: &str, path: &str, body: &str) -> Value {
+    let (status, text) = call(app, w.token(who), method, path, body).await;
+    assert!(
+        (200..300).contains(&status),
+        "setting up: {who} {method} {path}: {status} {text}"
+    );
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+fn id_of(v: &Value, field: &str) -> String {
+    match &v[field] {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        other => panic!("no `{field}` in {v}: {other}"),
+    }
+}
+
+/// o sends a text in `{conv}`: its seq.
+async fn new_seq(app: &TestApp, w: &World) -> String {
+    let conv = &w.shared["conv"];
+    let body = json!({"client_msg_id": unique("mx"), "kind": "text", "body": {"text": "mine"}});
+    let v = ok(
+        app,
+        w,
+        "owner",
+        "POST",
+        &format!("/api/v1/conversations/{conv}/messages"),
+        &body.to_string(),
+    )
+    .await;
+    id_of(&v, "seq")
+}
+
+async fn new_moment(app: &TestApp, w: &World, vis: &str) -> String {
+    let body = json!({"text": "for the matrix", "visibility": vis});
+    id_of(
+        &ok(app, w, "owner", "POST", "/api/v1/moments", &body.to_string()).await,
+        "id",
+    )
+}
+
+async fn new_comment(app: &TestApp, w: &World) -> String {
+    let m = &w.shared["moment"];
+    let v = ok(
+        app,
+        w,
+        "friend",
+        "POST",
+        &format!("/api/v1/moments/{m}/comments"),
+        r#"{"text":"a comment"}"#,
+    )
+    .await;
+    id_of(&v, "id")
+}
+
+/// A pending request: to o from a new user (`incoming`), or from o to a new user.
+async fn new_request(app: &TestApp, w: &World, incoming: bool) -> String {
+    let n = app.user("asker").await;
+    let o = w.u("owner");
+    let v: Value = if incoming {
+        let b = json!({"user_id": o.id()}).to_string();
+        let (s, t) = call(
+            app,
+            Some(&n.tokens.access_token),
+            "POST",
+            "/api/v1/friend-requests",
+            &b,
+        )
+        .await;
+        assert_eq!(s, 201, "{t}");
+        serde_json::from_str(&t).unwrap()
+    } else {
+        let b = json!({"user_id": n.id()}).to_string();
+        ok(app, w, "owner", "POST", "/api/v1/friend-requests", &b).await
+    };
+    id_of(&v, "id")
+}
+
+async fn new_session(app: &TestApp, w: &World) -> String {
+    let o = w.u("owner");
+    let t = app.client.login(&o.username, PASSWORD).await.unwrap();
+    t.session_id.to_string()
+}
+
+/// Builds o's world.
+async fn world(app: &TestApp) -> World {
+    let mut users = HashMap::new();
+    for who in ACTORS {
+        let u = if who == "sysadmin" {
+            app.admin(who).await
+        } else {
+            app.user(who).await
+        };
+        users.insert(who, u);
+    }
+    let mut w = World {
+        users,
+        shared: HashMap::new(),
+    };
+    let (o, f, b) = (w.u("owner"), w.u("friend"), w.u("blocked"));
+    app.befriend(o, f).await;
+    app.befriend(o, b).await;
+    let conv = o.client.open_direct(f.id()).await.unwrap().id;
+    let bconv = o.client.open_direct(b.id()).await.unwrap().id;
+    b.client.send_text(bconv, "before the block").await.unwrap();
+    o.client.block(b.id()).await.unwrap();
+    let g = o
+        .client
+        .create_group(&crate::groups::group_in(
+            "matrix",
+            confab_proto::groups::Visibility::Private,
+            confab_proto::groups::JoinPolicy::Open,
+        ))
+        .await
+        .unwrap();
+    let inv = o
+        .client
+        .create_invite(g.id, &confab_proto::groups::InviteIn::default())
+        .await
+        .unwrap();
+    f.client.accept_invite(&inv.token).await.unwrap();
+    let file = image(o).await;
+    let img = confab_proto::messaging::MessageIn {
+        client_msg_id: unique("img"),
+        kind: "image".into(),
+        body: json!({"file_id": file}),
+        reply_to: None,
+        mentions: None,
+    };
+    o.client.send(conv, &img).await.unwrap();
+    let pm = o
+        .client
+        .post_moment(&moment_in("public", Visibility::Public, &[], &[], vec![], vec![]))
+        .await
+        .unwrap();
+    let o_id = o.id().to_string();
+    let o_name = o.username.clone();
+    for (k, v) in [
+        ("o", o_id.clone()),
+        ("o_name", o_name),
+        ("conv", conv.to_string()),
+        ("bconv", bconv.to_string()),
+        ("gconv", g.conversation_id.to_string()),
+        ("file", file.to_string()),
+        ("pmoment", pm.id.to_string()),
+        ("provider", "google".to_owned()),
+        ("emoji", "%F0%9F%91%8D".to_owned()),
+    ] {
+        w.shared.insert(k, v);
+    }
+    // A gift, and coins for everyone.
+    let gift = ok(
+        app,
+        &w,
+        "sysadmin",
+        "POST",
+        "/api/v1/admin/gifts",
+        r#"{"name":"matrix rose","price":2}"#,
+    )
+    .await;
+    w.shared.insert("gift", id_of(&gift, "id"));
+    for who in ACTORS {
+        let id = w.u(who).id();
+        ok(
+            app,
+            &w,
+            "sysadmin",
+            "POST",
+            &format!("/api/v1/admin/wallets/{id}/adjustments"),
+            r#"{"currency":"coins","delta":100000,"reason":"matrix"}"#,
+        )
+        .await;
+    }
+    let seq = new_seq(app, &w).await;
+    w.shared.insert("seq", seq);
+    let moment = new_moment(app, &w, "friends").await;
+    w.shared.insert("moment", moment);
+    let comment = new_comment(app, &w).await;
+    w.shared.insert("comment", comment);
+    let req_in = new_request(app, &w, true).await;
+    w.shared.insert("req_in", req_in);
+    let req_out = new_request(app, &w, false).await;
+    w.shared.insert("req_out", req_out);
+    let osess = new_session(app, &w).await;
+    w.shared.insert("osess", osess);
+    w
+}
+
+/// The subjects a cell's path and body name: fresh ones of those an allowed `Fresh` cell
+/// consumes, the shared ones otherwise.
+async fn fill(app: &TestApp, w: &World, text: &str, fresh: bool) -> String {
+    let mut s = text.replace("{cmid}", &unique("mx"));
+    for key in [
+        "seq", "moment", "comment", "req_in", "req_out", "osess", "o_name", "o", "conv",
+        "bconv", "gconv", "file", "pmoment", "provider", "emoji", "gift",
+    ] {
+        let pat = format!("{{{key}}}");
+        if !s.contains(&pat) {
+            continue;
+        }
+        let value = match (fresh, key) {
+            (true, "seq") => new_seq(app, w).await,
+            (true, "moment") => new_moment(app, w, "friends").await,
+            (true, "comment") => new_comment(app, w).await,
+            (true, "req_in") => new_request(app, w, true).await,
+            (true, "req_out") => new_request(app, w, false).await,
+            (true, "osess") => new_session(app, w).await,
+            _ => w.shared[key].clone(),
+        };
+        s = s.replace(&pat, &value);
+    }
+    s
+}
+
+/// Puts the relations back after an allowed `Fresh` cell: o and friend are friends, o
+/// blocks blocked, nobody follows, hides from or mutes o, no call is ringing.
+async fn repair(app: &TestApp, w: &World, who: &str, answer: &str) {
+    let o = w.shared["o"].clone();
+    if who != "owner" {
+        for (m, p) in [
+            ("DELETE", format!("/api/v1/blocks/{o}")),
+            ("DELETE", format!("/api/v1/follows/{o}")),
+            ("DELETE", format!("/api/v1/moments/hidden-from/{o}")),
+            ("DELETE", format!("/api/v1/moments/muted/{o}")),
+        ] {
+            call(app, w.token(who), m, &p, "").await;
+        }
+    }
+    let b = w.u("blocked").id();
+    ok(app, w, "owner", "PUT", &format!("/api/v1/blocks/{b}"), "").await;
+    app.befriend(w.u("owner"), w.u("friend")).await;
+    // A call the cell started ends.
+    if let Ok(v) = serde_json::from_str::<Value>(answer)
+        && v.get("kind").is_some()
+        && v.get("media").is_some()
+        && let Some(id) = v.get("id").and_then(Value::as_str)
+    {
+        for end in ["hangup", "end"] {
+            call(app, w.token(who), "POST", &format!("/api/v1/calls/{id}/{end}"), "").await;
+        }
+    }
+}
+
+/// Walks every cell: the status, and for a denial an unchanged store.
+async fn every_other_route(app: TestApp) {
+    let mut w = world(&app).await;
+    let tables = tables(&app).await;
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for r in TABLE {
+        for (col, who) in ACTORS.iter().enumerate() {
+            let expect = r.expect[col];
+            let allowed = expect < 400;
+            let fresh = allowed && r.fx == Fresh;
+            let path = fill(&app, &w, r.path, fresh).await;
+            let body = fill(&app, &w, r.body, fresh).await;
+            let before = if allowed {
+                Vec::new()
+            } else {
+                snapshot(&app, &tables).await
+            };
+            let (got, answer) = if r.path == "/api/v1/ws" {
+                (ws_status(w.u(who)).await, String::new())
+            } else {
+                call(&app, w.token(who), r.method, &path, &body).await
+            };
+            cells += 1;
+            if got != expect {
+                failures.push(format!(
+                    "{} {} as {who}: expected {expect}, got {got} {}",
+                    r.method,
+                    r.path,
+                    answer.chars().take(200).collect::<String>()
+                ));
+            }
+            if !allowed {
+                let after = snapshot(&app, &tables).await;
+                if before != after {
+                    failures.push(format!(
+                        "{} {} as {who} was denied but changed the store: {}",
+                        r.method,
+                        r.path,
+                        diff(&before, &after)
+                    ));
+                }
+            }
+            if got < 400 {
+                match r.fx {
+                    Keep => {}
+                    Fresh => repair(&app, &w, who, &answer).await,
+                    Relog => sign_in_again(&app, w.users.get_mut(who).unwrap()).await,
+                }
+            }
+        }
+    }
+    assert!(cells >= TABLE.len() * ACTORS.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The status of a WebSocket handshake as `u` (101 when it opens).
+pub async fn ws_status(u: &TestUser) -> u16 {
+    match u.client.ws().await {
+        Ok(_) => 101,
+        Err(confab_client::WsError::Refused { status, .. }) => status,
+        Err(e) => panic!("the handshake failed: {e}"),
+    }
+}
+
+backend_fn_tests!(every_other_route_by_every_relation);
+
+async fn every_other_route_by_every_relation(backend: Backend) {
+    every_other_route(TestApp::spawn(backend).await).await;
+}
