@@ -12,8 +12,8 @@ mod harness;
 
 mod accounts;
 mod admin;
-mod authz;
 mod architecture;
+mod authz;
 mod bad_input;
 mod calls;
 mod cli;

@@ -54,7 +54,11 @@ fn rows() -> Vec<(&'static str, String, String)> {
 #[test]
 fn every_route_has_a_matrix_row_and_every_row_a_route() {
     let doc = openapi_ops();
-    assert!(doc.len() > 190, "the document lists its routes ({})", doc.len());
+    assert!(
+        doc.len() > 190,
+        "the document lists its routes ({})",
+        doc.len()
+    );
     let mut covered: BTreeMap<(String, String), BTreeSet<&str>> = BTreeMap::new();
     let mut unknown = Vec::new();
     for (matrix, method, path) in rows() {
@@ -85,7 +89,12 @@ fn every_route_has_a_matrix_row_and_every_row_a_route() {
     // Secured routes are in a role matrix; the ones without a token in `public`.
     let secured = secured_ops();
     for r in super::public::TABLE {
-        assert!(!r.why.is_empty(), "{} {}: say why it takes no token", r.method, r.path);
+        assert!(
+            !r.why.is_empty(),
+            "{} {}: say why it takes no token",
+            r.method,
+            r.path
+        );
         let key = templated(&doc, r.method, r.path);
         assert!(
             !secured.contains(&key),

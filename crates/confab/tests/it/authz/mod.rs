@@ -61,7 +61,9 @@ pub async fn tables(app: &TestApp) -> Vec<String> {
         sea_orm::DatabaseBackend::Sqlite => {
             "SELECT name AS t FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         }
-        _ => "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE()",
+        _ => {
+            "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE()"
+        }
     };
     let rows = JsonValue::find_by_statement(Statement::from_string(
         db.get_database_backend(),
@@ -134,7 +136,8 @@ pub fn openapi_ops() -> BTreeSet<(String, String)> {
     out
 }
 
-/// The operations of the OpenAPI document that take a bearer token (`security` set).
+/// The operations of the OpenAPI document that need a bearer token (`security` set, without
+/// the empty requirement that makes it optional).
 pub fn secured_ops() -> BTreeSet<(String, String)> {
     let doc: serde_json::Value = serde_json::from_str(&confab::http::openapi_json()).unwrap();
     let global = doc.get("security").is_some_and(|s| !s.is_null());
@@ -142,7 +145,11 @@ pub fn secured_ops() -> BTreeSet<(String, String)> {
     for (path, ops) in doc["paths"].as_object().unwrap() {
         for (method, op) in ops.as_object().unwrap() {
             let secured = match op.get("security") {
-                Some(s) => s.as_array().is_some_and(|a| !a.is_empty()),
+                Some(s) => s.as_array().is_some_and(|a| {
+                    !a.is_empty()
+                        && a.iter()
+                            .all(|r| r.as_object().is_some_and(|o| !o.is_empty()))
+                }),
                 None => global,
             };
             if secured {
@@ -151,6 +158,26 @@ pub fn secured_ops() -> BTreeSet<(String, String)> {
         }
     }
     out
+}
+
+/// The status of opening the WebSocket with `token` (or none): 101 when it becomes ready;
+/// a refused upgrade's status; 401 when the server closes a socket that never authenticated
+/// (it may authenticate in its first frame, so the upgrade itself is accepted).
+pub async fn ws_status(app: &TestApp, token: Option<&str>) -> u16 {
+    let c = match token {
+        Some(t) => app.client.with_token(t.to_owned()),
+        None => app.client.clone(),
+    };
+    match c.ws().await {
+        Ok(_) => 101,
+        Err(confab_client::WsError::Refused { status, .. }) => status,
+        Err(
+            confab_client::WsError::Server { .. }
+            | confab_client::WsError::Closed { .. }
+            | confab_client::WsError::Timeout(_),
+        ) if token.is_none() => 401,
+        Err(e) => panic!("the WebSocket handshake failed: {e}"),
+    }
 }
 
 /// A user's token after signing in again (the matrix's rows that end sessions).

@@ -1,5 +1,5 @@
 //! The routes that take no token (signing up and in, OAuth, the payment provider's signed
-//! webhook, health and metrics), called without one, and with the credentials of a disabled
+//! webhook, health and metrics; `POST /auth/codes`, whose token is optional), called without one, and with the credentials of a disabled
 //! account where a row has them. A denied cell leaves the store as it was.
 //!
 //! `{login}` is a user that does not exist (anonymous column) or the disabled account's
@@ -9,7 +9,8 @@
 use super::*;
 
 /// One route: the expected status anonymously and with the disabled account's credentials
-/// (`0`: the column does not apply, the row says why).
+/// (its old access token, and its username or refresh token in the body where the row
+/// takes one; `0`: the column does not apply, the row says why).
 pub struct Row {
     pub method: &'static str,
     pub path: &'static str,
@@ -39,8 +40,22 @@ const fn row(
 }
 
 pub const TABLE: &[Row] = &[
-    row("GET", "/healthz", "", 200, 0, "liveness for the orchestrator"),
-    row("GET", "/readyz", "", 200, 0, "readiness for the load balancer"),
+    row(
+        "GET",
+        "/healthz",
+        "",
+        200,
+        0,
+        "liveness for the orchestrator",
+    ),
+    row(
+        "GET",
+        "/readyz",
+        "",
+        200,
+        0,
+        "readiness for the load balancer",
+    ),
     row(
         "GET",
         "/metrics",
@@ -77,9 +92,17 @@ pub const TABLE: &[Row] = &[
         "POST",
         "/api/v1/auth/login/code",
         r#"{"channel":"email","target":"nobody@example.com","code":"000000"}"#,
-        401,
+        422,
         0,
         "signing in with a one-time code (no code was sent: refused)",
+    ),
+    row(
+        "POST",
+        "/api/v1/auth/codes",
+        r#"{"channel":"email","target":"nobody@example.com","purpose":"bind"}"#,
+        401,
+        401,
+        "codes for signing up and in need no token; binding an address does (401 here)",
     ),
     row(
         "POST",
@@ -114,6 +137,23 @@ pub const TABLE: &[Row] = &[
         "the provider redirects back (no provider configured: 404)",
     ),
     row(
+        "GET",
+        "/api/v1/ws",
+        "",
+        401,
+        401,
+        "the socket may authenticate in its first frame: the upgrade needs no token, and a \
+         socket that never authenticates is closed (401 here); a revoked token is refused",
+    ),
+    row(
+        "GET",
+        "/api/v1/files/{file}",
+        "",
+        401,
+        401,
+        "a signed URL (`?u=&exp=&sig=`) is a download's credential; without one or a token: 401",
+    ),
+    row(
         "POST",
         "/api/v1/wallet/topups",
         r#"{"order_id":"mx1","user_id":"1","coins":10}"#,
@@ -124,10 +164,13 @@ pub const TABLE: &[Row] = &[
 ];
 
 async fn public_routes(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    // A socket that never authenticates is closed after 1 s (not the default 10).
+    let app = TestApp::spawn_with(backend, |c| c.gateway.auth_timeout_secs = 1).await;
     let admin = app.admin("root").await;
     let gone = app.user("gone").await;
+    let gone_file = crate::moments::image(&gone).await;
     admin.client.disable_user(gone.id()).await.unwrap();
+    let file = gone_file.to_string();
     let tables = tables(&app).await;
     let mut failures = Vec::new();
     for r in TABLE {
@@ -135,19 +178,25 @@ async fn public_routes(backend: Backend) {
             if expect == 0 {
                 continue;
             }
-            let (login, refresh) = if column == "anonymous" {
-                (unique("nobody"), "garbage".to_owned())
+            let (login, refresh, token) = if column == "anonymous" {
+                (unique("nobody"), "garbage".to_owned(), None)
             } else {
-                (gone.username.clone(), gone.tokens.refresh_token.clone())
+                let t = Some(gone.tokens.access_token.as_str());
+                (gone.username.clone(), gone.tokens.refresh_token.clone(), t)
             };
             let fill = |s: &str| {
                 s.replace("{login}", &login)
                     .replace("{refresh}", &refresh)
                     .replace("{new}", &unique("new"))
                     .replace("{provider}", "google")
+                    .replace("{file}", &file)
             };
             let before = snapshot(&app, &tables).await;
-            let (got, answer) = call(&app, None, r.method, &fill(r.path), &fill(r.body)).await;
+            let (got, answer) = if r.path == "/api/v1/ws" {
+                (ws_status(&app, token).await, String::new())
+            } else {
+                call(&app, token, r.method, &fill(r.path), &fill(r.body)).await
+            };
             if got != expect {
                 failures.push(format!(
                     "{} {} {column}: expected {expect}, got {got} {}",

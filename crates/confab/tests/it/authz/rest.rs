@@ -8,7 +8,8 @@
 //! `owner` (o), `friend` (o's friend, in o's direct chat and o's group), `stranger` (no
 //! relation), `blocked` (o's friend, with a direct chat, whom o then blocked: the friendship
 //! is suspended, the chat stays readable) and `sysadmin` (a system administrator with no
-//! relation: it gets no more than a stranger outside `/admin`). Anonymous callers and
+//! relation: it gets no more than a stranger outside `/admin`, but for deleting a moment,
+//! which docs/moments.md gives it as moderation). Anonymous callers and
 //! disabled accounts are the columns of `authz::sweep` (401 on every secured route).
 //! Group roles (member, muted, admin, owner, left, banned) are `groups::matrix`'s columns,
 //! room roles `rooms::matrix`'s; they do not apply to a direct chat, a profile or a wallet.
@@ -100,7 +101,8 @@ pub const TABLE: &[Row] = &[
         [422; 5],
         Keep,
     ),
-    row("DELETE", "/api/v1/me/email", "", [409; 5], Keep),
+    // Unbinding what is not bound is a no-op (409 only when it is the last way in).
+    row("DELETE", "/api/v1/me/email", "", ALL200, Keep),
     row(
         "PUT",
         "/api/v1/me/phone",
@@ -108,7 +110,7 @@ pub const TABLE: &[Row] = &[
         [422; 5],
         Keep,
     ),
-    row("DELETE", "/api/v1/me/phone", "", [409; 5], Keep),
+    row("DELETE", "/api/v1/me/phone", "", ALL200, Keep),
     row("GET", "/api/v1/me/identities", "", ALL200, Keep),
     row(
         "DELETE",
@@ -159,8 +161,8 @@ pub const TABLE: &[Row] = &[
     row(
         "POST",
         "/api/v1/auth/codes",
-        r#"{"channel":"email","target":"matrix@example.com","purpose":"bind"}"#,
-        [503; 5],
+        r#"{"channel":"email","target":"{cmid}@example.com","purpose":"bind"}"#,
+        [202; 5],
         Keep,
     ),
     row("POST", "/api/v1/auth/logout", "", [204; 5], Relog),
@@ -253,7 +255,13 @@ pub const TABLE: &[Row] = &[
         Fresh,
     ),
     row("GET", "/api/v1/blocks", "", ALL200, Keep),
-    row("PUT", "/api/v1/blocks/{o}", "", [422, 204, 204, 204, 204], Fresh),
+    row(
+        "PUT",
+        "/api/v1/blocks/{o}",
+        "",
+        [422, 204, 204, 204, 204],
+        Fresh,
+    ),
     row(
         "DELETE",
         "/api/v1/blocks/{o}",
@@ -395,7 +403,13 @@ pub const TABLE: &[Row] = &[
     ),
     // ------------------------------------------------------------ gifts and wallet
     row("GET", "/api/v1/gifts", "", ALL200, Keep),
-    row("GET", "/api/v1/gifts/leaderboard", "", ALL200, Keep),
+    row(
+        "GET",
+        "/api/v1/gifts/leaderboard?board=receivers&period=all",
+        "",
+        ALL200,
+        Keep,
+    ),
     row("GET", "/api/v1/gifts/received", "", ALL200, Keep),
     row("GET", "/api/v1/gifts/sent", "", ALL200, Keep),
     // A gift to o in o's chat: from the friend only (the others are not in it).
@@ -497,7 +511,9 @@ pub const TABLE: &[Row] = &[
     ),
     row("GET", "/api/v1/moments/{moment}/likes", "", ONLY_PAIR, Keep),
     row("PUT", "/api/v1/moments/{moment}/like", "", ONLY_PAIR, Keep),
-    row("DELETE", "/api/v1/moments/{moment}/like", "", ONLY_PAIR, Keep),
+    // Taking back a like is idempotent and answers the same for any id (`changed: false`
+    // where there was none): it reveals nothing and changes nothing.
+    row("DELETE", "/api/v1/moments/{moment}/like", "", ALL200, Keep),
     // The comment's author and the moment's author may remove a comment.
     row(
         "DELETE",
@@ -506,11 +522,13 @@ pub const TABLE: &[Row] = &[
         [204, 204, 404, 404, 404],
         Fresh,
     ),
+    // The author deletes; a friend who sees it is refused; a system administrator may delete
+    // any moment (moderation, audited as `moment.delete`: docs/moments.md).
     row(
         "DELETE",
         "/api/v1/moments/{moment}",
         "",
-        [204, 404, 404, 404, 404],
+        [204, 403, 404, 404, 204],
         Fresh,
     ),
     // ------------------------------------------------------------ last: clearing a chat
@@ -575,7 +593,15 @@ async fn new_seq(app: &TestApp, w: &World) -> String {
 async fn new_moment(app: &TestApp, w: &World, vis: &str) -> String {
     let body = json!({"text": "for the matrix", "visibility": vis});
     id_of(
-        &ok(app, w, "owner", "POST", "/api/v1/moments", &body.to_string()).await,
+        &ok(
+            app,
+            w,
+            "owner",
+            "POST",
+            "/api/v1/moments",
+            &body.to_string(),
+        )
+        .await,
         "id",
     )
 }
@@ -671,7 +697,14 @@ async fn world(app: &TestApp) -> World {
     o.client.send(conv, &img).await.unwrap();
     let pm = o
         .client
-        .post_moment(&moment_in("public", Visibility::Public, &[], &[], vec![], vec![]))
+        .post_moment(&moment_in(
+            "public",
+            Visibility::Public,
+            &[],
+            &[],
+            vec![],
+            vec![],
+        ))
         .await
         .unwrap();
     let o_id = o.id().to_string();
@@ -732,8 +765,8 @@ async fn world(app: &TestApp) -> World {
 async fn fill(app: &TestApp, w: &World, text: &str, fresh: bool) -> String {
     let mut s = text.replace("{cmid}", &unique("mx"));
     for key in [
-        "seq", "moment", "comment", "req_in", "req_out", "osess", "o_name", "o", "conv",
-        "bconv", "gconv", "file", "pmoment", "provider", "emoji", "gift",
+        "seq", "moment", "comment", "req_in", "req_out", "osess", "o_name", "o", "conv", "bconv",
+        "gconv", "file", "pmoment", "provider", "emoji", "gift",
     ] {
         let pat = format!("{{{key}}}");
         if !s.contains(&pat) {
@@ -777,7 +810,14 @@ async fn repair(app: &TestApp, w: &World, who: &str, answer: &str) {
         && let Some(id) = v.get("id").and_then(Value::as_str)
     {
         for end in ["hangup", "end"] {
-            call(app, w.token(who), "POST", &format!("/api/v1/calls/{id}/{end}"), "").await;
+            call(
+                app,
+                w.token(who),
+                "POST",
+                &format!("/api/v1/calls/{id}/{end}"),
+                "",
+            )
+            .await;
         }
     }
 }
@@ -801,7 +841,7 @@ async fn every_other_route(app: TestApp) {
                 snapshot(&app, &tables).await
             };
             let (got, answer) = if r.path == "/api/v1/ws" {
-                (ws_status(w.u(who)).await, String::new())
+                (ws_status(&app, w.token(who)).await, String::new())
             } else {
                 call(&app, w.token(who), r.method, &path, &body).await
             };
@@ -843,17 +883,10 @@ async fn every_other_route(app: TestApp) {
     );
 }
 
-/// The status of a WebSocket handshake as `u` (101 when it opens).
-pub async fn ws_status(u: &TestUser) -> u16 {
-    match u.client.ws().await {
-        Ok(_) => 101,
-        Err(confab_client::WsError::Refused { status, .. }) => status,
-        Err(e) => panic!("the handshake failed: {e}"),
-    }
-}
-
 backend_fn_tests!(every_other_route_by_every_relation);
 
 async fn every_other_route_by_every_relation(backend: Backend) {
-    every_other_route(TestApp::spawn(backend).await).await;
+    // The matrix sends a few dozen friend requests in a minute.
+    let app = TestApp::spawn_with(backend, |c| c.social.requests_per_minute = 10_000).await;
+    every_other_route(app).await;
 }
