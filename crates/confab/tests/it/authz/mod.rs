@@ -12,6 +12,7 @@
 mod coverage;
 mod public;
 mod rest;
+mod rest_table;
 mod sweep;
 
 use std::collections::BTreeSet;
