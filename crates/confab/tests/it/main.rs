@@ -13,6 +13,7 @@ mod harness;
 mod accounts;
 mod admin;
 mod architecture;
+mod authz;
 mod bad_input;
 mod calls;
 mod cli;

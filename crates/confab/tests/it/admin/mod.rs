@@ -3,7 +3,7 @@
 //! MariaDB + Redis, and the cluster-wide effects (filter rebuilds, revocations, notices,
 //! channel fan-out) across two nodes when Redis is configured.
 
-mod api;
+pub(crate) mod api;
 mod channels;
 mod reports;
 

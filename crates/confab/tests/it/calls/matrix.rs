@@ -1,6 +1,8 @@
 //! The authorization matrix of the calls routes: every route × every relation to a ringing
-//! 1:1 call (anonymous, stranger, caller, callee) and to a group call (anonymous, stranger,
-//! member, starter, the group's owner), each on a fresh call, with the status it must get.
+//! 1:1 call (anonymous, stranger, system admin, caller, callee) and to a group call
+//! (anonymous, stranger, system admin, member, starter, the group's owner), each on a fresh
+//! call, with the status it must get. A system administrator has no say over other people's
+//! calls: it gets what a stranger gets. The routes that start calls are `authz::rest`'s.
 
 use confab_client::Client;
 use confab_proto::calls::CallMedia;
@@ -35,6 +37,26 @@ const ALL: [Act; 9] = [
     Act::Token,
 ];
 
+/// Every route of the table, as the OpenAPI document names it (for `authz::coverage`).
+pub(crate) fn routes() -> Vec<(String, String)> {
+    ALL.iter()
+        .map(|act| {
+            let (m, tail) = match act {
+                Act::Get => ("GET", ""),
+                Act::Accept => ("POST", "/accept"),
+                Act::Decline => ("POST", "/decline"),
+                Act::Cancel => ("POST", "/cancel"),
+                Act::Hangup => ("POST", "/hangup"),
+                Act::Join => ("POST", "/join"),
+                Act::Leave => ("POST", "/leave"),
+                Act::End => ("POST", "/end"),
+                Act::Token => ("GET", "/token"),
+            };
+            (m.to_owned(), format!("/api/v1/calls/{{id}}{tail}"))
+        })
+        .collect()
+}
+
 /// The status `c` gets for `act` on call `id`.
 async fn status(c: &Client, act: Act, id: CallId) -> u16 {
     let r = match act {
@@ -62,12 +84,14 @@ async fn matrix(backend: Backend) {
     .await;
     let (alice, bob) = friends(&app).await;
     let stranger = app.user("stranger").await;
+    let sys = app.admin("sys").await;
     let anon = app.client.clone();
 
     // A ringing 1:1 call from Alice to Bob.
-    let who: [(&str, &Client, [u16; 9]); 4] = [
+    let who: [(&str, &Client, [u16; 9]); 5] = [
         ("anonymous", &anon, [401; 9]),
         ("stranger", &stranger.client, [404; 9]),
+        ("sysadmin", &sys.client, [404; 9]),
         (
             "caller",
             &alice.client,
@@ -98,9 +122,10 @@ async fn matrix(backend: Backend) {
     let g = open_group(&owner, "Matrix").await;
     join(&bob, &g).await;
     join(&carol, &g).await;
-    let who: [(&str, &Client, [u16; 9]); 5] = [
+    let who: [(&str, &Client, [u16; 9]); 6] = [
         ("anonymous", &anon, [401; 9]),
         ("stranger", &stranger.client, [404; 9]),
+        ("sysadmin", &sys.client, [404; 9]),
         (
             "member",
             &carol.client,

@@ -5,7 +5,7 @@
 mod cluster;
 mod flows;
 mod group;
-mod matrix;
+pub(crate) mod matrix;
 mod prop;
 mod turn;
 

@@ -2,7 +2,7 @@
 //! that the conversation lock and the gateway index must get right.
 
 mod flows;
-mod matrix;
+pub(crate) mod matrix;
 mod scale;
 
 use confab_client::ClientError;

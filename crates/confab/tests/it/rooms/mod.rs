@@ -4,7 +4,7 @@
 mod cluster;
 mod flows;
 mod grace;
-mod matrix;
+pub(crate) mod matrix;
 mod media;
 mod races;
 mod seats_prop;
