@@ -241,6 +241,7 @@ pub struct UserSearchQuery {
     pub cursor: Option<String>,
     /// Page size, 1–50 (default 20).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<u32>,
 }
 

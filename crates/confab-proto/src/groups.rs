@@ -218,6 +218,7 @@ pub struct GroupQuery {
     pub cursor: Option<String>,
     /// 1–50, default 20.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<u32>,
 }
 
@@ -255,6 +256,7 @@ pub struct MemberQuery {
     pub cursor: Option<String>,
     /// 1–200, default 100.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 
