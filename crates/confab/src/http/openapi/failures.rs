@@ -6,7 +6,7 @@
 //! | is under `/api/v1` | 408 (request timeout), 503 (a backend is down) |
 //! | names a bearer scheme | 401 (no, bad or expired token), 403 (`account_disabled`) |
 //! | takes path or query parameters, or a body | 400 (does not parse, unknown query field), 422 |
-//! | takes path parameters | 404 |
+//! | takes path parameters, or a body naming an id | 404 |
 //! | takes a body | 413, 415 |
 //! | counts requests ([`RATE_LIMITED`]) | 429 |
 //!
@@ -141,6 +141,7 @@ pub fn declare(doc: &mut OpenApi) {
             .responses
             .insert(s.name.to_owned(), RefOr::T(response(s)));
     }
+    let schemas = serde_json::to_value(&components.schemas).unwrap_or_default();
     for (path, item) in doc.paths.paths.iter_mut() {
         let api = path.starts_with("/api/v1/");
         let ops = [
@@ -152,7 +153,12 @@ pub fn declare(doc: &mut OpenApi) {
         ];
         for op in ops.into_iter().flatten() {
             constrain_path_params(op);
-            add_shared(op, api);
+            let names_id = op
+                .request_body
+                .as_ref()
+                .and_then(|b| serde_json::to_value(b).ok())
+                .is_some_and(|b| names_an_id(&b, &schemas, &mut Vec::new()));
+            add_shared(op, api, names_id);
         }
     }
 }
@@ -180,7 +186,30 @@ fn response(s: &Shared) -> Response {
     b.build()
 }
 
-fn add_shared(op: &mut Operation, api: bool) {
+/// Whether `v` refers (at any depth, through `components.schemas`) to an id type: a body
+/// that names a user, a file, a group… may name one that does not exist (404).
+fn names_an_id(v: &serde_json::Value, schemas: &serde_json::Value, seen: &mut Vec<String>) -> bool {
+    match v {
+        serde_json::Value::Object(m) => m.iter().any(|(k, v)| match (k.as_str(), v.as_str()) {
+            ("$ref", Some(r)) => {
+                let name = r.rsplit('/').next().unwrap_or_default();
+                if name.ends_with("Id") {
+                    return true;
+                }
+                if seen.iter().any(|s| s == name) {
+                    return false;
+                }
+                seen.push(name.to_owned());
+                names_an_id(&schemas[name], schemas, seen)
+            }
+            _ => names_an_id(v, schemas, seen),
+        }),
+        serde_json::Value::Array(a) => a.iter().any(|v| names_an_id(v, schemas, seen)),
+        _ => false,
+    }
+}
+
+fn add_shared(op: &mut Operation, api: bool, names_id: bool) {
     let params = op.parameters.as_deref().unwrap_or_default();
     let has_path = params
         .iter()
@@ -195,7 +224,7 @@ fn add_shared(op: &mut Operation, api: bool) {
         ("BadRequest", has_input),
         ("Unauthorized", secured),
         ("AccountDisabled", secured),
-        ("NotFound", has_path),
+        ("NotFound", has_path || names_id),
         ("RequestTimeout", api),
         ("PayloadTooLarge", op.request_body.is_some()),
         ("UnsupportedMediaType", op.request_body.is_some()),
