@@ -212,6 +212,7 @@ pub struct GroupOut {
 #[serde(deny_unknown_fields)]
 pub struct GroupQuery {
     /// Part of the name (1–64 characters, case-insensitive; `%` and `_` match literally).
+    #[param(min_length = 1)]
     pub q: String,
     /// The `next_cursor` of the previous page.
     #[serde(default)]

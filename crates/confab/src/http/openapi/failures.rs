@@ -11,8 +11,8 @@
 //! | counts requests ([`RATE_LIMITED`]) | 429 |
 //!
 //! A status an operation declares itself (with its own codes) is kept as it is. The path
-//! parameters that are ids get the id pattern, and every other path parameter a bound, here
-//! too (see [`constrain_path_params`]).
+//! parameters that are ids get the id pattern, every other path parameter a bound, and every
+//! `cursor` the form cursors take, here too (see [`constrain_params`]).
 
 use std::collections::BTreeMap;
 
@@ -52,6 +52,11 @@ pub const RATE_LIMITED: &[&str] = &[
 /// The id pattern (as on the id types in `confab_proto::ids`): a positive decimal of at most
 /// 19 digits, no sign, no leading zero.
 pub const ID_PATTERN: &str = confab_proto::ids::ID_PATTERN;
+
+/// The form of every page cursor: one to three integers joined by `.` (an id; a time and an
+/// id; a rank, a level and an id), or empty. A superset of what each endpoint reads, so a
+/// value outside it is refused everywhere; pass `next_cursor` back unchanged.
+pub const CURSOR_PATTERN: &str = r"^$|^[-+]?[0-9]+(\.[-+]?[0-9]+){0,2}$";
 
 /// Path parameters that are ids, whatever the route.
 const ID_PARAMS: &[&str] = &["id", "user_id", "request_id", "conversation_id"];
@@ -152,7 +157,7 @@ pub fn declare(doc: &mut OpenApi) {
             item.patch.as_mut(),
         ];
         for op in ops.into_iter().flatten() {
-            constrain_path_params(op);
+            constrain_params(op);
             let names_id = op
                 .request_body
                 .as_ref()
@@ -246,15 +251,16 @@ fn add_shared(op: &mut Operation, api: bool, names_id: bool) {
     }
 }
 
-/// Path parameters declared as bare strings: the ids get [`ID_PATTERN`]; the others keep
-/// their type but get the bounds the handlers enforce.
-fn constrain_path_params(op: &mut Operation) {
+/// Parameters declared as bare strings: path ids get [`ID_PATTERN`], other path parameters
+/// the bounds the handlers enforce, and `cursor` query parameters [`CURSOR_PATTERN`].
+fn constrain_params(op: &mut Operation) {
     let Some(params) = op.parameters.as_mut() else {
         return;
     };
     for p in params.iter_mut() {
         let RefOr::T(p) = p else { continue };
-        if p.parameter_in != ParameterIn::Path {
+        let cursor = p.parameter_in == ParameterIn::Query && p.name == "cursor";
+        if p.parameter_in != ParameterIn::Path && !cursor {
             continue;
         }
         let bare_string = matches!(
@@ -266,7 +272,12 @@ fn constrain_path_params(op: &mut Operation) {
         if !bare_string {
             continue;
         }
-        let schema = if ID_PARAMS.contains(&p.name.as_str()) {
+        let schema = if cursor {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(CURSOR_PATTERN))
+                .max_length(Some(64))
+        } else if ID_PARAMS.contains(&p.name.as_str()) {
             ObjectBuilder::new()
                 .schema_type(Type::String)
                 .pattern(Some(ID_PATTERN))
