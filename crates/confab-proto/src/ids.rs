@@ -127,6 +127,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_documented_pattern_is_id_pattern() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(UserId::schema()).unwrap();
+        assert_eq!(schema["pattern"], ID_PATTERN);
+    }
+
+    #[test]
     fn ids_round_trip_as_strings() {
         let id = UserId(7_260_000_000_000_000_001);
         let json = serde_json::to_string(&id).unwrap();
