@@ -163,7 +163,12 @@ fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
 fn every_operation_declares_the_failures_its_traits_imply() {
     let doc: Value = serde_json::from_str(&confab::http::openapi_json()).unwrap();
     let shared = doc["components"]["responses"].as_object().unwrap();
-    for name in ["BadRequest", "Unauthorized", "RateLimited", "ServiceUnavailable"] {
+    for name in [
+        "BadRequest",
+        "Unauthorized",
+        "RateLimited",
+        "ServiceUnavailable",
+    ] {
         assert!(shared.contains_key(name), "components.responses.{name}");
     }
     assert!(shared["RateLimited"]["headers"]["Retry-After"].is_object());
@@ -171,7 +176,9 @@ fn every_operation_declares_the_failures_its_traits_imply() {
     assert!(ops.len() > 150, "{} operations", ops.len());
     for (method, path, op) in ops {
         let has = |status: &str| op["responses"].get(status).is_some();
-        let params = op["parameters"].as_array().map_or(&[][..], |v| v.as_slice());
+        let params = op["parameters"]
+            .as_array()
+            .map_or(&[][..], |v| v.as_slice());
         let body = op.get("requestBody").is_some();
         let secured = op["security"].as_array().is_some_and(|s| !s.is_empty());
         let at = format!("{method} {path}");
@@ -197,7 +204,11 @@ fn every_operation_declares_the_failures_its_traits_imply() {
                 || s.get("enum").is_some()
                 || s.get("$ref").is_some()
                 || s["type"] == "integer";
-            assert!(bounded, "{at}: path parameter {} is unbounded: {s}", p["name"]);
+            assert!(
+                bounded,
+                "{at}: path parameter {} is unbounded: {s}",
+                p["name"]
+            );
         }
         for p in params.iter().filter(|p| p["name"] == "limit") {
             assert!(
@@ -221,7 +232,14 @@ fn every_operation_declares_the_failures_its_traits_imply() {
 fn file_downloads_declare_their_real_content_types() {
     let doc: Value = serde_json::from_str(&confab::http::openapi_json()).unwrap();
     let content = &doc["paths"]["/api/v1/files/{id}"]["get"]["responses"]["200"]["content"];
-    for t in ["image/png", "image/jpeg", "video/mp4", "application/pdf", "text/plain", "application/octet-stream"] {
+    for t in [
+        "image/png",
+        "image/jpeg",
+        "video/mp4",
+        "application/pdf",
+        "text/plain",
+        "application/octet-stream",
+    ] {
         assert!(content.get(t).is_some(), "{t} is not declared: {content}");
     }
 }
