@@ -235,12 +235,14 @@ pub struct SessionOut {
 #[serde(deny_unknown_fields)]
 pub struct UserSearchQuery {
     /// An id, an exact username, email or phone, or part of a nickname (1–64 characters).
+    #[param(min_length = 1)]
     pub q: String,
     /// From `next_cursor` of the previous page.
     #[serde(default)]
     pub cursor: Option<String>,
     /// Page size, 1–50 (default 20).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<u32>,
 }
 

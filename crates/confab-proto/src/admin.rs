@@ -160,6 +160,7 @@ pub struct PageQuery {
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 50).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

@@ -211,6 +211,7 @@ pub struct PageQuery {
     /// From a previous page's `next_cursor`.
     pub cursor: Option<String>,
     /// 1–100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -472,6 +473,7 @@ pub struct LeaderboardQuery {
     /// One room's board (absent: global).
     pub room_id: Option<RoomId>,
     /// 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

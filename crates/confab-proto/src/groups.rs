@@ -212,12 +212,14 @@ pub struct GroupOut {
 #[serde(deny_unknown_fields)]
 pub struct GroupQuery {
     /// Part of the name (1–64 characters, case-insensitive; `%` and `_` match literally).
+    #[param(min_length = 1)]
     pub q: String,
     /// The `next_cursor` of the previous page.
     #[serde(default)]
     pub cursor: Option<String>,
     /// 1–50, default 20.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<u32>,
 }
 
@@ -255,6 +257,7 @@ pub struct MemberQuery {
     pub cursor: Option<String>,
     /// 1–200, default 100.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
 }
 

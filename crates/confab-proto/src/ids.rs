@@ -19,6 +19,11 @@ impl fmt::Display for ParseIdError {
 
 impl std::error::Error for ParseIdError {}
 
+/// The pattern the document gives every id: a positive decimal of 1 to 19 digits without a
+/// leading zero. (The parser is a little wider, taking leading zeros; and refuses the 19-digit
+/// values above `i64::MAX`, which a readable pattern cannot exclude.)
+pub const ID_PATTERN: &str = "^[1-9][0-9]{0,18}$";
+
 /// Parses the decimal form shared by every id type: digits only, positive, fits in `i64`.
 pub fn parse_id(s: &str) -> Result<i64, ParseIdError> {
     if s.is_empty() || s.len() > 19 || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -34,7 +39,7 @@ macro_rules! id_type {
     ($($(#[$meta:meta])* $name:ident;)*) => {$(
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, utoipa::ToSchema)]
-        #[schema(value_type = String, example = "7260000000000000001", pattern = "^[0-9]{1,19}$")]
+        #[schema(value_type = String, example = "7260000000000000001", pattern = "^[1-9][0-9]{0,18}$")]
         pub struct $name(pub i64);
 
         impl $name {
@@ -120,6 +125,13 @@ id_type! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_documented_pattern_is_id_pattern() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(UserId::schema()).unwrap();
+        assert_eq!(schema["pattern"], ID_PATTERN);
+    }
 
     #[test]
     fn ids_round_trip_as_strings() {

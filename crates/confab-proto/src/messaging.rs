@@ -143,6 +143,7 @@ pub struct HistoryQuery {
     pub after_seq: Option<i64>,
     /// 1–100, default 50.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

@@ -145,6 +145,7 @@ pub struct MomentsQuery {
     pub cursor: Option<String>,
     /// 1–50 (default 20).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<u32>,
 }
 

@@ -230,6 +230,7 @@ pub struct RoomQuery {
     pub cursor: Option<String>,
     /// 1–50; default 20.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 50)]
     pub limit: Option<u32>,
 }
 
@@ -252,6 +253,7 @@ pub struct PageQuery {
     pub cursor: Option<String>,
     /// 1–100; default 50.
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

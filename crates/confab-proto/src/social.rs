@@ -110,6 +110,7 @@ pub struct FriendRequestQuery {
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 50).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 
@@ -123,6 +124,7 @@ pub struct PageQuery {
     pub cursor: Option<String>,
     /// Page size, 1–100 (default 50).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
 }
 

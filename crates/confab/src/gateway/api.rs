@@ -63,6 +63,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     security((), ("bearer" = [])),
     responses(
         (status = 101, description = "Switching Protocols: the socket is open"),
+        (status = 400, description = "`bad_request`: not a WebSocket upgrade request", body = ErrorBody),
         (status = 401, description = "`unauthorized`, `token_expired`, `session_revoked` (header auth only)", body = ErrorBody),
         (status = 403, description = "`account_disabled`", body = ErrorBody)))]
 pub async fn connect_ws(

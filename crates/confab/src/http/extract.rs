@@ -75,12 +75,21 @@ async fn body_bytes<S: Send + Sync>(
 
 /// Reads a JSON body from raw bytes (a handler that also needs the bytes, such as a signed
 /// webhook), with [`AppJson`]'s rejections. A key named twice in one object, at any depth,
-/// is a 400 `invalid_json` (see [`unique_keys`]).
+/// is a 400 `invalid_json` (see [`unique_keys`]); a body that is not an object (an array, a
+/// scalar) is a 422 `validation_failed`.
 pub fn json_from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if let Err(e) = unique_keys(bytes) {
         return Err(ApiError::new(
             ErrorCode::InvalidJson,
             truncate(format!("malformed JSON: {e}")),
+        ));
+    }
+    // Every request body is an object. serde's derived structs also read a JSON array, by
+    // field position (`[null, null]` as an empty patch): refuse anything else up front.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::new(
+            ErrorCode::ValidationFailed,
+            "the body must be a JSON object",
         ));
     }
     axum::Json::<T>::from_bytes(bytes)

@@ -310,6 +310,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_body_that_is_not_an_object_is_422() {
+        // serde's derived structs read an array by position: `["a",2]` would be `In`.
+        for body in [r#"["a",2]"#, "[null, null]", "2", r#""a""#, "null", " [] "] {
+            let (s, v) = send(&HttpConfig::default(), Some("application/json"), body).await;
+            assert_eq!((s, code(&v)), (422, "validation_failed"), "{body}");
+        }
+        let (s, _) = send(
+            &HttpConfig::default(),
+            Some("application/json"),
+            " \n{\"name\":\"a\",\"count\":2}",
+        )
+        .await;
+        assert_eq!(s, 200);
+    }
+
+    #[tokio::test]
     async fn long_inputs_are_not_echoed_back_whole() {
         let big = format!(r#"{{"name":"a","count":"{}"}}"#, "x".repeat(500_000));
         let (s, v) = send(&HttpConfig::default(), Some("application/json"), big).await;

@@ -2,6 +2,8 @@
 //! catalogue written into its description. Served at `/api/v1/openapi.json`, browsable at
 //! `/docs` (Swagger UI, compiled into the binary), and committed as `docs/openapi.json`.
 
+pub mod failures;
+
 use confab_proto::{ErrorBody, ErrorCode, ErrorInfo};
 use utoipa::OpenApi;
 
@@ -52,8 +54,11 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// Adds what annotations cannot say: the error-code table.
+/// Adds what annotations cannot say: the failures every route shares (by what the route is,
+/// see [`failures`]) and the error-code table.
 pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    failures::declare(&mut doc);
+    crate::media::api::declare_download_types(&mut doc);
     let mut text = String::from(
         "Self-hosted instant messaging: accounts, friends, groups, real-time chat.\n\n\
          Every error is answered with an HTTP status and the body \

@@ -171,7 +171,7 @@ pub struct FileQuery {
 #[utoipa::path(get, path = "/files/{id}", tag = "files", security(("bearer" = []), ()),
     params(("id" = String, Path, description = "File id"), FileQuery),
     responses(
-        (status = 200, description = "The bytes", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The bytes, with the file's own content type (the set is in the document: see `declare_download_types`)"),
         (status = 401, description = "`unauthorized` (no token and no signature)", body = ErrorBody),
         (status = 403, description = "`signature_invalid`, `signature_expired`", body = ErrorBody),
         (status = 404, description = "`not_found` (also when you may not see it)", body = ErrorBody),
@@ -261,4 +261,38 @@ pub async fn sign_file_url(
 ) -> ApiResult<AppJson<FileUrlOut>> {
     let file = service::readable(&state, auth.user_id, id).await?;
     Ok(AppJson(service::signed_url(&state, auth.user_id, &file)?))
+}
+
+/// Declares the content types `GET /files/{id}` answers with: one entry per type the server
+/// accepts (and so may serve), the same binary schema for each. Annotations take a fixed list;
+/// this one comes from the upload allow-list, so the two cannot drift apart.
+pub fn declare_download_types(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::content::ContentBuilder;
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    use utoipa::openapi::{RefOr, Schema};
+    let Some(op) = doc
+        .paths
+        .paths
+        .get_mut("/api/v1/files/{id}")
+        .and_then(|p| p.get.as_mut())
+    else {
+        return;
+    };
+    let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") else {
+        return;
+    };
+    for t in super::model::served_types() {
+        let bytes = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .content_media_type(t)
+            .build();
+        ok.content.insert(
+            t.to_owned(),
+            RefOr::T(
+                ContentBuilder::new()
+                    .schema(Some(RefOr::T(Schema::Object(bytes))))
+                    .build(),
+            ),
+        );
+    }
 }

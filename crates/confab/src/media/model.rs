@@ -146,6 +146,16 @@ pub const PLAIN_TEXT: &str = "text/plain; charset=utf-8";
 /// The type given to binary content that no signature recognises.
 pub const OCTET_STREAM: &str = "application/octet-stream";
 
+/// Every content type a download (`GET /files/{id}`) can be served with: the accepted
+/// types, plain text and the binary fallback (parameters such as `charset` left off).
+pub fn served_types() -> impl Iterator<Item = &'static str> {
+    ALLOWED
+        .iter()
+        .map(|(t, _)| *t)
+        .chain([PLAIN_TEXT, OCTET_STREAM])
+        .map(|t| t.split(';').next().unwrap_or(t))
+}
+
 /// Image types shown inline (and only when the upload is an `image`: decoded by us).
 pub const INLINE_IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
 

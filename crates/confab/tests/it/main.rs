@@ -32,6 +32,7 @@ mod messaging;
 mod moments;
 mod oauth;
 mod offline;
+mod openapi;
 mod ops;
 mod outside;
 mod ports;
