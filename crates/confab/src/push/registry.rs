@@ -358,6 +358,35 @@ pub struct Registration {
 }
 
 impl Registration {
+    /// Points a socket registered with a holding queue (`held`) at its own queue `tx`:
+    /// `first` (the `ready` answer), then every frame held so far in the order it came,
+    /// then live frames. Done under the write lock, which fan-out's `try_send`s run under
+    /// (as readers), so no frame can land in the holding queue after it is drained or
+    /// overtake one held there. A queue that overflows closes the socket with 1013, as
+    /// fan-out would.
+    pub fn release(
+        &self,
+        tx: mpsc::Sender<Utf8Bytes>,
+        held: &mut mpsc::Receiver<Utf8Bytes>,
+        first: Option<Utf8Bytes>,
+    ) {
+        let mut g = self.registry.write();
+        let Some(s) = g.sockets.get_mut(&self.id) else {
+            return;
+        };
+        let frames = first
+            .into_iter()
+            .chain(std::iter::from_fn(|| held.try_recv().ok()));
+        for frame in frames {
+            if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(frame) {
+                metrics::counter!("confab_ws_slow_consumer_closed_total").increment(1);
+                s.kill.close(close_code::TRY_AGAIN_LATER, "resync", false);
+                break;
+            }
+        }
+        s.tx = tx;
+    }
+
     /// Unregisters now; true when it was the user's last socket on this node.
     pub fn unregister(mut self) -> bool {
         self.done = true;
