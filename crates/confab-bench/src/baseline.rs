@@ -77,6 +77,8 @@ fn close(kill: &CancellationToken) {
     kill.cancel();
 }
 
+// The handshake callback's `Err` type is tungstenite's (an HTTP response); it is never built.
+#[allow(clippy::result_large_err)]
 async fn socket(hub: Arc<Hub>, tcp: TcpStream) {
     let mut convs: Vec<String> = Vec::new();
     let cb = |req: &Request, resp: Response| {

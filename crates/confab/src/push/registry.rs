@@ -456,6 +456,22 @@ mod tests {
         assert_eq!(rx2.recv().await.unwrap().as_str(), "2");
     }
 
+    #[tokio::test]
+    async fn a_released_socket_gets_its_first_frame_then_the_held_ones_then_live_ones() {
+        let r = Registry::new();
+        let (hold, mut held) = mpsc::channel(8);
+        let (tx, mut rx) = mpsc::channel(8);
+        let (g, _) = r.register(UserId(1), SessionId(1), hold, Kill::new(), None, &[]);
+        r.deliver(Topic::User(UserId(1)), &frame("held 1"));
+        r.deliver(Topic::User(UserId(1)), &frame("held 2"));
+        g.release(tx, &mut held, Some(frame("ready")));
+        r.deliver(Topic::User(UserId(1)), &frame("live"));
+        for want in ["ready", "held 1", "held 2", "live"] {
+            assert_eq!(rx.recv().await.unwrap().as_str(), want);
+        }
+        assert!(held.try_recv().is_err(), "nothing goes to the holding queue any more");
+    }
+
     #[test]
     fn dropping_the_guard_unregisters() {
         let r = Registry::new();

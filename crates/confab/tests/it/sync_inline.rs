@@ -78,8 +78,9 @@ async fn inline_sync_is_complete_bounded_and_points_at_the_rest(backend: Backend
     for i in 1..=2 {
         a.client.send(ca, &text(&format!("old {i}"))).await.unwrap();
     }
+    // The cursor reaches 10 s back: taken a minute later, "old" is what the client has.
+    app.clock.advance(chrono::Duration::minutes(1));
     let cursor = me.client.sync(None).await.unwrap().cursor;
-    // Past the cursor's 10 s overlap: "old" is what the client already has.
     app.clock.advance(chrono::Duration::minutes(1));
     for i in 3..=5 {
         a.client.send(ca, &text(&format!("new {i}"))).await.unwrap();
@@ -269,17 +270,27 @@ async fn a_kicked_member_gets_nothing_after_its_leave(backend: Backend) {
         .unwrap();
     let r = ws.ready().unwrap().sync.as_ref().unwrap();
     assert_eq!(entry(r, g.conversation_id).missed, e.missed);
-    // And the owner, still a member, sees all of it.
+    // And the owner, still a member, sees all of it (the 10 s overlap before the cursor
+    // also holds the group's creation and the join).
     let s = owner.client.sync(Some(&cursor)).await.unwrap();
+    let o = entry(&s, g.conversation_id);
+    let texts: Vec<&str> = o
+        .missed
+        .as_ref()
+        .unwrap()
+        .messages
+        .iter()
+        .filter_map(|m| m.body["text"].as_str())
+        .collect();
     assert_eq!(
-        entry(&s, g.conversation_id)
-            .missed
-            .as_ref()
-            .unwrap()
-            .messages
-            .len(),
-        6 + 1
+        texts,
+        ["before 1", "before 2", "after 1", "after 2", "after 3"]
     );
+    assert_eq!(
+        o.missed.as_ref().unwrap().messages.last().unwrap().seq,
+        o.last_seq
+    );
+    assert!(o.last_seq == e.last_seq + 3);
 }
 
 /// `ready` carries the sync the connect asked for (URL or `auth` frame), and a client that
