@@ -234,6 +234,11 @@ impl Cluster {
         if has_groups {
             env.push(("CONFAB_GROUPS__MAX_MEMBER_LIMIT".into(), "10000".into()));
         }
+        // Every bench client is 127.0.0.1: the per-address connection cap (256 by default)
+        // would refuse the 257th socket of `direct`, `idle` and `reconnect`.
+        if config.contains("max_connections_per_ip") {
+            env.push(("CONFAB_HTTP__MAX_CONNECTIONS_PER_IP".into(), "0".into()));
+        }
         let mut befriend = false;
         if has_direct_policy {
             if args.direct_policy == "befriend" {

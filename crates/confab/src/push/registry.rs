@@ -469,7 +469,10 @@ mod tests {
         for want in ["ready", "held 1", "held 2", "live"] {
             assert_eq!(rx.recv().await.unwrap().as_str(), want);
         }
-        assert!(held.try_recv().is_err(), "nothing goes to the holding queue any more");
+        assert!(
+            held.try_recv().is_err(),
+            "nothing goes to the holding queue any more"
+        );
     }
 
     #[test]
