@@ -171,7 +171,22 @@ pub async fn open_directs(
 
 /// Opens `GET /api/v1/ws` with the token in the header and waits for `ready`.
 pub async fn connect(base: &str, token: &str, read_buffer: usize) -> Result<Ws> {
-    let url = format!("{}/api/v1/ws", base.replacen("http://", "ws://", 1));
+    Ok(open(base, token, read_buffer, "").await?.0)
+}
+
+/// Opens `GET /api/v1/ws?sync=<cursor>` with the token in the header: the `ready` frame
+/// (returned as text) carries the sync answer.
+pub async fn connect_synced(
+    base: &str,
+    token: &str,
+    read_buffer: usize,
+    cursor: &str,
+) -> Result<(Ws, Utf8Bytes)> {
+    open(base, token, read_buffer, &format!("?sync={cursor}")).await
+}
+
+async fn open(base: &str, token: &str, read_buffer: usize, query: &str) -> Result<(Ws, Utf8Bytes)> {
+    let url = format!("{}/api/v1/ws{query}", base.replacen("http://", "ws://", 1));
     let mut req = url.as_str().into_client_request()?;
     req.headers_mut().insert(
         "authorization",
@@ -189,7 +204,7 @@ pub async fn connect(base: &str, token: &str, read_buffer: usize) -> Result<Ws> 
             match m? {
                 Message::Text(t) => {
                     if t.starts_with("{\"type\":\"ready\"") {
-                        return Ok(ws);
+                        return Ok((ws, t));
                     }
                     bail!("expected ready, got {}", &t[..t.len().min(200)]);
                 }

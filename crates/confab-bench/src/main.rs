@@ -3,6 +3,8 @@
 //! loop is bounded in count and time; each scenario prints ONE result line (or `--json`).
 //! See docs/performance.md for the scenarios, the exact commands and the figures.
 
+mod baseline;
+mod ceiling;
 mod clients;
 mod load;
 mod moments;
@@ -36,6 +38,10 @@ struct Cli {
     /// Concurrent HTTP requests while setting up users, groups and chats.
     #[arg(long, global = true, default_value_t = 32)]
     setup_concurrency: usize,
+    /// Skip the baseline relay that `fanout`, `direct` and `idle` otherwise run the same
+    /// command against, right after Confab (the ceiling and the ratios in the result).
+    #[arg(long, global = true)]
+    no_baseline: bool,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -60,6 +66,13 @@ enum Scenario {
     /// Users with 200 friends each post moments and read their feeds: feed-read p50/p99,
     /// posts per second.
     Moments(moments::MomentsArgs),
+    /// The baseline relay itself (started by the bench as a child; prints its address).
+    #[command(hide = true)]
+    BaselineServer {
+        /// Address to listen on (loopback).
+        #[arg(long, default_value = "127.0.0.1:0")]
+        listen: String,
+    },
 }
 
 impl Scenario {
@@ -83,6 +96,19 @@ fn main() -> ExitCode {
         }
     };
     rt.block_on(async move {
+        if let Scenario::BaselineServer { listen } = &cli.scenario {
+            if let Err(e) = server::check_loopback(&format!("http://{listen}")) {
+                eprintln!("confab-bench: {e:#}");
+                return ExitCode::FAILURE;
+            }
+            return match baseline::serve(listen).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("confab-bench: {e:#}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         let mut cluster = match Cluster::start(&cli.server, cli.scenario.cheap_argon2()).await {
             Ok(c) => c,
             Err(e) => {
@@ -103,6 +129,7 @@ fn main() -> ExitCode {
         let ctx = scenarios::Ctx {
             setup_concurrency: cli.setup_concurrency,
             nofile,
+            baseline: !cli.no_baseline,
         };
         let run = async {
             match &cli.scenario {
@@ -113,6 +140,7 @@ fn main() -> ExitCode {
                 Scenario::Login(a) => scenarios::login(&mut cluster, &ctx, a).await,
                 Scenario::Room(a) => room::room(&mut cluster, &ctx, a).await,
                 Scenario::Moments(a) => moments::moments(&mut cluster, &ctx, a).await,
+                Scenario::BaselineServer { .. } => unreachable!("handled above"),
             }
         };
         let result = tokio::time::timeout(Duration::from_secs(cli.timeout), run).await;

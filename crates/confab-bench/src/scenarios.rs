@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use confab_client::Client;
 use confab_proto::ids::ConversationId;
+use confab_proto::messaging::SyncQuery;
+use confab_proto::ws::ReadyData;
 use futures::{StreamExt, TryStreamExt, stream};
 use tokio::sync::Semaphore;
 
@@ -22,6 +24,8 @@ pub struct Ctx {
     pub setup_concurrency: usize,
     /// This process's open-file limit.
     pub nofile: u64,
+    /// Run the same command against the baseline relay too (`fanout`, `direct`, `idle`).
+    pub baseline: bool,
 }
 
 /// `fanout` options.
@@ -129,6 +133,23 @@ pub struct ReconnectArgs {
     /// WebSocket connects in flight at once during the storm.
     #[arg(long, default_value_t = 512)]
     pub connect_concurrency: usize,
+    /// How a client catches up: `ready` (the sync answer in the `ready` frame, missed
+    /// messages inline: one round trip), `http` (connect, then `GET /sync` with the missed
+    /// messages inline), `legacy` (connect, `GET /sync?messages=0`, then history for every
+    /// changed chat: the protocol before issue 20).
+    #[arg(long, value_enum, default_value_t = SyncVia::Ready)]
+    pub sync: SyncVia,
+}
+
+/// How a reconnecting client catches up (`reconnect --sync`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncVia {
+    /// The sync answer in `ready`.
+    Ready,
+    /// `GET /sync` with missed messages inline.
+    Http,
+    /// `GET /sync?messages=0`, then history per chat.
+    Legacy,
 }
 
 /// `login` options.
@@ -192,7 +213,7 @@ pub(crate) fn fill_from_step(o: &mut Outcome, r: &StepResult) {
 }
 
 /// Runs a stepped search (or one step); returns the best passing step, else the last one.
-async fn stepped(
+pub(crate) async fn stepped(
     cluster: &mut Cluster,
     load: &Load,
     mut stepper: Stepper,
@@ -340,6 +361,10 @@ pub async fn fanout(cluster: &mut Cluster, ctx: &Ctx, a: &FanoutArgs) -> Result<
     }
     close_notes(&mut o, &load);
     load.stop().await;
+    if ctx.baseline {
+        let b = crate::ceiling::fanout(a, publishers).await?;
+        crate::ceiling::report(&mut o, b.as_ref());
+    }
     Ok(o)
 }
 
@@ -449,6 +474,13 @@ pub async fn direct(cluster: &mut Cluster, ctx: &Ctx, a: &DirectArgs) -> Result<
     }
     close_notes(&mut o, &load);
     load.stop().await;
+    if ctx.baseline && http {
+        o.notes
+            .push("no baseline over HTTP: the relay speaks only the socket".into());
+    } else if ctx.baseline {
+        let b = crate::ceiling::direct(a).await?;
+        crate::ceiling::report(&mut o, b.as_ref());
+    }
     Ok(o)
 }
 
@@ -525,6 +557,13 @@ pub async fn idle(cluster: &mut Cluster, ctx: &Ctx, a: &IdleArgs) -> Result<Outc
         .extra("fd_limit", fd_max as u64);
     close_notes(&mut o, &load);
     load.stop().await;
+    if ctx.baseline {
+        let b = crate::ceiling::idle(n, a.connect_concurrency, a.hold).await?;
+        o.extra("baseline_rss_per_conn_kib", b);
+        if b > 0.0 {
+            o.extra("ratio_rss_per_conn", per_conn_kib / b);
+        }
+    }
     Ok(o)
 }
 
@@ -543,16 +582,34 @@ struct Storm {
     t0: Instant,
     http_sem: Semaphore,
     ws_sem: Semaphore,
+    via: SyncVia,
 }
 
 async fn resync(storm: Arc<Storm>, http: Client, cursor: String) -> Result<(Synced, Ws)> {
-    let ws = {
-        let _p = storm.ws_sem.acquire().await?;
-        clients::connect(&storm.ws_url, http.token().unwrap_or_default(), 4 * 1024).await?
-    };
-    let sync = {
+    let token = http.token().unwrap_or_default().to_owned();
+    let (ws, sync) = if storm.via == SyncVia::Ready {
+        let (ws, ready) = {
+            let _p = storm.ws_sem.acquire().await?;
+            clients::connect_synced(&storm.ws_url, &token, 4 * 1024, &cursor).await?
+        };
+        #[derive(serde::Deserialize)]
+        struct Frame {
+            data: ReadyData,
+        }
+        let f: Frame = serde_json::from_str(&ready).context("reading ready")?;
+        let sync = f.data.sync.context("ready without sync")?;
+        (ws, *sync)
+    } else {
+        let ws = {
+            let _p = storm.ws_sem.acquire().await?;
+            clients::connect(&storm.ws_url, &token, 4 * 1024).await?
+        };
+        let q = SyncQuery {
+            cursor: Some(cursor),
+            messages: (storm.via == SyncVia::Legacy).then_some(0),
+        };
         let _p = storm.http_sem.acquire().await?;
-        http.sync(Some(&cursor)).await?
+        (ws, http.sync_with(&q).await?)
     };
     let mut messages = 0u64;
     let mut convs = 0usize;
@@ -561,21 +618,19 @@ async fn resync(storm: Arc<Storm>, http: Client, cursor: String) -> Result<(Sync
             continue;
         }
         convs += 1;
-        let mut after = 0i64;
-        // Bounded: at most last_seq/1 + 1 pages (the seqs only grow).
-        for _ in 0..=c.last_seq {
-            let page = {
-                let _p = storm.http_sem.acquire().await?;
-                http.history(c.id, None, Some(after), Some(100)).await?
-            };
-            messages += page.messages.len() as u64;
-            if let Some(m) = page.messages.last() {
-                after = m.seq;
-            }
-            if !page.has_more || page.messages.is_empty() || after >= c.last_seq {
-                break;
-            }
-        }
+        // These clients held nothing of their chats: everything up to `after_seq` is theirs
+        // to fetch (nothing when it all came inline).
+        let from = c.missed.as_ref().map_or(c.last_seq, |m| m.after_seq);
+        let got = if from > 0 {
+            let _p = storm.http_sem.acquire().await?;
+            http.catch_up(c, 0).await?
+        } else {
+            c.missed
+                .as_ref()
+                .map(|m| m.messages.clone())
+                .unwrap_or_default()
+        };
+        messages += got.len() as u64;
     }
     Ok((
         Synced {
@@ -672,6 +727,7 @@ pub async fn reconnect(cluster: &mut Cluster, ctx: &Ctx, a: &ReconnectArgs) -> R
         t0,
         http_sem: Semaphore::new(a.http_concurrency.max(1)),
         ws_sem: Semaphore::new(a.connect_concurrency.max(1)),
+        via: a.sync,
     });
     let mut tasks = vec![];
     for (u, cursor) in users.iter().zip(cursors) {
@@ -718,7 +774,8 @@ pub async fn reconnect(cluster: &mut Cluster, ctx: &Ctx, a: &ReconnectArgs) -> R
         .param("convs_per_user", a.convs)
         .param("messages_per_conv", a.messages)
         .param("http_concurrency", a.http_concurrency)
-        .param("connect_concurrency", a.connect_concurrency);
+        .param("connect_concurrency", a.connect_concurrency)
+        .param("sync", format!("{:?}", a.sync).to_lowercase());
     o.load1 = load1_start;
     o.sent_per_s = n as f64 / all_secs;
     o.delivered_per_s = fetched as f64 / all_secs;

@@ -234,6 +234,11 @@ impl Cluster {
         if has_groups {
             env.push(("CONFAB_GROUPS__MAX_MEMBER_LIMIT".into(), "10000".into()));
         }
+        // Every bench client is 127.0.0.1: the per-address connection cap (256 by default)
+        // would refuse the 257th socket of `direct`, `idle` and `reconnect`.
+        if config.contains("max_connections_per_ip") {
+            env.push(("CONFAB_HTTP__MAX_CONNECTIONS_PER_IP".into(), "0".into()));
+        }
         let mut befriend = false;
         if has_direct_policy {
             if args.direct_policy == "befriend" {
@@ -297,6 +302,42 @@ impl Cluster {
         }
         cluster._tmp = Some(tmp);
         Ok(cluster)
+    }
+
+    /// Starts the baseline relay (this binary's `baseline-server`) on a loopback port, as a
+    /// one-node cluster whose CPU and RSS are sampled like a Confab node's.
+    pub async fn baseline() -> Result<Cluster> {
+        use tokio::io::AsyncBufReadExt;
+        let exe = std::env::current_exe().context("finding the bench binary")?;
+        let mut child = Command::new(exe)
+            .args(["baseline-server", "--listen", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting the baseline server")?;
+        let pid = child.id();
+        let out = child.stdout.take().context("the baseline's stdout")?;
+        let mut lines = tokio::io::BufReader::new(out).lines();
+        let addr = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .context("the baseline did not start within 10 s")??
+            .context("the baseline exited before listening")?;
+        Ok(Cluster {
+            nodes: vec![Node {
+                url: format!("http://{}", addr.trim()),
+                pid,
+                child: Some(child),
+            }],
+            backend: "baseline".into(),
+            has_groups: true,
+            befriend: false,
+            notes: vec![],
+            _tmp: None,
+            mysql: None,
+            redis: None,
+        })
     }
 
     fn given(args: &ServerArgs) -> Result<Cluster> {

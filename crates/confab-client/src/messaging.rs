@@ -3,7 +3,7 @@
 use confab_proto::ids::{ConversationId, UserId};
 use confab_proto::messaging::{
     ConversationOut, ConversationPatch, DirectIn, HistoryOut, MarkIn, MarksOut, MessageIn,
-    MessageOut, MessagePatch, ReactionsOut, ReadersOut, SendAck, SyncOut,
+    MessageOut, MessagePatch, ReactionsOut, ReadersOut, SendAck, SyncOut, SyncQuery,
 };
 use reqwest::Method;
 
@@ -112,13 +112,58 @@ impl Client {
         self.get_url(url).await
     }
 
-    /// `GET /api/v1/sync`.
+    /// `GET /api/v1/sync` (with a cursor, up to 20 missed messages per conversation come
+    /// inline, in `missed`).
     pub async fn sync(&self, cursor: Option<&str>) -> Result<SyncOut> {
+        self.sync_with(&SyncQuery {
+            cursor: cursor.map(str::to_owned),
+            messages: None,
+        })
+        .await
+    }
+
+    /// `GET /api/v1/sync?cursor=&messages=`: `messages` bounds the inline messages per
+    /// conversation (0 for none).
+    pub async fn sync_with(&self, q: &SyncQuery) -> Result<SyncOut> {
         let mut url = self.url("/api/v1/sync")?;
-        if let Some(c) = cursor {
-            url.query_pairs_mut().append_pair("cursor", c);
+        {
+            let mut pairs = url.query_pairs_mut();
+            if let Some(c) = &q.cursor {
+                pairs.append_pair("cursor", c);
+            }
+            if let Some(n) = q.messages {
+                pairs.append_pair("messages", &n.to_string());
+            }
         }
         self.get_url(url).await
+    }
+
+    /// Every message of a synced conversation after `mine` (the newest seq this client
+    /// has), ascending, up to the entry's `last_seq`: what `missed` holds inline, and the
+    /// gap between `mine` and it through history pages (none when it was all inline).
+    /// Bounded: at most `last_seq - mine` messages, 100 a page.
+    pub async fn catch_up(&self, c: &ConversationOut, mine: i64) -> Result<Vec<MessageOut>> {
+        let from = c.missed.as_ref().map_or(c.last_seq, |m| m.after_seq);
+        let mut out = Vec::new();
+        let mut after = mine;
+        // Each page moves `after` forward by at least one, or ends the loop.
+        while after < from {
+            let page = self
+                .history(c.id, Some(from + 1), Some(after), Some(100))
+                .await?;
+            let Some(last) = page.messages.last().map(|m| m.seq) else {
+                break;
+            };
+            out.extend(page.messages.into_iter().filter(|m| m.seq > after));
+            if last <= after || !page.has_more {
+                break;
+            }
+            after = last;
+        }
+        if let Some(m) = &c.missed {
+            out.extend(m.messages.iter().filter(|m| m.seq > mine).cloned());
+        }
+        Ok(out)
     }
 
     /// `POST /api/v1/conversations/{id}/read`.

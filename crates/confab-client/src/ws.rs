@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use confab_proto::ids::UserId;
+use confab_proto::messaging::SyncQuery;
 use confab_proto::ws::{
     AuthData, ClientCommand, PresenceIn, PresenceOut, PresenceSetting, ReadyData,
 };
@@ -121,6 +122,32 @@ impl Client {
     /// Opens the WebSocket, authenticating as `auth` says; `query` (e.g. `?x=1`) is appended
     /// to the URL. Waits for `ready` unless `auth` is [`WsAuth::None`].
     pub async fn ws_with(&self, auth: WsAuth, query: &str) -> Result<WsConnection, WsError> {
+        self.open_ws(auth, query, None).await
+    }
+
+    /// Opens the WebSocket and asks for the sync answer in `ready` (`ready().sync`): in the
+    /// `auth` frame for [`WsAuth::FirstFrame`], as `?sync=&messages=` otherwise. A reconnect
+    /// in one round trip; events after `ready` may repeat what it holds (deduplicate by seq).
+    pub async fn ws_synced(&self, auth: WsAuth, q: &SyncQuery) -> Result<WsConnection, WsError> {
+        let query = if auth == WsAuth::FirstFrame {
+            String::new()
+        } else {
+            let mut u = url::form_urlencoded::Serializer::new(String::new());
+            u.append_pair("sync", q.cursor.as_deref().unwrap_or(""));
+            if let Some(n) = q.messages {
+                u.append_pair("messages", &n.to_string());
+            }
+            format!("?{}", u.finish())
+        };
+        self.open_ws(auth, &query, Some(q.clone())).await
+    }
+
+    async fn open_ws(
+        &self,
+        auth: WsAuth,
+        query: &str,
+        sync: Option<SyncQuery>,
+    ) -> Result<WsConnection, WsError> {
         let mut url = self
             .url(&format!("/api/v1/ws{query}"))
             .map_err(|e| WsError::Url(e.to_string()))?;
@@ -160,7 +187,7 @@ impl Client {
             WsAuth::Header => {}
             WsAuth::FirstFrame => {
                 let token = self.token().unwrap_or_default().to_owned();
-                conn.send_command(&ClientCommand::Auth(AuthData { token }), None)
+                conn.send_command(&ClientCommand::Auth(AuthData { token, sync }), None)
                     .await?;
             }
         }

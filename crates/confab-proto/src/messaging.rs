@@ -42,6 +42,22 @@ pub struct ConversationOut {
     pub hidden: bool,
     /// For direct chats: the other user.
     pub peer: Option<UserOut>,
+    /// Sync only: the messages I missed, inline (see [`MissedOut`]); absent elsewhere and
+    /// when the sync asked for none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missed: Option<MissedOut>,
+}
+
+/// The messages a sync returns inline for one conversation: **every** message I may see with
+/// `after_seq < seq <= last_seq`, ascending. When my newest seq is below `after_seq` (a gap
+/// bigger than the inline bound, or the sync's total bound was spent), fetch
+/// `GET /conversations/{id}/messages?after_seq=<mine>` up to `after_seq` for the rest.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct MissedOut {
+    /// The messages start after this seq (`last_seq` when none are inline).
+    pub after_seq: i64,
+    /// The messages, ascending by seq.
+    pub messages: Vec<MessageOut>,
 }
 
 /// `PATCH /conversations/{id}`: my flags; absent fields do not change.
@@ -157,17 +173,21 @@ pub struct HistoryOut {
 }
 
 /// `GET /sync`
-#[derive(Clone, Debug, Default, Serialize, Deserialize, IntoParams)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, IntoParams, ToSchema, PartialEq, Eq)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SyncQuery {
     /// The `cursor` of the previous sync; absent: every conversation.
     #[serde(default)]
     pub cursor: Option<String>,
+    /// Most messages returned inline per changed conversation (`missed`), 0 to 50; default
+    /// 20 with a cursor, 0 without one. At most 200 messages (and 256 KiB of bodies) in all.
+    #[serde(default)]
+    pub messages: Option<u32>,
 }
 
 /// What changed since the cursor.
-#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct SyncOut {
     /// Conversations whose messages or my cursors/flags changed (possibly a few more: the
     /// cursor overlaps by a safety margin, so treat entries idempotently).

@@ -91,6 +91,9 @@ pub struct ClientFrame {
 pub struct AuthData {
     /// The access token (the same one `Authorization: Bearer` takes).
     pub token: String,
+    /// Ask for the sync answer in `ready` (one round trip for a reconnect).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<crate::messaging::SyncQuery>,
 }
 
 /// A client frame's type and data, parsed: what the client asks for. Serialized, it is the

@@ -70,7 +70,7 @@ pub struct PresenceOut {
 }
 
 /// `ready` data: sent once, right after authentication succeeds.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct ReadyData {
     /// The signed-in user.
     pub user_id: UserId,
@@ -84,6 +84,12 @@ pub struct ReadyData {
     pub idle_timeout_secs: u64,
     /// Largest client message accepted; larger ones close the socket with 1009.
     pub max_frame_bytes: usize,
+    /// The answer to the sync the connect asked for (`auth` frame `sync`, or `?sync=` on the
+    /// upgrade), taken after the socket was subscribed: events that follow may repeat what
+    /// it holds (deduplicate by seq), none is missing between the two. Absent when none
+    /// was asked for, or when it could not be taken (then call `GET /sync`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<Box<crate::messaging::SyncOut>>,
 }
 
 /// `ack` data: the request named by the frame's `id` succeeded.
@@ -426,7 +432,10 @@ mod tests {
             seq: 3,
         };
         vec![
-            ClientCommand::Auth(AuthData { token: "t".into() }),
+            ClientCommand::Auth(AuthData {
+                token: "t".into(),
+                sync: None,
+            }),
             ClientCommand::Ping,
             ClientCommand::Subscribe,
             ClientCommand::Unsubscribe,
@@ -463,7 +472,11 @@ mod tests {
             serde_json::json!({"type": "ping"})
         );
         assert_eq!(
-            serde_json::to_value(ClientCommand::Auth(AuthData { token: "t".into() })).unwrap(),
+            serde_json::to_value(ClientCommand::Auth(AuthData {
+                token: "t".into(),
+                sync: None
+            }))
+            .unwrap(),
             serde_json::json!({"type": "auth", "data": {"token": "t"}})
         );
     }

@@ -9,7 +9,9 @@ use axum::response::{IntoResponse, Response};
 use confab_proto::ErrorBody;
 use confab_proto::ErrorCode;
 use confab_proto::ids::UserId;
+use confab_proto::messaging::SyncQuery;
 use confab_proto::ws::{PresenceIn, PresenceOut};
+use serde::Deserialize;
 use tracing::Instrument as _;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -17,7 +19,7 @@ use utoipa_axum::routes;
 use super::session;
 use crate::accounts::auth::{AuthUser, authenticate};
 use crate::error::{ApiError, ApiResult};
-use crate::http::extract::{AppJson, AppPath};
+use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::http::middleware::RequestId;
 use crate::social::presence;
 use crate::state::AppState;
@@ -45,6 +47,30 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get_user_presence))
 }
 
+/// The upgrade's query: the sync to answer in `ready`. Other parameters are ignored (a
+/// token among them is never read).
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WsQuery {
+    /// Answer a sync in `ready`: the cursor of the previous sync (empty: a first sync).
+    #[serde(default)]
+    pub sync: Option<String>,
+    /// With `sync`: most messages inline per conversation (0 to 50; default 20 with a
+    /// cursor).
+    #[serde(default)]
+    pub messages: Option<u32>,
+}
+
+impl WsQuery {
+    /// The sync asked for, if any.
+    fn sync(self) -> Option<SyncQuery> {
+        self.sync.map(|c| SyncQuery {
+            cursor: (!c.is_empty()).then_some(c),
+            messages: self.messages,
+        })
+    }
+}
+
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
@@ -57,21 +83,31 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// `Authorization: Bearer <access token>` header (checked before the upgrade: a bad token
 /// is answered 401 here), or — for browsers — send `{"type":"auth","data":{"token":"…"}}` as
 /// the first frame within `gateway.auth_timeout_secs`. A token in the URL is never read.
+/// `?sync=<cursor>` (or `sync` in the `auth` frame) asks for the sync answer in `ready`.
 /// The server answers `ready`, then pushes events; frames, close codes and limits are in
 /// `docs/protocol.md`.
 #[utoipa::path(get, path = "/ws", tag = "realtime",
     security((), ("bearer" = [])),
+    params(WsQuery),
     responses(
         (status = 101, description = "Switching Protocols: the socket is open"),
         (status = 400, description = "`bad_request`: not a WebSocket upgrade request", body = ErrorBody),
         (status = 401, description = "`unauthorized`, `token_expired`, `session_revoked` (header auth only)", body = ErrorBody),
-        (status = 403, description = "`account_disabled`", body = ErrorBody)))]
+        (status = 403, description = "`account_disabled`", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: a bad `sync` cursor or `messages`", body = ErrorBody)))]
 pub async fn connect_ws(
     State(state): State<AppState>,
     headers: HeaderMap,
+    AppQuery(query): AppQuery<WsQuery>,
     ws: WebSocketUpgrade,
     request: Option<Extension<RequestId>>,
 ) -> Response {
+    let sync = query.sync();
+    if let Some(q) = &sync
+        && let Err(e) = crate::messaging::service::check_sync(q)
+    {
+        return e.into_response();
+    }
     let request_id = request
         .map(|Extension(r)| r.0)
         .unwrap_or_else(|| "-".into());
@@ -99,9 +135,10 @@ pub async fn connect_ws(
             );
             // Through the task tracker, so shutdown waits for the 1001 close frames.
             let st = state.clone();
-            state
-                .tasks
-                .spawn("ws-session", session::run(st, socket, pre).instrument(span));
+            state.tasks.spawn(
+                "ws-session",
+                session::run(st, socket, pre, sync).instrument(span),
+            );
         })
 }
 

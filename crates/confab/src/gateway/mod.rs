@@ -6,6 +6,8 @@
 //! # Layout
 //! - [`api`]: the upgrade route.
 //! - [`session`]: one socket — authentication, the reader loop, commands.
+//! - `ready`: the `ready` answer, with the sync a connect asked for (subscribe, then
+//!   snapshot).
 //! - `writer`: one socket's writer task; `bucket`: its frame rate limit.
 //!
 //! The socket registry and event encoding are the push layer's (`crate::push`); presence is
@@ -29,6 +31,7 @@
 
 pub mod api;
 mod bucket;
+mod ready;
 pub mod session;
 mod writer;
 

@@ -12,9 +12,10 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
 use confab_proto::ErrorCode;
 use confab_proto::ErrorInfo;
 use confab_proto::ids::SessionId;
+use confab_proto::messaging::SyncQuery;
 use confab_proto::ws::{
-    AckData, ClientCommand, ClientFrame, CommandError, MAX_FRAME_ID_LEN, PongData, ReadyData,
-    SendData, ServerEvent, SessionRevokedData, client_kind, close_code,
+    AckData, ClientCommand, ClientFrame, CommandError, MAX_FRAME_ID_LEN, PongData, SendData,
+    ServerEvent, SessionRevokedData, client_kind, close_code,
 };
 use futures::StreamExt;
 use futures::stream::SplitStream;
@@ -40,7 +41,7 @@ const MAX_SENDS_IN_FLIGHT: usize = 128;
 const CLOSE_HANDSHAKE: Duration = Duration::from_secs(1);
 
 /// Encodes a frame for this socket only (answers: ready, ack, error, pong).
-fn local(event: ServerEvent, id: Option<String>) -> Option<Utf8Bytes> {
+pub(super) fn local(event: ServerEvent, id: Option<String>) -> Option<Utf8Bytes> {
     super::encode(&event, id).and_then(|b| Utf8Bytes::try_from(b).ok())
 }
 
@@ -71,6 +72,9 @@ struct Conn {
     registration: Option<Registration>,
     /// Sends checked and queued for the writer whose commit (and ack) is still due.
     in_flight: Arc<Semaphore>,
+    /// The sync the upgrade URL asked for, answered in `ready` when the `auth` frame asks
+    /// for none.
+    url_sync: Option<SyncQuery>,
 }
 
 /// What the reader does after a frame.
@@ -131,8 +135,9 @@ impl Conn {
     }
 
     /// Loads the user's conversations, registers the socket with `ready` as its first frame
-    /// and the conversations indexed, then marks the user online.
-    async fn authenticated(&mut self, user: AuthUser) {
+    /// (carrying the answer to `sync` when one was asked for) and the conversations indexed,
+    /// then marks the user online.
+    async fn authenticated(&mut self, user: AuthUser, sync: Option<SyncQuery>) {
         tracing::Span::current().record("user_id", user.user_id.0);
         // Loaded before registering; a conversation made after this load reaches the registry
         // through `Control::MembersChanged` once the socket is registered. One made in between
@@ -149,26 +154,15 @@ impl Conn {
                 Vec::new()
             }
         };
-        let cfg = &self.state.config.gateway;
-        let ready = local(
-            ServerEvent::Ready(ReadyData {
-                user_id: user.user_id,
-                session_id: user.session_id,
-                server_time: self.state.clock.now(),
-                heartbeat_secs: cfg.heartbeat_secs,
-                idle_timeout_secs: cfg.idle_timeout_secs,
-                max_frame_bytes: cfg.max_frame_bytes,
-            }),
-            None,
-        );
-        let (registration, _first) = self.state.push.registry.register(
-            user.user_id,
-            user.session_id,
-            self.tx.clone(),
-            self.kill.clone(),
-            ready,
+        let registration = super::ready::register(
+            &self.state,
+            user,
+            &self.tx,
+            &self.kill,
             &conversations,
-        );
+            sync.as_ref(),
+        )
+        .await;
         self.registration = Some(registration);
         self.auth = Some(user);
         presence::connected(&self.state, user.user_id).await;
@@ -355,8 +349,8 @@ impl Conn {
         command: Result<ClientCommand, CommandError>,
         id: Option<String>,
     ) -> Next {
-        let token = match command {
-            Ok(ClientCommand::Auth(a)) => a.token,
+        let (token, sync) = match command {
+            Ok(ClientCommand::Auth(a)) => (a.token, a.sync.or_else(|| self.url_sync.clone())),
             Err(CommandError::BadData(why)) if kind == client_kind::AUTH => {
                 self.error(ErrorCode::BadFrame, format!("data: {why}"), id);
                 return Next::Continue;
@@ -370,9 +364,17 @@ impl Conn {
                 return Next::Continue;
             }
         };
+        // A sync that cannot be answered is refused before the token is looked at; the
+        // socket stays open for a corrected `auth`.
+        if let Some(q) = &sync
+            && let Err(e) = service::check_sync(q)
+        {
+            self.api_error(&e, id);
+            return Next::Continue;
+        }
         match authenticate(&self.state, &token).await {
             Ok(user) => {
-                self.authenticated(user).await;
+                self.authenticated(user, sync).await;
                 Next::Continue
             }
             Err(e) => {
@@ -411,8 +413,13 @@ fn close_for(e: axum::Error) -> Option<(u16, &'static str)> {
 }
 
 /// Runs one socket until it closes. `pre` is the user when the upgrade carried a valid
-/// `Authorization` header.
-pub async fn run(state: AppState, socket: WebSocket, pre: Option<AuthUser>) {
+/// `Authorization` header; `sync` the sync its URL asked for (checked).
+pub async fn run(
+    state: AppState,
+    socket: WebSocket,
+    pre: Option<AuthUser>,
+    sync: Option<SyncQuery>,
+) {
     let cfg = state.config.gateway.clone();
     let (sink, mut stream) = socket.split();
     let (tx, rx) = mpsc::channel(cfg.outbound_queue);
@@ -432,9 +439,11 @@ pub async fn run(state: AppState, socket: WebSocket, pre: Option<AuthUser>) {
         in_flight: Arc::new(Semaphore::new(
             MAX_SENDS_IN_FLIGHT.min(cfg.outbound_queue / 2).max(1),
         )),
+        url_sync: None,
     };
-    if let Some(user) = pre {
-        Box::pin(conn.authenticated(user)).await;
+    match pre {
+        Some(user) => Box::pin(conn.authenticated(user, sync)).await,
+        None => conn.url_sync = sync,
     }
     let linger = read_loop(&mut conn, &mut stream, &cfg).await;
 

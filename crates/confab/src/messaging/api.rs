@@ -44,9 +44,7 @@ pub async fn sync(
     State(state): State<AppState>,
     AppQuery(q): AppQuery<SyncQuery>,
 ) -> ApiResult<AppJson<SyncOut>> {
-    Ok(AppJson(
-        service::sync(&state, auth.user_id, q.cursor.as_deref()).await?,
-    ))
+    Ok(AppJson(service::sync(&state, auth.user_id, &q).await?))
 }
 
 /// My conversations: pinned first, then by last activity (hidden ones left out).

@@ -106,6 +106,9 @@ pub enum MessagingError {
     /// A sync cursor this server did not hand out.
     #[error("cursor: use the cursor of a previous sync")]
     BadSyncCursor,
+    /// A sync's inline message bound out of range.
+    #[error("messages: 0 to {}", super::service::MAX_INLINE_PER_CONVERSATION)]
+    BadSyncMessages,
     /// A read/recv mark below zero.
     #[error("seq: 0 or more")]
     NegativeMarkSeq,
@@ -166,6 +169,7 @@ impl From<MessagingError> for ApiError {
             E::BadStickerId => (ErrorCode::InvalidMessage, Some("body.sticker_id")),
             E::BadHistoryLimit => (ErrorCode::ValidationFailed, Some("limit")),
             E::BadSyncCursor => (ErrorCode::ValidationFailed, Some("cursor")),
+            E::BadSyncMessages => (ErrorCode::ValidationFailed, Some("messages")),
             E::NegativeMarkSeq => (ErrorCode::ValidationFailed, Some("seq")),
             E::Recalled => (ErrorCode::MessageRecalled, None),
             E::EditByOther | E::SystemMessage | E::RecallByOther | E::ReadersHidden => {
@@ -346,6 +350,10 @@ mod tests {
             (
                 E::BadSyncCursor,
                 "422 validation_failed [cursor]: cursor: use the cursor of a previous sync",
+            ),
+            (
+                E::BadSyncMessages,
+                "422 validation_failed [messages]: messages: 0 to 50",
             ),
             (E::NegativeMarkSeq, "422 validation_failed [seq]: seq: 0 or more"),
             (E::Recalled, "409 message_recalled: the message was recalled"),

@@ -358,6 +358,35 @@ pub struct Registration {
 }
 
 impl Registration {
+    /// Points a socket registered with a holding queue (`held`) at its own queue `tx`:
+    /// `first` (the `ready` answer), then every frame held so far in the order it came,
+    /// then live frames. Done under the write lock, which fan-out's `try_send`s run under
+    /// (as readers), so no frame can land in the holding queue after it is drained or
+    /// overtake one held there. A queue that overflows closes the socket with 1013, as
+    /// fan-out would.
+    pub fn release(
+        &self,
+        tx: mpsc::Sender<Utf8Bytes>,
+        held: &mut mpsc::Receiver<Utf8Bytes>,
+        first: Option<Utf8Bytes>,
+    ) {
+        let mut g = self.registry.write();
+        let Some(s) = g.sockets.get_mut(&self.id) else {
+            return;
+        };
+        let frames = first
+            .into_iter()
+            .chain(std::iter::from_fn(|| held.try_recv().ok()));
+        for frame in frames {
+            if let Err(mpsc::error::TrySendError::Full(_)) = tx.try_send(frame) {
+                metrics::counter!("confab_ws_slow_consumer_closed_total").increment(1);
+                s.kill.close(close_code::TRY_AGAIN_LATER, "resync", false);
+                break;
+            }
+        }
+        s.tx = tx;
+    }
+
     /// Unregisters now; true when it was the user's last socket on this node.
     pub fn unregister(mut self) -> bool {
         self.done = true;
@@ -425,6 +454,25 @@ mod tests {
         assert_eq!(r.connections_of(UserId(1)), 1);
         assert_eq!(rx2.recv().await.unwrap().as_str(), "1");
         assert_eq!(rx2.recv().await.unwrap().as_str(), "2");
+    }
+
+    #[tokio::test]
+    async fn a_released_socket_gets_its_first_frame_then_the_held_ones_then_live_ones() {
+        let r = Registry::new();
+        let (hold, mut held) = mpsc::channel(8);
+        let (tx, mut rx) = mpsc::channel(8);
+        let (g, _) = r.register(UserId(1), SessionId(1), hold, Kill::new(), None, &[]);
+        r.deliver(Topic::User(UserId(1)), &frame("held 1"));
+        r.deliver(Topic::User(UserId(1)), &frame("held 2"));
+        g.release(tx, &mut held, Some(frame("ready")));
+        r.deliver(Topic::User(UserId(1)), &frame("live"));
+        for want in ["ready", "held 1", "held 2", "live"] {
+            assert_eq!(rx.recv().await.unwrap().as_str(), want);
+        }
+        assert!(
+            held.try_recv().is_err(),
+            "nothing goes to the holding queue any more"
+        );
     }
 
     #[test]

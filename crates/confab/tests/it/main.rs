@@ -46,6 +46,7 @@ mod screening;
 mod send_rules;
 mod slow_clients;
 mod social;
+mod sync_inline;
 mod telemetry;
 mod walkthrough;
 mod web;

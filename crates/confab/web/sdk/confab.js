@@ -295,13 +295,42 @@ export class ConfabClient {
 
   // ------------------------------------------------------------------ messaging
 
-  /** `GET /sync` from the last cursor; stores last messages; emits `synced`. */
+  /** `GET /sync` from the last cursor; stores last messages and the missed ones; emits `synced`. */
   async sync() {
     const out = await this.get('/sync', { cursor: this.syncCursor });
-    this.syncCursor = out.cursor;
-    for (const c of out.conversations) if (c.last_message) this.store(c.last_message);
-    this.emit('synced', out);
+    await this.applySync(out);
     return out;
+  }
+
+  /**
+   * Takes a sync answer (from `GET /sync` or `ready`): stores the missed messages the server
+   * put inline (`missed`: every message after `missed.after_seq`) and fetches, per held
+   * conversation, only the gap between what it holds and `after_seq`; emits `synced`.
+   */
+  async applySync(out) {
+    this.syncCursor = out.cursor;
+    const gaps = [];
+    for (const c of out.conversations) {
+      const held = this.messages.byConv.has(c.id);
+      const mine = held ? this.messages.lastSeq(c.id) : 0;
+      // Without `missed` (an older server) the whole gap is ours to fetch.
+      const from = c.missed ? c.missed.after_seq : c.last_seq;
+      if (held && mine < from) gaps.push([c.id, mine, from]);
+      for (const m of c.missed?.messages ?? []) this.store(m);
+      if (c.last_message) this.store(c.last_message);
+    }
+    this.emit('synced', out);
+    for (const [conv, after, to] of gaps) await this.fillGap(conv, after, to).catch(() => {});
+  }
+
+  /** Fetches the messages of `conv` with `after < seq <= to` (at most 20 pages of 100). */
+  async fillGap(conv, after, to) {
+    for (let i = 0; i < 20 && after < to; i++) {
+      const out = await this.history(conv, { after, before: to + 1, limit: 100 });
+      const last = out.messages.at(-1)?.seq ?? after;
+      if (!out.has_more || last <= after) return;
+      after = last;
+    }
   }
 
   /** Stores a message (deduped by id and seq) and emits `message` when it is new or changed. */
@@ -399,7 +428,9 @@ export class ConfabClient {
     const ws = new this.WS(url);
     this.ws = ws;
     this.setSocket('connecting');
-    ws.onopen = () => ws.send(JSON.stringify({ type: 'auth', id: 'auth', data: { token: this.session?.access_token } }));
+    // The sync rides on the connect: `ready` answers it, so a reconnect is one round trip.
+    const sync = { cursor: this.syncCursor };
+    ws.onopen = () => ws.send(JSON.stringify({ type: 'auth', id: 'auth', data: { token: this.session?.access_token, sync } }));
     ws.onmessage = (ev) => {
       let f;
       try { f = JSON.parse(ev.data); } catch { return; }
@@ -412,7 +443,8 @@ export class ConfabClient {
       this.attempt = 0;
       this.setSocket('online');
       this.emit('ready', f.data);
-      this.resync();
+      if (f.data?.sync) this.applySync(f.data.sync).catch((e) => console.warn('sync failed', e));
+      else this.resync();
       return;
     }
     if ((f.type === 'ack' || f.type === 'error' || f.type === 'pong') && f.id && this.pending.has(f.id)) {
@@ -439,11 +471,10 @@ export class ConfabClient {
     }
     this.store(msg);
   }
+  /** `GET /sync`, then the gaps it points at (after `resync`, or a `ready` without `sync`). */
   async resync() {
     try {
       await this.sync();
-      // Conversations whose messages we hold: fetch what came while we were away.
-      for (const conv of this.messages.byConv.keys()) await this.catchUp(conv).catch(() => {});
     } catch (e) { console.warn('sync failed', e); }
   }
   async onClose(ws, code) {

@@ -1,13 +1,14 @@
 //! Messaging rules: conversations and membership, opening direct chats, history, sync,
 //! marks, flags and typing. The send path is [`send`]; what members see is [`views`].
 
+mod missed;
 mod send;
 mod views;
 
 use chrono::{DateTime, Utc};
 use confab_proto::ids::{ConversationId, UserId};
 use confab_proto::messaging::{
-    ConversationOut, ConversationPatch, HistoryOut, HistoryQuery, MarksOut, SyncOut,
+    ConversationOut, ConversationPatch, HistoryOut, HistoryQuery, MarksOut, SyncOut, SyncQuery,
 };
 use confab_proto::ws::{ServerEvent, TypingData};
 
@@ -20,6 +21,10 @@ use crate::infra::bus::Topic;
 use crate::state::AppState;
 
 pub use super::store::Mark;
+pub use missed::{
+    DEFAULT_INLINE_PER_CONVERSATION, MAX_INLINE_BODY_BYTES, MAX_INLINE_PER_CONVERSATION,
+    MAX_INLINE_TOTAL,
+};
 pub use send::{PendingSend, check_may_post, send, send_as, spawn_publisher, submit_as};
 pub(super) use send::{report_for_review, screen_body};
 use views::sort_for_list;
@@ -228,9 +233,25 @@ fn parse_cursor(cursor: Option<&str>) -> Result<Option<DateTime<Utc>>, Messaging
     }
 }
 
-/// Conversations changed since the cursor, with unread counts and last messages.
-pub async fn sync(state: &AppState, me: UserId, cursor: Option<&str>) -> Result<SyncOut, ApiError> {
-    let since = parse_cursor(cursor)?;
+/// Checks a sync request: its cursor and its inline bound (`messages`, default
+/// [`DEFAULT_INLINE_PER_CONVERSATION`] with a cursor, none without one).
+pub fn check_sync(q: &SyncQuery) -> Result<(Option<DateTime<Utc>>, u32), ApiError> {
+    let since = parse_cursor(q.cursor.as_deref())?;
+    let per_conversation = match q.messages {
+        Some(n) if n > MAX_INLINE_PER_CONVERSATION => {
+            return Err(MessagingError::BadSyncMessages.into());
+        }
+        Some(n) => n,
+        None if since.is_some() => DEFAULT_INLINE_PER_CONVERSATION,
+        None => 0,
+    };
+    Ok((since, per_conversation))
+}
+
+/// Conversations changed since the cursor, with unread counts and last messages, and (with a
+/// cursor) the messages stored since it inline, bounded ([`missed`]).
+pub async fn sync(state: &AppState, me: UserId, q: &SyncQuery) -> Result<SyncOut, ApiError> {
+    let (since, per_conversation) = check_sync(q)?;
     let now = state.clock.now();
     let db = state.store.reader();
     let all = store::list_memberships(db, me, since).await?;
@@ -242,6 +263,11 @@ pub async fn sync(state: &AppState, me: UserId, cursor: Option<&str>) -> Result<
         .collect();
     let mut conversations = conversations_out(state, &changed).await?;
     sort_for_list(&mut conversations);
+    if per_conversation > 0 {
+        // Without a cursor there is no "since": everything up to the bound is new.
+        let since = since.unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
+        missed::fill(state, &changed, &mut conversations, since, per_conversation).await?;
+    }
     let mut out = SyncOut {
         conversations,
         total_unread,

@@ -81,6 +81,7 @@ pub async fn conversations_out(
             muted: m.muted,
             hidden: m.hidden,
             peer: peers.profile(c, m),
+            missed: None,
         });
     }
     Ok(out)

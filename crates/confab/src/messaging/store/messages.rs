@@ -40,6 +40,46 @@ pub async fn messages_at(
     Ok(out)
 }
 
+/// For each `(conversation, lo, hi)`: its messages with `lo < seq <= hi` stored at or after
+/// `since` (store time), in one query per 100 ranges. The caller bounds the ranges: at most
+/// `hi - lo` rows each.
+pub async fn messages_in_ranges(
+    db: &impl ConnectionTrait,
+    ranges: &[(ConversationId, i64, i64)],
+    since: DateTime<Utc>,
+) -> Result<Vec<Message>, StoreError> {
+    let mut out = Vec::new();
+    for chunk in ranges.chunks(100) {
+        let mut any = Condition::any();
+        let mut some = false;
+        for (conv, lo, hi) in chunk {
+            if hi <= lo {
+                continue;
+            }
+            some = true;
+            any = any.add(
+                Condition::all()
+                    .add(messages::Column::ConversationId.eq(conv.0))
+                    .add(messages::Column::Seq.gt(*lo))
+                    .add(messages::Column::Seq.lte(*hi)),
+            );
+        }
+        if !some {
+            continue;
+        }
+        out.extend(
+            messages::Entity::find()
+                .filter(any)
+                .filter(messages::Column::CreatedAt.gte(to_ms(since)))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(message_of),
+        );
+    }
+    Ok(out)
+}
+
 /// Messages with `lo < seq <= hi`: ascending from `lo` when `ascending`, else the newest
 /// first from `hi`; at most `limit`.
 pub async fn list_messages(

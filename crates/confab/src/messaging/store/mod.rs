@@ -29,7 +29,7 @@ pub use members::{
 };
 pub use messages::{
     count_messages_since, delete_reaction, edit_message, find_message, find_message_by_id,
-    list_messages, list_reactions, messages_at, put_reaction, recall_message,
+    list_messages, list_reactions, messages_at, messages_in_ranges, put_reaction, recall_message,
 };
 
 /// A conversation row.
