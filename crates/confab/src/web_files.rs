@@ -1,0 +1,14 @@
+//! The web client's files as rust-embed sees them. One definition, used twice through
+//! `#[path]`: by `web.rs`, which serves them (a release build embeds them; a debug build
+//! reads `crates/confab/web/` from disk), and by the `confab-web-embed` check crate, which
+//! is always built without debug assertions, so its copy is the embedded one a release
+//! binary serves, and its tests compare that copy with the folder.
+
+use rust_embed::RustEmbed;
+
+/// The files under `crates/confab/web/`; paths are relative to it (`index.html`,
+/// `sdk/confab.js`). The folder is named from `crates/` so the path is the same for both
+/// crates that include this file.
+#[derive(RustEmbed)]
+#[folder = "../confab/web/"]
+pub struct Files;
