@@ -11,6 +11,37 @@ mod files;
 
 pub use files::Files;
 
+/// What the derive uses as rust-embed here: rust-embed itself, but for the two items its
+/// compiled-in code needs and a build with debug assertions leaves out. The workspace's one
+/// rust-embed is built with them (for `confab`'s debug builds, which read from disk). Only
+/// the trait impl uses these; `Files::get` and `Files::iter` are the derive's own.
+pub mod shim {
+    pub use rust_embed::*;
+
+    /// The file names, as rust-embed's release-build variant holds them.
+    pub enum Filenames {
+        /// The compiled-in list.
+        Embedded(std::slice::Iter<'static, &'static str>),
+    }
+
+    impl Iterator for Filenames {
+        type Item = std::borrow::Cow<'static, str>;
+        fn next(&mut self) -> Option<Self::Item> {
+            match self {
+                Filenames::Embedded(names) => names.next().map(|n| std::borrow::Cow::from(*n)),
+            }
+        }
+    }
+
+    /// rust-embed's trait, with the `Filenames` above.
+    pub trait RustEmbed {
+        /// A file and its metadata.
+        fn get(file_path: &str) -> Option<EmbeddedFile>;
+        /// The file names.
+        fn iter() -> Filenames;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;

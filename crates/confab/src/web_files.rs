@@ -9,6 +9,11 @@ use rust_embed::RustEmbed;
 /// The files under `crates/confab/web/`; paths are relative to it (`index.html`,
 /// `sdk/confab.js`). The folder is named from `crates/` so the path is the same for both
 /// crates that include this file.
+///
+/// In the check crate the derive names that crate's `shim` as rust-embed (`crate_path`): the
+/// shared rust-embed is built with debug assertions there, so its `Filenames` lacks the
+/// embedded variant the compiled-in code refers to.
 #[derive(RustEmbed)]
 #[folder = "../confab/web/"]
+#[cfg_attr(confab_embed_check, crate_path = "crate::shim")]
 pub struct Files;

@@ -9,7 +9,6 @@ import { client, app, user } from './state.js';
 
 /** The call on screen: {call, phase: 'outgoing'|'incoming'|'active'|'ended', media?: string}. */
 let current = null;
-let clearTimer = null;
 const bar = h('section', { id: 'callbar', class: 'callbar', hidden: true, 'aria-live': 'assertive', 'aria-label': t('calls.bar') });
 
 /** The bar element (the same one every time, so the state survives a screen change). */
@@ -21,12 +20,10 @@ function peerOf(call) {
   return call.caller_id === client.userId ? call.callee_id : call.caller_id;
 }
 
+/** Shows `next` (an ended call stays, with its outcome, until closed or the next call). */
 function set(next) {
-  clearTimeout(clearTimer);
   current = next;
   draw();
-  // An ended call stays on screen a moment with its outcome, then the bar goes.
-  if (next?.phase === 'ended') clearTimer = setTimeout(() => { if (current === next) { current = null; draw(); } }, 6000);
 }
 
 function draw() {
