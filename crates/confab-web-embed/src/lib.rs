@@ -68,7 +68,10 @@ mod tests {
                     stack.push(p);
                 } else {
                     let rel = p.strip_prefix(&root).unwrap();
-                    let rel: Vec<_> = rel.iter().map(|c| c.to_string_lossy().into_owned()).collect();
+                    let rel: Vec<_> = rel
+                        .iter()
+                        .map(|c| c.to_string_lossy().into_owned())
+                        .collect();
                     out.insert(rel.join("/"), std::fs::read(&p).unwrap());
                 }
             }
@@ -99,7 +102,10 @@ mod tests {
         assert!(disk.len() >= 20, "{} files", disk.len());
         for (path, bytes) in &disk {
             let file = Files::get(path).unwrap_or_else(|| panic!("{path} is not embedded"));
-            assert!(file.data.as_ref() == bytes.as_slice(), "{path}: the embedded copy is stale");
+            assert!(
+                file.data.as_ref() == bytes.as_slice(),
+                "{path}: the embedded copy is stale"
+            );
             let sha: [u8; 32] = Sha256::digest(bytes).into();
             assert_eq!(
                 hex::encode(file.metadata.sha256_hash()),
@@ -179,7 +185,10 @@ mod tests {
         assert!(modules >= 15, "{modules} modules");
         assert!(wanted.len() > modules, "{} references", wanted.len());
         for (from, target) in wanted {
-            assert!(Files::get(&target).is_some(), "{from} loads {target}, which is not embedded");
+            assert!(
+                Files::get(&target).is_some(),
+                "{from} loads {target}, which is not embedded"
+            );
         }
     }
 }

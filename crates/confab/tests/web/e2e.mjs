@@ -290,25 +290,25 @@ try {
   step('a call rings between two contexts: answered, hung up, then one declined');
   await nav(alice, 'Chats');
   await convButton(alice, /Bob/).click();
-  await alice.getByRole('button', { name: 'Call Bob' }).click();
+  await alice.getByRole('button', { name: 'Call Bob', exact: true }).click();
   const aliceCall = alice.getByTestId('call-state');
   const bobCall = bob.getByTestId('call-state');
   await alice.locator('[data-testid="call-state"][data-phase="outgoing"]').waitFor();
   await bob.locator('[data-testid="call-state"][data-phase="incoming"]').filter({ hasText: 'Alice is calling you' }).waitFor();
   await snap(bob, 'call-ringing');
-  await bob.getByRole('button', { name: 'Answer' }).click();
+  await bob.getByRole('button', { name: 'Answer', exact: true }).click();
   await alice.locator('[data-testid="call-state"][data-phase="active"]').waitFor();
   await bob.locator('[data-testid="call-state"][data-phase="active"]').waitFor();
   // No SFU or TURN here: the bar says what the media path would use.
   await alice.getByTestId('call-media').filter({ hasText: /Media: peer to peer.*0 STUN and 0 TURN/ }).waitFor();
   await snap(alice, 'call-active');
-  await alice.getByRole('button', { name: 'Hang up' }).click();
+  await alice.getByRole('button', { name: 'Hang up', exact: true }).click();
   await aliceCall.filter({ hasText: 'ended: answered' }).waitFor();
   await bobCall.filter({ hasText: 'ended: answered' }).waitFor();
   await messages(alice).locator('.msg', { hasText: /\[Call\] \d+ s/ }).first().waitFor(); // the call's record in the chat
-  await alice.getByRole('button', { name: 'Call Bob' }).click();
+  await alice.getByRole('button', { name: 'Call Bob', exact: true }).click();
   await bob.locator('[data-testid="call-state"][data-phase="incoming"]').waitFor();
-  await bob.getByRole('button', { name: 'Decline' }).click();
+  await bob.getByRole('button', { name: 'Decline', exact: true }).click();
   await aliceCall.filter({ hasText: 'ended: declined' }).waitFor();
   await snap(alice, 'call-declined');
 
@@ -324,9 +324,9 @@ try {
   const findGroups = dave.getByRole('region', { name: 'Find public groups' });
   await findGroups.getByLabel('Group name').fill('Book club');
   await findGroups.getByRole('button', { name: 'Search' }).click();
-  await dave.getByRole('list', { name: 'Groups found' }).getByRole('button', { name: 'Join' }).click();
+  await dave.getByRole('list', { name: 'Groups found' }).getByRole('button', { name: 'Join', exact: true }).click();
   await dave.getByRole('status').filter({ hasText: 'Join request sent.' }).waitFor();
-  await alice.getByRole('button', { name: 'Refresh' }).click();
+  await alice.getByRole('button', { name: 'Refresh', exact: true }).click();
   await alice.getByRole('list', { name: 'Join requests' }).getByText('Dave').waitFor();
   await snap(alice, 'join-request');
   await alice.getByRole('button', { name: 'Approve Dave' }).click();
@@ -336,7 +336,7 @@ try {
   await snap(dave, 'join-approved');
 
   step('group settings: the owner sets an announcement');
-  await alice.getByText('Group settings').click();
+  await alice.getByText('Group settings', { exact: true }).click();
   await alice.getByLabel('Announcement').fill('Next book: Dream of the Red Chamber');
   await alice.getByRole('button', { name: 'Save settings' }).click();
   await alice.getByTestId('group-announcement').filter({ hasText: 'Dream of the Red Chamber' }).waitFor();
@@ -349,11 +349,11 @@ try {
   await nav(dave, 'Groups');
   await findGroups.getByLabel('Group name').fill('Book club');
   await findGroups.getByRole('button', { name: 'Search' }).click();
-  await dave.getByRole('list', { name: 'Groups found' }).getByRole('button', { name: 'Join' }).click();
+  await dave.getByRole('list', { name: 'Groups found' }).getByRole('button', { name: 'Join', exact: true }).click();
   await dave.getByRole('alert').first().waitFor(); // refused while banned
   await alice.getByRole('button', { name: 'Unban Dave' }).click();
   await alice.getByRole('list', { name: 'Banned' }).getByText('Nobody is banned.').waitFor();
-  await dave.getByRole('list', { name: 'Groups found' }).getByRole('button', { name: 'Join' }).click();
+  await dave.getByRole('list', { name: 'Groups found' }).getByRole('button', { name: 'Join', exact: true }).click();
   await dave.getByRole('status').filter({ hasText: 'Join request sent.' }).waitFor();
   await snap(alice, 'unbanned');
 

@@ -33,6 +33,7 @@ const browser = await puppeteer.launch({
   protocol: 'webDriverBiDi',
   executablePath: process.env.CONFAB_FIREFOX,
   headless: true,
+  dumpio: !!process.env.CONFAB_BROWSER_LOG,
   // Offline and quiet: no update checks, no telemetry, no first-run pages.
   extraPrefsFirefox: { 'app.update.enabled': false, 'browser.shell.checkDefaultBrowser': false, 'toolkit.telemetry.enabled': false },
 });
@@ -65,8 +66,16 @@ async function find(page, css, text, { within = 'body', exact = false } = {}) {
   }, { timeout: T, polling: 100 }, within, css, text, exact);
   return handle.asElement();
 }
-const click = async (page, css, text, opts) => (await find(page, css, text, opts)).click();
-const nav = (page, screen) => page.click(`nav a[href="#${screen}"]`);
+/** Clicks, again if the page re-rendered the element between finding and clicking (at most 5 times). */
+async function retry(what) {
+  for (let i = 0; ; i++) {
+    try { return await what(); } catch (e) {
+      if (i >= 4 || !/detached|not connected|no such (element|node)/i.test(String(e?.message))) throw e;
+    }
+  }
+}
+const click = (page, css, text, opts) => retry(async () => (await find(page, css, text, opts)).click());
+const nav = (page, screen) => retry(() => page.click(`nav a[href="#${screen}"]`));
 
 async function fill(page, css, value) {
   const el = await page.waitForSelector(css, { visible: true });
