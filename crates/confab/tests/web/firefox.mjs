@@ -66,16 +66,23 @@ async function find(page, css, text, { within = 'body', exact = false } = {}) {
   }, { timeout: T, polling: 100 }, within, css, text, exact);
   return handle.asElement();
 }
-/** Clicks, again if the page re-rendered the element between finding and clicking (at most 5 times). */
-async function retry(what) {
-  for (let i = 0; ; i++) {
-    try { return await what(); } catch (e) {
-      if (i >= 4 || !/detached|not connected|no such (element|node)/i.test(String(e?.message))) throw e;
+/**
+ * Clicks the element `find` would return, found and clicked in one step inside the page:
+ * the client re-renders parts of the page (the tab bar on every badge change), so a handle
+ * held across two protocol calls can go stale.
+ */
+async function click(page, css, text, { within = 'body', exact = false } = {}) {
+  await page.waitForFunction((within, css, text, exact) => {
+    for (const root of document.querySelectorAll(within)) {
+      for (const el of root.querySelectorAll(css)) {
+        const s = (el.textContent ?? '').trim();
+        if (text === null || (exact ? s === text : s.includes(text))) { el.click(); return true; }
+      }
     }
-  }
+    return false;
+  }, { timeout: T, polling: 100 }, within, css, text, exact);
 }
-const click = (page, css, text, opts) => retry(async () => (await find(page, css, text, opts)).click());
-const nav = (page, screen) => retry(() => page.click(`nav a[href="#${screen}"]`));
+const nav = (page, screen) => click(page, `a[href="#${screen}"]`, null, { within: 'nav' });
 
 async function fill(page, css, value) {
   const el = await page.waitForSelector(css, { visible: true });
