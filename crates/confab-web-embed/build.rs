@@ -1,4 +1,4 @@
-//! Tells `src/web_files.rs` (shared with `confab`) that it is compiled in the check crate.
+//! Tells `src/web/files.rs` (shared with `confab`) that it is compiled in the check crate.
 
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(confab_embed_check)");

@@ -1,4 +1,4 @@
-//! The web client as a release binary serves it. `crates/confab/src/web_files.rs` defines
+//! The web client as a release binary serves it. `crates/confab/src/web/files.rs` defines
 //! the rust-embed struct once; `confab` includes it to serve the files, and this crate
 //! includes the same file. rust-embed compiles the files into the binary only when debug
 //! assertions are off (otherwise it reads the folder at run time), and the workspace builds
@@ -6,7 +6,7 @@
 //! the tests below fail when it differs from the folder: a file left out of the embed, a
 //! stale copy, or a reference (an `import`, a `<script src>`) to a file that is not in it.
 
-#[path = "../../confab/src/web_files.rs"]
+#[path = "../../confab/src/web/files.rs"]
 mod files;
 
 pub use files::Files;

@@ -15,9 +15,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-/// The files (`web_files.rs`, shared with the `confab-web-embed` check crate, whose tests
+/// The files (`web/files.rs`, shared with the `confab-web-embed` check crate, whose tests
 /// prove the embedded copy a release binary serves is the folder).
-#[path = "web_files.rs"]
 mod files;
 use files::Files;
 
