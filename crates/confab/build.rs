@@ -4,6 +4,8 @@
 //! *ignored* rather than as a pass that did nothing (docs/testing.md). `CI=true` turns them all on: there, a missing URL fails the run.
 
 fn main() {
+    // Set by crates/confab-web-embed, which includes src/web/files.rs.
+    println!("cargo::rustc-check-cfg=cfg(confab_embed_check)");
     for cfg in [
         "confab_mysql",
         "confab_redis",

@@ -42,6 +42,23 @@ pub struct OauthCallbackQuery {
     pub error_description: Option<String>,
 }
 
+/// `GET /auth/oauth/providers`: the providers configured on this server, so a client can
+/// show a sign-in button for each (start one with `GET /auth/oauth/{name}/start`).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct OauthProvidersOut {
+    /// In configuration order; empty when none is configured.
+    pub providers: Vec<OauthProviderOut>,
+}
+
+/// One configured provider (its name and protocol; never its client id or secret).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct OauthProviderOut {
+    /// The provider's configured name, used in paths (`github`, `google`, `corp`…).
+    pub name: String,
+    /// `oidc` or `github`.
+    pub kind: String,
+}
+
 /// `start` with `Accept: application/json`: where to send the browser.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct AuthorizeOut {

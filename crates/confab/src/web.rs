@@ -14,12 +14,11 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use rust_embed::RustEmbed;
 
-/// The embedded files; paths are relative to `web/` (`index.html`, `sdk/confab.js`).
-#[derive(RustEmbed)]
-#[folder = "web/"]
-struct Files;
+/// The files (`web/files.rs`, shared with the `confab-web-embed` check crate, whose tests
+/// prove the embedded copy a release binary serves is the folder).
+mod files;
+use files::Files;
 
 /// The URL prefix of every file but `index.html` (which is served at `/`).
 pub const PREFIX: &str = "/web";

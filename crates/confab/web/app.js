@@ -11,6 +11,8 @@ import { momentsScreen } from './ui/moments.js';
 import { roomsScreen } from './ui/rooms.js';
 import { walletScreen } from './ui/wallet.js';
 import { meScreen } from './ui/me.js';
+import { oauthReturn } from './ui/account.js';
+import { callBar } from './ui/calls.js';
 
 const SCREENS = {
   chats: chatsScreen,
@@ -49,6 +51,7 @@ function render(arg) {
         'data-state': client.socketState, text: t(`conn.${client.socketState}`) }),
       langPicker()),
     nav(),
+    callBar(),
     main,
     h('div', { id: 'toasts', 'aria-live': 'polite' }));
   cleanup = SCREENS[screen](main, { show, arg }) ?? null;
@@ -125,4 +128,5 @@ window.addEventListener('hashchange', () => {
 export { openConversation };
 
 document.documentElement.lang = lang();
-if (client.session) start(); else render();
+// Back from a provider's sign-in page: the tokens are in the fragment (read, then cleared).
+oauthReturn().finally(() => { if (client.session) start(); else render(); });

@@ -5,7 +5,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use confab_proto::ErrorBody;
 use confab_proto::accounts::TokenOut;
-use confab_proto::oauth::{AuthorizeOut, IdentityOut, OauthCallbackQuery, OauthStartQuery};
+use confab_proto::oauth::{
+    AuthorizeOut, IdentityOut, OauthCallbackQuery, OauthProviderOut, OauthProvidersOut,
+    OauthStartQuery,
+};
 use url::Url;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,6 +24,7 @@ use crate::state::AppState;
 /// The OAuth and identity routes (merged into the accounts routes).
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(list_providers))
         .routes(routes!(start_oauth))
         .routes(routes!(finish_oauth))
         .routes(routes!(list_identities))
@@ -61,6 +65,30 @@ fn with_fragment(mut redirect: Url, pairs: &[(&str, &str)]) -> String {
     }
     redirect.set_fragment(Some(&f.finish()));
     redirect.into()
+}
+
+/// The third-party sign-in providers configured on this server (names and kinds only), so
+/// a client knows which sign-in buttons to show. Public; empty when none is configured.
+#[utoipa::path(get, path = "/auth/oauth/providers", tag = "auth",
+    responses((status = 200, body = OauthProvidersOut)))]
+pub async fn list_providers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> AppJson<OauthProvidersOut> {
+    let providers = state
+        .config
+        .oauth
+        .providers
+        .iter()
+        .map(|p| OauthProviderOut {
+            name: p.name.clone(),
+            kind: match p.kind {
+                crate::config::OauthKind::Oidc => "oidc",
+                crate::config::OauthKind::Github => "github",
+            }
+            .to_owned(),
+        })
+        .collect();
+    AppJson(OauthProvidersOut { providers })
 }
 
 /// Start signing in (or, with `link=true`, linking) with a third-party provider.

@@ -480,6 +480,24 @@ fn query_param(url: &Url, name: &str) -> Option<String> {
 // ---------------------------------------------------------------- tests
 
 oauth_tests! {
+    async fn the_configured_providers_are_listed_without_their_secrets(idp, app) {
+        let _ = &idp;
+        // Public: the sign-in page asks before anyone is signed in.
+        let resp = app.client.http().get(app.url("/api/v1/auth/oauth/providers")).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        let text = resp.text().await.unwrap();
+        assert!(!text.contains(CLIENT_SECRET) && !text.contains(CLIENT_ID), "{text}");
+        let out: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            out,
+            json!({"providers": [
+                {"name": "corp", "kind": "oidc"},
+                {"name": "other", "kind": "oidc"},
+                {"name": "github", "kind": "github"},
+            ]})
+        );
+    }
+
     async fn oidc_new_user_end_to_end(idp, app) {
         let who = fake_user("newbie");
         idp.set_user(who.clone());

@@ -287,6 +287,93 @@ try {
   await alice.getByTestId('coins').filter({ hasText: '970' }).waitFor();
   await alice.getByRole('list', { name: 'Leaderboard' }).getByText(/Alice — 30/).waitFor();
 
+  step('a call rings between two contexts: answered, hung up, then one declined');
+  await nav(alice, 'Chats');
+  await convButton(alice, /Bob/).click();
+  await alice.getByRole('button', { name: 'Call Bob', exact: true }).click();
+  const aliceCall = alice.getByTestId('call-state');
+  const bobCall = bob.getByTestId('call-state');
+  await alice.locator('[data-testid="call-state"][data-phase="outgoing"]').waitFor();
+  await bob.locator('[data-testid="call-state"][data-phase="incoming"]').filter({ hasText: 'Alice is calling you' }).waitFor();
+  await snap(bob, 'call-ringing');
+  await bob.getByRole('button', { name: 'Answer', exact: true }).click();
+  await alice.locator('[data-testid="call-state"][data-phase="active"]').waitFor();
+  await bob.locator('[data-testid="call-state"][data-phase="active"]').waitFor();
+  // No SFU or TURN here: the bar says what the media path would use.
+  await alice.getByTestId('call-media').filter({ hasText: /Media: peer to peer .*STUN and \d+ TURN/ }).waitFor();
+  await snap(alice, 'call-active');
+  await alice.getByRole('button', { name: 'Hang up', exact: true }).click();
+  await aliceCall.filter({ hasText: 'ended: answered' }).waitFor();
+  await bobCall.filter({ hasText: 'ended: answered' }).waitFor();
+  await messages(alice).locator('.msg', { hasText: /\[Call\] \d+ s/ }).first().waitFor(); // the call's record in the chat
+  await alice.getByRole('button', { name: 'Call Bob', exact: true }).click();
+  await bob.locator('[data-testid="call-state"][data-phase="incoming"]').waitFor();
+  await bob.getByRole('button', { name: 'Decline', exact: true }).click();
+  await aliceCall.filter({ hasText: 'ended: declined' }).waitFor();
+  await snap(alice, 'call-declined');
+
+  step('join-request approval: a stranger asks to join an approval group, the owner approves');
+  await nav(alice, 'Groups');
+  const newGroup = alice.getByRole('region', { name: 'New group' });
+  await newGroup.getByLabel('Group name').fill('Book club');
+  await newGroup.getByLabel('Who can find it').selectOption('public');
+  await newGroup.getByLabel('Who can join').selectOption('approval');
+  await newGroup.getByRole('button', { name: 'Create group' }).click();
+  await alice.getByRole('heading', { name: 'Book club' }).waitFor();
+  await nav(dave, 'Groups');
+  const findGroups = dave.getByRole('region', { name: 'Find public groups' });
+  await findGroups.getByLabel('Group name').fill('Book club');
+  await findGroups.getByRole('button', { name: 'Search' }).click();
+  await dave.getByRole('list', { name: 'Groups found' }).getByRole('button', { name: 'Join', exact: true }).click();
+  await dave.getByRole('status').filter({ hasText: 'Join request sent.' }).waitFor();
+  await alice.getByRole('button', { name: 'Refresh', exact: true }).click();
+  await alice.getByRole('list', { name: 'Join requests' }).getByText('Dave').waitFor();
+  await snap(alice, 'join-request');
+  await alice.getByRole('button', { name: 'Approve Dave' }).click();
+  await alice.getByRole('list', { name: 'Members' }).getByText('Dave').waitFor();
+  await nav(dave, 'Chats');
+  await convButton(dave, /Book club/).waitFor();
+  await snap(dave, 'join-approved');
+
+  step('group settings: the owner sets an announcement');
+  await alice.getByText('Group settings', { exact: true }).click();
+  await alice.getByLabel('Announcement').fill('Next book: Dream of the Red Chamber');
+  await alice.getByRole('button', { name: 'Save settings' }).click();
+  await alice.getByTestId('group-announcement').filter({ hasText: 'Dream of the Red Chamber' }).waitFor();
+
+  step('ban and unban: the banned user loses the group and cannot ask again until unbanned');
+  await alice.getByRole('list', { name: 'Members' }).locator('.person', { hasText: 'Dave' }).getByRole('button', { name: 'Ban', exact: true }).click();
+  await alice.getByRole('list', { name: 'Banned' }).getByText('Dave').waitFor();
+  await convButton(dave, /Book club/).waitFor({ state: 'detached' });
+  await snap(alice, 'banned');
+  await nav(dave, 'Groups');
+  await findGroups.getByLabel('Group name').fill('Book club');
+  await findGroups.getByRole('button', { name: 'Search' }).click();
+  await dave.getByRole('list', { name: 'Groups found' }).getByRole('button', { name: 'Join', exact: true }).click();
+  await dave.getByRole('alert').first().waitFor(); // refused while banned
+  await alice.getByRole('button', { name: 'Unban Dave' }).click();
+  await alice.getByRole('list', { name: 'Banned' }).getByText('Nobody is banned.').waitFor();
+  await dave.getByRole('list', { name: 'Groups found' }).getByRole('button', { name: 'Join', exact: true }).click();
+  await dave.getByRole('status').filter({ hasText: 'Join request sent.' }).waitFor();
+  await snap(alice, 'unbanned');
+
+  step('password change: the new password signs in, the old one does not');
+  await nav(dave, 'Me');
+  await dave.getByLabel('Current password').fill(PASSWORD);
+  await dave.getByLabel('New password').fill('a brand new passphrase 42');
+  await dave.getByRole('button', { name: 'Change password' }).click();
+  await dave.getByRole('status').filter({ hasText: 'Password changed.' }).first().waitFor();
+  await snap(dave, 'password-changed');
+  await dave.getByRole('button', { name: 'Sign out', exact: true }).last().click();
+  await dave.getByLabel('Username, email or phone').fill('dave');
+  await dave.getByLabel('Password').fill(PASSWORD);
+  await dave.getByRole('button', { name: 'Sign in', exact: true }).last().click();
+  await dave.getByRole('alert').filter({ hasText: 'Wrong username or password.' }).waitFor();
+  await dave.getByLabel('Password').fill('a brand new passphrase 42');
+  await dave.getByRole('button', { name: 'Sign in', exact: true }).last().click();
+  await dave.locator('#conn[data-state="online"]').waitFor();
+  await snap(dave, 'signed-in-new-password');
+
   step('me: edit the profile, see this device among the sessions');
   await nav(bob, 'Me');
   await bob.getByLabel('Display name').fill('Bobby');

@@ -2,18 +2,24 @@
 import { h, field, button, mount, errorText } from './dom.js';
 import { t } from '../i18n/index.js';
 import { client } from './state.js';
+import { oauthProviders, startOauth } from './account.js';
 
 /** The signed-out screen; `done()` runs once signed in. */
 export function authScreen(done) {
   const box = h('section', { class: 'auth', 'aria-labelledby': 'auth-title' });
   let mode = 'login';
+  // Sign-in buttons for the third-party providers this server has (none: nothing shown).
+  const oauth = h('div', { class: 'oauth', 'aria-label': t('auth.oauth'), role: 'group' });
+  oauthProviders().then((list) => mount(oauth, list.length ? h('p', { class: 'hint', text: t('auth.oauthOr') }) : null,
+    list.map((p) => button(t('auth.oauthWith', { name: p.name }), () => startOauth(p.name), { 'data-provider': p.name }))));
   const draw = () => mount(box,
     h('h1', { id: 'auth-title', text: 'Confab' }),
     h('div', { class: 'seg', role: 'tablist', 'aria-label': t('auth.mode') },
       ['login', 'register', 'code'].map((m) => h('button', {
         type: 'button', role: 'tab', 'aria-selected': String(m === mode),
         on: { click: () => { mode = m; draw(); } } }, t(`auth.tab.${m}`)))),
-    mode === 'login' ? loginForm(done) : mode === 'register' ? registerForm(done) : codeForm(done));
+    mode === 'login' ? loginForm(done) : mode === 'register' ? registerForm(done) : codeForm(done),
+    oauth);
   draw();
   return box;
 }

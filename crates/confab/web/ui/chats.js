@@ -5,6 +5,7 @@ import { h, mount, button, displayName, shortTime, guard, avatar, toast, errorTe
 import { t } from '../i18n/index.js';
 import { client, app, changed, watch, user, remember, groupOf } from './state.js';
 import { renderMessage, preview, applyReaction, loadReactions } from './message.js';
+import { startCall } from './calls.js';
 
 /** The peer's read mark per direct conversation (from `receipt` events). */
 const peerRead = new Map();
@@ -265,6 +266,10 @@ function chatView(el, convId, back) {
   const header = h('header', { class: 'chat-head' },
     button('←', back, { class: 'back', 'aria-label': t('common.back') }), title, typingEl,
     conv.id === app.world ? null : h('span', { class: 'chat-tools' },
+      conv.kind === 'direct' && conv.peer ? [
+        button(t('calls.call'), () => startCall(conv.peer.id, 'audio'), { class: 'link', 'aria-label': t('calls.callName', { name: titleOf(conv) }) }),
+        button(t('calls.video'), () => startCall(conv.peer.id, 'video'), { class: 'link', 'aria-label': t('calls.videoName', { name: titleOf(conv) }) }),
+      ] : null,
       button(conv.pinned ? t('chats.unpin') : t('chats.pin'), () => guard(async () => {
         const c = await client.patch(`/conversations/${convId}`, { pinned: !conv.pinned });
         Object.assign(conv, c); app.convs.set(convId, conv); changed('convs');

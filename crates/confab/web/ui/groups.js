@@ -4,6 +4,7 @@ import { h, mount, button, field, displayName, guard, avatar, toast, dialog } fr
 import { t } from '../i18n/index.js';
 import { client, app, changed, groupOf, remember } from './state.js';
 import { openConversation } from './chats.js';
+import { settingsForm, joinRequests, banList } from './group-admin.js';
 
 /** The token in an invite link (`…/#join=TOKEN`) or the bare token. */
 function tokenOf(text) {
@@ -18,6 +19,8 @@ export function groupsScreen(main, { show, arg }) {
   const [nameL, name] = field(t('groups.name'), { name: 'group-name', maxlength: '64', required: true });
   const vis = h('select', { 'aria-label': t('groups.visibility') },
     h('option', { value: 'private' }, t('groups.private')), h('option', { value: 'public' }, t('groups.public')));
+  const policy = h('select', { 'aria-label': t('groups.joinPolicy') },
+    ['open', 'approval'].map((p) => h('option', { value: p }, t(`groups.policy.${p}`))));
   const members = h('fieldset', { class: 'pick' }, h('legend', { text: t('groups.addFriends') }));
   const [qL, q] = field(t('groups.search'), { type: 'search', name: 'group-q', maxlength: '64' });
   const [invL, inv] = field(t('groups.inviteLink'), { name: 'invite' });
@@ -34,7 +37,7 @@ export function groupsScreen(main, { show, arg }) {
   };
   const create = async () => {
     const ids = [...members.querySelectorAll('input:checked')].map((i) => i.value);
-    const g = await guard(() => client.post('/groups', { name: name.value.trim(), visibility: vis.value, join_policy: 'open', member_ids: ids }));
+    const g = await guard(() => client.post('/groups', { name: name.value.trim(), visibility: vis.value, join_policy: policy.value, member_ids: ids }));
     if (!g) return;
     app.groups.set(g.conversation_id, g);
     name.value = '';
@@ -50,7 +53,7 @@ export function groupsScreen(main, { show, arg }) {
       avatar(client, { nickname: g.name }), h('span', { class: 'who' }, h('strong', { text: g.name }), h('small', { text: g.description })),
       h('span', { class: 'acts' }, g.my_role ? h('span', { text: t('groups.joined') }) : button(t('groups.join'), async () => {
         const r = await guard(() => client.post(`/groups/${g.id}/join`, {}));
-        if (r !== undefined) { toast(r?.id ? t('groups.joinedToast', { name: g.name }) : t('groups.requested')); app.groups.delete(g.conversation_id); app.gone.delete(g.conversation_id); await client.sync().catch(() => {}); drawMine(); }
+        if (r !== undefined) { toast(r?.conversation_id ? t('groups.joinedToast', { name: g.name }) : t('groups.requested')); app.groups.delete(g.conversation_id); app.gone.delete(g.conversation_id); await client.sync().catch(() => {}); drawMine(); }
       })))) : h('li', { class: 'empty', text: t('groups.noneFound') }));
   };
   const acceptInvite = async () => {
@@ -89,6 +92,8 @@ export function groupsScreen(main, { show, arg }) {
     mount(detail,
       h('h2', { text: g.name }),
       h('p', { text: t('groups.summary', { n: g.member_count, role: g.my_role ? t(`groups.role.${g.my_role}`) : '-' }) }),
+      g.description ? h('p', { class: 'hint', text: g.description }) : null,
+      g.announcement ? h('p', { class: 'announcement', 'data-testid': 'group-announcement' }, h('strong', { text: `${t('groups.announcement')}: ` }), g.announcement) : null,
       g.dissolved ? h('p', { class: 'error', text: t('groups.dissolved') }) : null,
       h('div', { class: 'acts' },
         button(t('groups.open'), () => openConversation(show, g.conversation_id)),
@@ -103,8 +108,11 @@ export function groupsScreen(main, { show, arg }) {
           return undefined;
         }), { class: 'danger' }) : null),
       link,
+      boss && !g.dissolved ? settingsForm(g, reload) : null,
       h('h3', { text: t('groups.members') }),
-      h('ul', { class: 'people', 'aria-label': t('groups.members') }, list.map(memberRow)));
+      h('ul', { class: 'people', 'aria-label': t('groups.members') }, list.map(memberRow)),
+      boss && !g.dissolved ? joinRequests(g, reload) : null,
+      boss && !g.dissolved ? banList(g, reload) : null);
     changed('convs');
   };
 
@@ -112,7 +120,7 @@ export function groupsScreen(main, { show, arg }) {
     h('section', { 'aria-labelledby': 'g-mine' }, h('h2', { id: 'g-mine', text: t('groups.mine') }), mine),
     detail,
     h('section', { 'aria-labelledby': 'g-new' }, h('h2', { id: 'g-new', text: t('groups.create') }),
-      h('form', { on: { submit: (e) => { e.preventDefault(); create(); } } }, nameL, vis, members, h('button', { type: 'submit', class: 'primary', text: t('groups.createBtn') }))),
+      h('form', { on: { submit: (e) => { e.preventDefault(); create(); } } }, nameL, vis, policy, members, h('button', { type: 'submit', class: 'primary', text: t('groups.createBtn') }))),
     h('section', { 'aria-labelledby': 'g-find' }, h('h2', { id: 'g-find', text: t('groups.find') }),
       h('form', { class: 'row', role: 'search', on: { submit: (e) => { e.preventDefault(); search(); } } }, qL, h('button', { type: 'submit', text: t('contacts.searchBtn') })), found),
     h('section', { 'aria-labelledby': 'g-inv' }, h('h2', { id: 'g-inv', text: t('groups.joinByLink') }),

@@ -2,10 +2,12 @@
 import { h, mount, button, field, guard, avatar, toast, shortTime } from './dom.js';
 import { t } from '../i18n/index.js';
 import { client, remember } from './state.js';
+import { accountSection } from './account.js';
 
 export function meScreen(main) {
   const profile = h('section', { 'aria-labelledby': 'me-h' });
   const sessions = h('ul', { class: 'people', 'aria-label': t('me.sessions') });
+  const account = h('div', {});
 
   const drawProfile = (me) => {
     remember(me);
@@ -40,10 +42,11 @@ export function meScreen(main) {
       s.current ? null : h('span', { class: 'acts' }, button(t('me.signOutDevice'), async () => { await guard(() => client.del(`/me/sessions/${s.id}`)); loadSessions(); })))));
   };
 
-  mount(main, h('div', { class: 'page' }, profile,
+  mount(main, h('div', { class: 'page' }, profile, account,
     h('section', { 'aria-labelledby': 'ses-h' }, h('h2', { id: 'ses-h', text: t('me.sessions') }), sessions),
     h('section', {}, button(t('me.signOut'), () => client.logout(), { class: 'danger' }))));
-  client.get('/me').then(drawProfile).catch(() => drawProfile(client.session.user));
+  client.get('/me').then((me) => { drawProfile(me); mount(account, accountSection(me)); })
+    .catch(() => drawProfile(client.session.user));
   loadSessions();
   return null;
 }

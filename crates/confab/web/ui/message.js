@@ -20,7 +20,12 @@ export function preview(m) {
     case 'file': return t('msg.file', { name: m.body?.file?.file_name ?? '' });
     case 'system': return systemText(m.body);
     case 'gift': return t('msg.gift', { name: m.body?.gift_name ?? '', count: m.body?.count ?? 1 });
-    case 'call': return t('msg.call');
+    case 'call': {
+      const o = m.body?.outcome;
+      const key = `msg.call.${o}`;
+      const text = t(key, { secs: m.body?.duration_secs ?? 0 });
+      return text === key ? t('msg.call') : text;
+    }
     default: return `[${m.kind}]`;
   }
 }

@@ -4,13 +4,28 @@ import { h, mount, button, displayName, guard, avatar, toast, shortTime } from '
 import { t } from '../i18n/index.js';
 import { client, app, changed, remember } from './state.js';
 
+/** Who sees my moment, for its author ("Only: Bob, Carol"). */
+function visibilityText(m) {
+  const names = (m.audience?.user_ids ?? []).map((id) => displayName(app.users.get(id) ?? app.friends.get(id)?.user));
+  const base = t(`moments.vis.${m.visibility}`);
+  return names.length ? `${base}: ${names.join(', ')}` : base;
+}
+
 export function momentsScreen(main) {
   const feed = h('ol', { class: 'feed', 'aria-label': t('moments.feed') });
   const inbox = h('ul', { class: 'inbox', 'aria-label': t('moments.inbox') });
   const text = h('textarea', { 'aria-label': t('moments.text'), placeholder: t('moments.text'), maxlength: '2000' });
   const photo = h('input', { type: 'file', accept: 'image/*', 'aria-label': t('moments.photo') });
-  const vis = h('select', { 'aria-label': t('moments.visibility') },
-    ['friends', 'public', 'private'].map((v) => h('option', { value: v }, t(`moments.vis.${v}`))));
+  // `only` (selected friends) and `except` (friends but these) need an audience: a friend picker.
+  const audience = h('fieldset', { class: 'pick', hidden: true }, h('legend', { text: t('moments.audience') }));
+  const drawAudience = () => mount(audience, h('legend', { text: vis.value === 'except' ? t('moments.audienceExcept') : t('moments.audience') }),
+    app.friends.size ? [...app.friends.values()].map((f) => h('label', { class: 'check' },
+      h('input', { type: 'checkbox', value: f.user.id }), displayName(f.user, f.remark))) : h('p', { class: 'hint', text: t('contacts.noFriends') }));
+  const vis = h('select', { 'aria-label': t('moments.visibility'), on: { change: () => {
+    audience.hidden = !['only', 'except'].includes(vis.value);
+    if (!audience.hidden) drawAudience();
+  } } },
+    ['friends', 'only', 'except', 'public', 'private'].map((v) => h('option', { value: v }, t(`moments.vis.${v}`))));
   const progress = h('progress', { max: '1', value: '0', hidden: true, 'aria-label': t('chats.uploading') });
   let cursor = null;
 
@@ -25,8 +40,14 @@ export function momentsScreen(main) {
       media.push(up.id);
     }
     if (!text.value.trim() && !media.length) return;
-    const m = await guard(() => client.post('/moments', { text: text.value.trim(), media, visibility: vis.value }));
-    if (m) { text.value = ''; photo.value = ''; toast(t('moments.posted')); load(true); }
+    const input = { text: text.value.trim(), media, visibility: vis.value };
+    if (!audience.hidden) {
+      const ids = [...audience.querySelectorAll('input:checked')].map((i) => i.value);
+      if (!ids.length) { toast(t('moments.pickSomeone'), 'error'); return; }
+      input.audience = { user_ids: ids };
+    }
+    const m = await guard(() => client.post('/moments', input));
+    if (m) { text.value = ''; photo.value = ''; audience.querySelectorAll('input:checked').forEach((i) => { i.checked = false; }); toast(t('moments.posted')); load(true); }
   };
 
   const card = (m) => {
@@ -51,6 +72,7 @@ export function momentsScreen(main) {
       h('div', { class: 'moment-head' }, avatar(client, m.author), h('strong', { text: displayName(m.author, app.friends.get(m.author.id)?.remark) }),
         h('time', { datetime: m.created_at, text: shortTime(m.created_at) })),
       m.text ? h('p', { class: 'text', text: m.text }) : null,
+      m.author.id === client.userId && m.visibility !== 'friends' ? h('small', { class: 'hint', 'data-testid': 'moment-visibility', text: visibilityText(m) }) : null,
       images,
       h('div', { class: 'acts' }, likeBtn,
         m.author.id === client.userId ? button(t('moments.delete'), async () => { if (await guard(() => client.del(`/moments/${m.id}`)) !== undefined) load(true); }, { class: 'link' }) : null),
@@ -86,7 +108,7 @@ export function momentsScreen(main) {
 
   mount(main, h('div', { class: 'page' },
     h('section', { 'aria-labelledby': 'm-new' }, h('h2', { id: 'm-new', text: t('moments.new') }),
-      h('form', { on: { submit: (e) => { e.preventDefault(); post(); } } }, text, h('div', { class: 'row' }, photo, vis), progress,
+      h('form', { on: { submit: (e) => { e.preventDefault(); post(); } } }, text, h('div', { class: 'row' }, photo, vis), audience, progress,
         h('button', { type: 'submit', class: 'primary', text: t('moments.post') }))),
     h('section', { 'aria-labelledby': 'm-inbox' }, h('h2', { id: 'm-inbox', text: t('moments.inbox') }), inbox),
     h('section', { 'aria-labelledby': 'm-feed' }, h('h2', { id: 'm-feed', text: t('moments.feed') }), feed, more)));

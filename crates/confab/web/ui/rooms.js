@@ -14,6 +14,11 @@ export function roomsScreen(main) {
   const [nameL, name] = field(t('rooms.name'), { name: 'room-name', maxlength: '40' });
   const mode = h('select', { 'aria-label': t('rooms.mode') },
     h('option', { value: 'free' }, t('rooms.free')), h('option', { value: 'apply' }, t('rooms.apply')));
+  // A private room is not listed: people enter it with its code (the room id) and password.
+  const priv = h('input', { type: 'checkbox', name: 'room-private' });
+  const [passL, pass] = field(t('rooms.password'), { name: 'room-password', type: 'password', minlength: '4', maxlength: '64', autocomplete: 'new-password' });
+  const [codeL, code] = field(t('rooms.code'), { name: 'room-code', maxlength: '32' });
+  const [keyL, key] = field(t('rooms.key'), { name: 'room-key', type: 'password', maxlength: '64', autocomplete: 'off' });
   let room = null;
   let seats = null;
   let apps = [];
@@ -27,11 +32,13 @@ export function roomsScreen(main) {
       h('span', { class: 'acts' }, button(t('rooms.enter'), () => enter(r.id), { class: 'primary' })))) : h('li', { class: 'empty', text: t('rooms.none') }));
   };
   const create = async () => {
-    const r = await guard(() => client.post('/rooms', { name: name.value.trim(), seat_mode: mode.value }));
-    if (r) { name.value = ''; enter(r.id); loadList(); }
+    const input = { name: name.value.trim(), seat_mode: mode.value };
+    if (priv.checked) { input.visibility = 'private'; input.password = pass.value; }
+    const r = await guard(() => client.post('/rooms', input));
+    if (r) { name.value = ''; pass.value = ''; priv.checked = false; enter(r.id); loadList(); }
   };
-  const enter = async (id) => {
-    if (await guard(() => client.post(`/rooms/${id}/join`, {})) === undefined) return;
+  const enter = async (id, password) => {
+    if (await guard(() => client.post(`/rooms/${id}/join`, password ? { password } : {})) === undefined) return;
     room = await guard(() => client.get(`/rooms/${id}`));
     seats = await guard(() => client.get(`/rooms/${id}/seats`));
     await loadApps();
@@ -102,6 +109,7 @@ export function roomsScreen(main) {
     mount(stage,
       h('h2', { text: room.name }),
       room.announcement ? h('p', { text: room.announcement }) : null,
+      room.visibility === 'private' ? h('p', { class: 'hint', 'data-testid': 'room-code' }, `${t('rooms.privateNote')} `, h('code', { text: room.id })) : null,
       h('p', { class: 'hint', text: t('rooms.audioNote') }),
       h('ol', { class: 'seats', 'aria-label': t('rooms.seats') }, seats.seats.map(seatEl)),
       boss() && apps.length ? h('section', {}, h('h3', { text: t('rooms.applications') }),
@@ -142,7 +150,12 @@ export function roomsScreen(main) {
   mount(main, h('div', { class: 'page' }, stage,
     h('section', { 'aria-labelledby': 'r-list' }, h('h2', { id: 'r-list', text: t('rooms.title') }), list),
     h('section', { 'aria-labelledby': 'r-new' }, h('h2', { id: 'r-new', text: t('rooms.create') }),
-      h('form', { class: 'row', on: { submit: (e) => { e.preventDefault(); create(); } } }, nameL, mode, h('button', { type: 'submit', class: 'primary', text: t('rooms.createBtn') })))));
+      h('form', { class: 'row', on: { submit: (e) => { e.preventDefault(); create(); } } }, nameL, mode,
+        h('label', { class: 'check' }, priv, t('rooms.private')), passL,
+        h('button', { type: 'submit', class: 'primary', text: t('rooms.createBtn') }))),
+    h('section', { 'aria-labelledby': 'r-code' }, h('h2', { id: 'r-code', text: t('rooms.enterPrivate') }),
+      h('form', { class: 'row', on: { submit: (e) => { e.preventDefault(); if (code.value.trim()) enter(code.value.trim(), key.value); } } }, codeL, keyL,
+        h('button', { type: 'submit', text: t('rooms.enter') })))));
   loadList();
   client.get('/me/room').then((r) => { if (r?.room?.id ?? r?.id) enter(r.room?.id ?? r.id); }).catch(() => {});
   return () => offs.forEach((f) => f());

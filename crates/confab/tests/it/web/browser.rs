@@ -1,10 +1,12 @@
-//! The web client in a real browser: `tests/web/e2e.mjs` (playwright-core driving Debian's
-//! headless Chromium) against a real `confab` binary on loopback, which this test kills and
-//! restarts on the same port and data when the script asks (`@@restart`). The script's
-//! output is printed; its exit status is the verdict. Screenshots of every step go to
+//! The web client in real browsers against a real `confab` binary on loopback:
+//! `tests/web/e2e.mjs` (playwright-core driving Debian's headless Chromium) runs every
+//! scenario, and this test kills and restarts the node on the same port and data when the
+//! script asks (`@@restart`); `tests/web/firefox.mjs` (puppeteer-core driving Debian's
+//! stock `firefox-esr` over WebDriver BiDi) runs the core scenario. A script's output is
+//! printed; its exit status is the verdict. Screenshots of every step go to
 //! `$CARGO_TARGET_DIR/web-screens/<backend>/` (never committed).
 //!
-//! Needs `node`, `chromium` and `npm ci` in `tests/web`: without them the test is skipped
+//! Needs `node`, the browser and `npm ci` in `tests/web`: without them the test is skipped
 //! with a note, except under `CI=true` or `CONFAB_TEST_BROWSER=1`, where it fails.
 
 use std::path::{Path, PathBuf};
@@ -41,8 +43,54 @@ fn chromium() -> Option<PathBuf> {
     .find(|p| p.exists())
 }
 
+fn firefox() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("CONFAB_FIREFOX") {
+        return Some(PathBuf::from(p));
+    }
+    ["/usr/bin/firefox-esr", "/usr/bin/firefox"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// A browser, its driver script and what the script needs.
+#[derive(Clone, Copy)]
+enum Browser {
+    Chromium,
+    Firefox,
+}
+
+impl Browser {
+    fn script(self) -> &'static str {
+        match self {
+            Browser::Chromium => "e2e.mjs",
+            Browser::Firefox => "firefox.mjs",
+        }
+    }
+    /// The executable and the variable the script reads it from.
+    fn executable(self) -> Option<(&'static str, PathBuf)> {
+        match self {
+            Browser::Chromium => chromium().map(|p| ("CONFAB_CHROMIUM", p)),
+            Browser::Firefox => firefox().map(|p| ("CONFAB_FIREFOX", p)),
+        }
+    }
+    fn driver(self) -> &'static str {
+        match self {
+            Browser::Chromium => "playwright-core",
+            Browser::Firefox => "puppeteer-core",
+        }
+    }
+    /// At least this many screenshots show a full run.
+    fn min_shots(self) -> usize {
+        match self {
+            Browser::Chromium => 16,
+            Browser::Firefox => 6,
+        }
+    }
+}
+
 /// What is missing to run the browser test, if anything.
-fn missing() -> Option<String> {
+fn missing(browser: Browser) -> Option<String> {
     if std::process::Command::new("node")
         .arg("--version")
         .output()
@@ -50,10 +98,17 @@ fn missing() -> Option<String> {
     {
         return Some("node is not installed".into());
     }
-    if chromium().is_none() {
-        return Some("chromium is not installed (apt-get install chromium)".into());
+    if browser.executable().is_none() {
+        return Some(match browser {
+            Browser::Chromium => "chromium is not installed (apt-get install chromium)".into(),
+            Browser::Firefox => "firefox-esr is not installed (apt-get install firefox-esr)".into(),
+        });
     }
-    if !script_dir().join("node_modules/playwright-core").exists() {
+    if !script_dir()
+        .join("node_modules")
+        .join(browser.driver())
+        .exists()
+    {
         return Some("run `npm ci` in crates/confab/tests/web".into());
     }
     None
@@ -67,8 +122,8 @@ fn screens(backend: &str) -> PathBuf {
     target.join("web-screens").join(backend)
 }
 
-async fn run(cluster: Option<(String, String)>, backend: &str) {
-    if let Some(why) = missing() {
+async fn run(browser: Browser, cluster: Option<(String, String)>, backend: &str) {
+    if let Some(why) = missing(browser) {
         assert!(
             !required("CONFAB_TEST_BROWSER"),
             "the browser test cannot run: {why} (CI=true or CONFAB_TEST_BROWSER=1 forbid skipping it)"
@@ -85,11 +140,12 @@ async fn run(cluster: Option<(String, String)>, backend: &str) {
         .to_owned();
     let dir = screens(backend);
     let _ = std::fs::remove_dir_all(&dir);
+    let (exe_var, exe) = browser.executable().unwrap();
     let mut child = tokio::process::Command::new("node")
-        .arg("e2e.mjs")
+        .arg(browser.script())
         .current_dir(script_dir())
         .env("CONFAB_BASE_URL", &base)
-        .env("CONFAB_CHROMIUM", chromium().unwrap())
+        .env(exe_var, exe)
         .env("CONFAB_SCREENS", &dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -144,12 +200,23 @@ async fn run(cluster: Option<(String, String)>, backend: &str) {
     );
     // Every step left a screenshot.
     let shots = std::fs::read_dir(&dir).unwrap().count();
-    assert!(shots >= 12, "{shots} screenshots in {}", dir.display());
+    assert!(
+        shots >= browser.min_shots(),
+        "{shots} screenshots in {}",
+        dir.display()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_users_chat_in_real_browsers_sqlite() {
-    run(None, "sqlite").await;
+    run(Browser::Chromium, None, "sqlite").await;
+}
+
+/// The core scenario (sign up, befriend, chat both ways, `<img onerror>` as text) in stock
+/// Firefox: "works in the latest Chromium and Firefox".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_users_chat_in_firefox_sqlite() {
+    run(Browser::Firefox, None, "firefox").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -157,5 +224,5 @@ async fn two_users_chat_in_real_browsers_mysql_redis() {
     let (Some(mysql), Some(redis)) = (mysql_url(), redis_url()) else {
         return;
     };
-    run(Some((mysql, redis)), "mysql_redis").await;
+    run(Browser::Chromium, Some((mysql, redis)), "mysql_redis").await;
 }

@@ -43,6 +43,15 @@ backend_tests! {
         }
     }
 
+    async fn the_sign_in_page_learns_there_is_no_provider_to_offer(app) {
+        // The client shows third-party sign-in buttons only for configured providers;
+        // a node with none answers an empty list (tests/it/oauth.rs covers a configured one).
+        let r = app.client.http().get(app.url("/api/v1/auth/oauth/providers")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        let out: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(out, serde_json::json!({"providers": []}));
+    }
+
     async fn unchanged_files_answer_304_by_etag(app) {
         let http = app.client.http();
         let first = http.get(app.url("/web/sdk/confab.js")).send().await.unwrap();
