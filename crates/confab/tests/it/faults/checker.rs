@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use confab::infra::store::Store;
 use confab_client::Client;
-use confab_proto::ids::{ConversationId, UserId};
+use confab_proto::ids::UserId;
 use confab_proto::messaging::SendAck;
 use sea_orm::{ConnectionTrait, Statement};
 
@@ -40,8 +40,9 @@ pub struct Member<'a> {
     pub log: Vec<Got>,
 }
 
-/// What the checker verified, for the figures in docs/reliability.md.
+/// What the checker verified, for the figures in docs/reliability.md (printed with `{:?}`).
 #[derive(Clone, Copy, Debug, Default)]
+#[allow(dead_code)]
 pub struct Figures {
     /// Messages in the store.
     pub messages: usize,
@@ -248,22 +249,4 @@ pub async fn check(store: &Store, acked: &[Acked], members: &[Member<'_>]) -> Fi
         members: members.len(),
         deliveries,
     }
-}
-
-/// The checker's view of one conversation's order: its message ids by seq.
-pub async fn store_order(store: &Store, conv: ConversationId) -> Vec<(i64, i64)> {
-    let rows = store
-        .reader()
-        .query_all_raw(Statement::from_string(
-            store.backend(),
-            format!(
-                "SELECT seq, id FROM messages WHERE conversation_id = {} ORDER BY seq",
-                conv.0
-            ),
-        ))
-        .await
-        .unwrap();
-    rows.iter()
-        .map(|r| (r.try_get("", "seq").unwrap(), r.try_get("", "id").unwrap()))
-        .collect()
 }

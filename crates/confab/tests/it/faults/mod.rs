@@ -26,3 +26,10 @@ pub fn heavy() -> bool {
 pub fn scale(light: usize, full: usize) -> usize {
     if heavy() { full } else { light }
 }
+
+/// Lifts the per-address limits for a test that signs up and connects many users from one
+/// loopback address (those limits have their own tests: slow_clients, accounts).
+pub fn many_users(c: &mut confab::config::Config) {
+    c.auth.attempts_per_ip_per_minute = 10_000;
+    c.http.max_connections_per_ip = 0;
+}

@@ -26,7 +26,7 @@ async fn r3_fifty_members_see_one_order(backend: Backend) {
         // Flow control has its own tests (R6, gateway): a starved CPU must not turn an
         // ordering test into one.
         c.gateway.outbound_queue = 65_536;
-        c.http.max_connections_per_ip = 0;
+        super::many_users(c);
     })
     .await;
     let mut users = Vec::new();

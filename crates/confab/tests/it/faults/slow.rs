@@ -38,7 +38,7 @@ async fn r6_a_socket_that_never_reads_is_closed_and_the_others_keep_up(backend: 
     let healthy = super::scale(20, 100);
     let app = TestApp::spawn_with(backend, |c| {
         c.gateway.outbound_queue = QUEUE;
-        c.http.max_connections_per_ip = 0;
+        super::many_users(c);
     })
     .await;
     let slow_user = app.user("slow").await;

@@ -28,7 +28,7 @@ backend_fn_tests!(r7_every_device_reconnecting_at_once_catches_up);
 
 async fn r7_every_device_reconnecting_at_once_catches_up(backend: Backend) {
     let n = super::scale(50, 200);
-    let app = TestApp::spawn_with(backend, |c| c.http.max_connections_per_ip = 0).await;
+    let app = TestApp::spawn_with(backend, super::many_users).await;
     let mut users = Vec::new();
     for i in 0..n {
         users.push(app.user(&format!("r7u{i}")).await);
