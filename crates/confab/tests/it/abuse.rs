@@ -152,6 +152,7 @@ backend_tests! {
                 (400..500).contains(&status) && v["error"]["code"].is_string(),
                 "{what}: {status} {v}"
             );
+            eprintln!("I5: {what}: {status} {}", v["error"]["code"]);
             tried += 1;
         }
         // 2^64 in path and query ids: 400 bad_request.
@@ -215,6 +216,7 @@ backend_tests! {
                 assert_eq!(v["name"].as_str(), Some(*s), "group name stored as given");
                 groups.push(*s);
             } else {
+                eprintln!("I6: group name {s:?}: {status} {}", v["error"]["code"]);
                 assert!(v["error"]["code"].is_string(), "{v}");
             }
             let (status, v) = call(&app, &token, "PATCH", "/api/v1/me", json!({"nickname": s}).to_string().into_bytes()).await;
@@ -261,6 +263,41 @@ backend_tests! {
     }
 }
 
+/// I8, the filter half: a listed word broken up by zero-width, bidi-override, soft-hyphen
+/// and look-alike characters is still matched (and masked) on the send path.
+async fn i8_hidden_characters_inside_a_listed_word_do_not_hide_it(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let words = dir.path().join("words.txt");
+    std::fs::write(&words, "badword\n").unwrap();
+    let app = TestApp::spawn_with(backend, |c| {
+        c.moderation.words_file = words.to_string_lossy().into_owned();
+        c.moderation.action = confab::config::FilterAction::Mask;
+    })
+    .await;
+    let (alice, bob, c) = chat(&app).await;
+    let disguised = [
+        "bad\u{200B}word",
+        "b\u{200D}adw\u{2060}ord",
+        "bad\u{202E}word",
+        "bad\u{2066}wo\u{2069}rd",
+        "bad\u{00AD}word",
+        "bad\u{FEFF}word",
+        "ＢＡＤＷＯＲＤ",
+    ];
+    for s in disguised {
+        alice.client.send_text(c, s).await.unwrap();
+        let h = bob.client.history(c, None, None, Some(1)).await.unwrap();
+        let got = h.messages[0].body["text"].as_str().unwrap().to_owned();
+        assert!(
+            !got.contains(|ch: char| ch.is_ascii_alphabetic() || ('Ａ'..='Ｚ').contains(&ch)),
+            "{s:?} was stored as {got:?}"
+        );
+    }
+    eprintln!("I8: {} disguised listed words masked", disguised.len());
+}
+
+backend_fn_tests!(i8_hidden_characters_inside_a_listed_word_do_not_hide_it);
+
 /// I2: fragment floods. 10,000 one-byte continuation frames with no message begun are a
 /// protocol error (1002); a text message continued by 10,000 one-byte fragments outgrows
 /// the message limit (here 8 KiB) and closes with 1009. Other sockets are unaffected.
@@ -301,3 +338,43 @@ async fn i2_fragment_floods_close_the_socket(backend: Backend) {
 }
 
 backend_fn_tests!(i2_fragment_floods_close_the_socket);
+
+/// I7, the body half (heads: `slow_clients`; sockets that never read or authenticate:
+/// `faults::slow`, `gateway`): a body trickled at a byte per 200 ms is answered `408` at
+/// `http.request_timeout_secs` and its connection closed, while a real client is served.
+async fn i7_a_trickled_body_is_cut_off_at_the_request_timeout(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.http.request_timeout_secs = 2).await;
+    let (alice, bob, c) = chat(&app).await;
+    let head = format!(
+        "POST /api/v1/conversations/{c}/messages HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n",
+        alice.tokens.access_token
+    );
+    let stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let (mut rd, mut wr) = stream.into_split();
+    wr.write_all(head.as_bytes()).await.unwrap();
+    let trickle = tokio::spawn(async move {
+        // Bounded: the whole body would take 200 s.
+        for _ in 0..1000 {
+            if wr.write_all(b" ").await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    // Meanwhile a real client is served.
+    for _ in 0..5 {
+        alice.client.me().await.unwrap();
+    }
+    let mut got = Vec::new();
+    tokio::time::timeout(T, rd.read_to_end(&mut got))
+        .await
+        .expect("the trickled request's connection closed in time")
+        .ok();
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("\"request_timeout\""), "{text}");
+    trickle.abort();
+    assert_eq!(stored(&bob, c).await, 0);
+}
+
+backend_fn_tests!(i7_a_trickled_body_is_cut_off_at_the_request_timeout);

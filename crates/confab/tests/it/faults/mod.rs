@@ -14,6 +14,7 @@ mod database;
 mod order;
 mod redis;
 mod retries;
+mod selftest;
 mod slow;
 mod storm;
 
