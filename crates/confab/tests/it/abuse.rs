@@ -41,12 +41,20 @@ async fn call(app: &TestApp, token: &str, method: &str, path: &str, body: Vec<u8
         .unwrap();
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// Messages stored in `c`, as its member sees them.
 async fn stored(u: &TestUser, c: confab_proto::ids::ConversationId) -> usize {
-    u.client.history(c, None, None, None).await.unwrap().messages.len()
+    u.client
+        .history(c, None, None, None)
+        .await
+        .unwrap()
+        .messages
+        .len()
 }
 
 /// I1: a chunked body that never ends. The server answers 413 once the limit is passed and
@@ -316,12 +324,19 @@ async fn i2_fragment_floods_close_the_socket(backend: Backend) {
         sent += 1;
     }
     let (code, _) = ws.closed(T).await.unwrap();
-    assert_eq!(code, 1002, "continuation frames without a message ({sent} sent)");
+    assert_eq!(
+        code, 1002,
+        "continuation frames without a message ({sent} sent)"
+    );
 
     let mut ws = a.client.ws().await.unwrap();
-    ws.send_raw(Message::Frame(Frame::message(b"{\"type\":\"ping\",\"data\":\"".to_vec(), OpCode::Data(Data::Text), false)))
-        .await
-        .unwrap();
+    ws.send_raw(Message::Frame(Frame::message(
+        b"{\"type\":\"ping\",\"data\":\"".to_vec(),
+        OpCode::Data(Data::Text),
+        false,
+    )))
+    .await
+    .unwrap();
     let mut sent = 0;
     for _ in 0..10_000 {
         let f = Frame::message(vec![b'x'], OpCode::Data(Data::Continue), false);
@@ -333,7 +348,10 @@ async fn i2_fragment_floods_close_the_socket(backend: Backend) {
     let (code, _) = ws.closed(T).await.unwrap();
     assert_eq!(code, 1009, "a message of {sent} one-byte fragments");
 
-    bystander.send_frame("ping", Some("p"), json!(null)).await.unwrap();
+    bystander
+        .send_frame("ping", Some("p"), json!(null))
+        .await
+        .unwrap();
     bystander.expect_event("pong", T).await.unwrap();
 }
 

@@ -82,7 +82,10 @@ pub async fn check(store: &Store, acked: &[Acked], members: &[Member<'_>]) -> Fi
         let sender: i64 = r.try_get("", "sender_id").unwrap();
         let cmid: String = r.try_get("", "client_msg_id").unwrap();
         by_conv.entry(conv).or_default().insert(seq, id);
-        by_key.entry((sender, cmid)).or_default().push((conv, seq, id));
+        by_key
+            .entry((sender, cmid))
+            .or_default()
+            .push((conv, seq, id));
     }
     let convs = store
         .reader()

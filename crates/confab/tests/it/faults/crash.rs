@@ -125,10 +125,14 @@ async fn one_seed(cluster: Option<(String, String)>, seed: u64) -> Outcome {
 
     // kill -9 once a random share (15–60 %) of the sends was acknowledged; restart at once.
     let kill_at = rng.random_range(total * 15 / 100..total * 60 / 100);
-    eventually(Duration::from_secs(120), "the storm to reach the kill point", || {
-        let acked = acked.clone();
-        async move { (acked.lock().await.len() >= kill_at).then_some(()) }
-    })
+    eventually(
+        Duration::from_secs(120),
+        "the storm to reach the kill point",
+        || {
+            let acked = acked.clone();
+            async move { (acked.lock().await.len() >= kill_at).then_some(()) }
+        },
+    )
     .await;
     let seen_before: usize = {
         let mut n = 0;
@@ -140,17 +144,25 @@ async fn one_seed(cluster: Option<(String, String)>, seed: u64) -> Outcome {
     let acked_at_kill = acked.lock().await.len();
     let killed = Instant::now();
     crash.crash_and_restart().await;
-    eventually(Duration::from_secs(60), "the first ack after the restart", || {
-        let acked = acked.clone();
-        async move { (acked.lock().await.len() > acked_at_kill).then_some(()) }
-    })
+    eventually(
+        Duration::from_secs(60),
+        "the first ack after the restart",
+        || {
+            let acked = acked.clone();
+            async move { (acked.lock().await.len() > acked_at_kill).then_some(()) }
+        },
+    )
     .await;
     let first_ack_after_restart = killed.elapsed();
     for t in tasks {
         t.await.unwrap();
     }
     let acked = acked.lock().await.clone();
-    assert_eq!(acked.len(), per * USERS, "every send was eventually acknowledged");
+    assert_eq!(
+        acked.len(),
+        per * USERS,
+        "every send was eventually acknowledged"
+    );
 
     let mut members = Vec::new();
     for (d, (_, client)) in devices.into_iter().zip(&users) {

@@ -35,15 +35,26 @@ fn text(cmid: &str) -> MessageIn {
 }
 
 /// One request during the outage: its status and body.
-async fn probe(http: &reqwest::Client, app: &TestApp, token: &str, method: Method, path: &str, body: Option<serde_json::Value>) -> (u16, String) {
-    let mut req = http.request(method.clone(), app.url(path)).bearer_auth(token);
+async fn probe(
+    http: &reqwest::Client,
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, String) {
+    let mut req = http
+        .request(method.clone(), app.url(path))
+        .bearer_auth(token);
     if let Some(b) = body {
         req = req.json(&b);
     }
     let resp = tokio::time::timeout(Duration::from_secs(30), req.send())
         .await
         .unwrap_or_else(|_| panic!("{method} {path}: no answer within 30 s during the outage"))
-        .unwrap_or_else(|e| panic!("{method} {path}: no HTTP answer during the outage (a panic?): {e}"));
+        .unwrap_or_else(|e| {
+            panic!("{method} {path}: no HTTP answer during the outage (a panic?): {e}")
+        });
     let status = resp.status().as_u16();
     (status, resp.text().await.unwrap())
 }
@@ -84,8 +95,15 @@ async fn r5_a_database_outage_answers_503_and_heals_without_a_restart() {
     ];
     let mut acked = Vec::new();
     for i in 0..5 {
-        let ack = alice.client.send(conv, &text(&format!("before-{i}"))).await.unwrap();
-        acked.push(Acked { sender: alice.id(), ack });
+        let ack = alice
+            .client
+            .send(conv, &text(&format!("before-{i}")))
+            .await
+            .unwrap();
+        acked.push(Acked {
+            sender: alice.id(),
+            ack,
+        });
     }
     let mut ws = alice.client.ws().await.unwrap();
 
@@ -101,30 +119,56 @@ async fn r5_a_database_outage_answers_503_and_heals_without_a_restart() {
     while cut_at.elapsed() < OUTAGE && rounds < 200 {
         let cmid = format!("during-{rounds}");
         let calls: [(Method, String, Option<serde_json::Value>); 5] = [
-            (Method::POST, msgs.clone(), Some(json!({"client_msg_id": cmid, "kind": "text", "body": {"text": "storm"}}))),
+            (
+                Method::POST,
+                msgs.clone(),
+                Some(json!({"client_msg_id": cmid, "kind": "text", "body": {"text": "storm"}})),
+            ),
             (Method::GET, msgs.clone(), None),
             (Method::GET, "/api/v1/sync".into(), None),
             (Method::GET, "/api/v1/conversations".into(), None),
-            (Method::POST, LOGIN.into(), Some(json!({"login": alice.username, "password": PASSWORD}))),
+            (
+                Method::POST,
+                LOGIN.into(),
+                Some(json!({"login": alice.username, "password": PASSWORD})),
+            ),
         ];
         for (method, path, body) in calls {
             let is_send = path == msgs && method == Method::POST;
             let (status, text) = probe(&http, &app, &token, method.clone(), &path, body).await;
             answered += 1;
-            assert_ne!(status, 500, "{method} {path} answered 500 during the outage: {text}");
+            assert_ne!(
+                status, 500,
+                "{method} {path} answered 500 during the outage: {text}"
+            );
             assert!(
                 status == 503 || (!is_send && status < 300),
                 "{method} {path} answered {status} during the outage: {text}"
             );
             if status == 503 {
-                let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|_| panic!("not a JSON error: {text}"));
+                let v: serde_json::Value = serde_json::from_str(&text)
+                    .unwrap_or_else(|_| panic!("not a JSON error: {text}"));
                 assert_eq!(v["error"]["code"], "service_unavailable", "{text}");
                 let lower = text.to_lowercase();
-                for leak in ["sqlx", "mysql", "mariadb", "127.0.0.1", "io error", "connection refused", "pool"] {
-                    assert!(!lower.contains(leak), "the 503 names internals ({leak}): {text}");
+                for leak in [
+                    "sqlx",
+                    "mysql",
+                    "mariadb",
+                    "127.0.0.1",
+                    "io error",
+                    "connection refused",
+                    "pool",
+                ] {
+                    assert!(
+                        !lower.contains(leak),
+                        "the 503 names internals ({leak}): {text}"
+                    );
                 }
             }
-            assert!(!is_send || status == 503, "a send was acknowledged with the database away");
+            assert!(
+                !is_send || status == 503,
+                "a send was acknowledged with the database away"
+            );
         }
         refused.push(cmid);
         rounds += 1;
@@ -137,7 +181,10 @@ async fn r5_a_database_outage_answers_503_and_heals_without_a_restart() {
         loop {
             match ws.next_event_within(Duration::from_secs(30)).await {
                 Ok(ev) if ev.id.as_deref() == Some("w1") => {
-                    assert_eq!(ev.kind, "error", "a socket send was acknowledged during the outage: {ev:?}");
+                    assert_eq!(
+                        ev.kind, "error",
+                        "a socket send was acknowledged during the outage: {ev:?}"
+                    );
                     assert_eq!(ev.error_code(), Some("service_unavailable"), "{ev:?}");
                     break;
                 }
@@ -150,28 +197,45 @@ async fn r5_a_database_outage_answers_503_and_heals_without_a_restart() {
     // Liveness is unaffected; readiness says the store is down.
     assert_eq!(app.client.healthz().await.unwrap().status, "ok");
     assert_eq!(app.client.readyz().await.unwrap().status, 503);
-    eprintln!("R5: {answered} requests during a {OUTAGE:?} outage, none 500; {} sends refused", refused.len());
+    eprintln!(
+        "R5: {answered} requests during a {OUTAGE:?} outage, none 500; {} sends refused",
+        refused.len()
+    );
 
     // Mended: no restart. Every refused send, retried with its id, is acknowledged once.
     link.set_cut(false);
-    eventually(Duration::from_secs(60), "readyz 200 after the database returned", || async {
-        (app.client.readyz().await.unwrap().status == 200).then_some(())
-    })
+    eventually(
+        Duration::from_secs(60),
+        "readyz 200 after the database returned",
+        || async { (app.client.readyz().await.unwrap().status == 200).then_some(()) },
+    )
     .await;
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     for cmid in &refused {
         let ack = send_until_acked(&alice.client, conv, cmid.clone(), deadline).await;
-        acked.push(Acked { sender: alice.id(), ack });
+        acked.push(Acked {
+            sender: alice.id(),
+            ack,
+        });
     }
     let ack = bob.client.send(conv, &text("after")).await.unwrap();
-    acked.push(Acked { sender: bob.id(), ack });
+    acked.push(Acked {
+        sender: bob.id(),
+        ack,
+    });
     alice.client.mark_read(conv, 3).await.unwrap();
-    Client::login(&app.client, &alice.username, PASSWORD).await.unwrap();
+    Client::login(&app.client, &alice.username, PASSWORD)
+        .await
+        .unwrap();
 
     let mut members = Vec::new();
     let users = [&alice, &bob];
     for (d, u) in devices.into_iter().zip(users) {
-        members.push(Member { user: d.user, client: &u.client, log: d.finish().await });
+        members.push(Member {
+            user: d.user,
+            client: &u.client,
+            log: d.finish().await,
+        });
     }
     let figures = checker::check(&app.state.store, &acked, &members).await;
     eprintln!("R5: checked {figures:?}");

@@ -126,7 +126,16 @@ impl Device {
     /// Waits (bounded by `within`) until the device holds everything up to `seq` in `conv`.
     pub async fn wait_for(&self, conv: ConversationId, seq: i64, within: Duration) {
         crate::harness::eventually(within, "a device to catch up", || async {
-            (self.state.lock().await.upto.get(&conv).copied().unwrap_or(0) >= seq).then_some(())
+            (self
+                .state
+                .lock()
+                .await
+                .upto
+                .get(&conv)
+                .copied()
+                .unwrap_or(0)
+                >= seq)
+                .then_some(())
         })
         .await;
     }

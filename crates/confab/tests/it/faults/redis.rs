@@ -69,7 +69,12 @@ async fn r4_a_redis_restart_under_cross_node_traffic_loses_nothing() {
     let direct = alice.client.open_direct(bob.id()).await.unwrap().id;
     let mut input = crate::groups::group_in("R4", Visibility::Private, JoinPolicy::Approval);
     input.member_ids = Some(vec![bob.id(), carol.id()]);
-    let group = alice.client.create_group(&input).await.unwrap().conversation_id;
+    let group = alice
+        .client
+        .create_group(&input)
+        .await
+        .unwrap()
+        .conversation_id;
     // Alice on node A; Bob and Carol on node B.
     let bob_b = b.client.with_token(bob.tokens.access_token.clone());
     let carol_b = b.client.with_token(carol.tokens.access_token.clone());
@@ -87,8 +92,22 @@ async fn r4_a_redis_restart_under_cross_node_traffic_loses_nothing() {
     let stop = Arc::new(AtomicBool::new(false));
     let acked: Arc<Mutex<Vec<Acked>>> = Arc::default();
     let senders = [
-        traffic(alice.id(), alice.client.clone(), group, "r4-a", stop.clone(), acked.clone()),
-        traffic(bob.id(), bob_b.clone(), direct, "r4-b", stop.clone(), acked.clone()),
+        traffic(
+            alice.id(),
+            alice.client.clone(),
+            group,
+            "r4-a",
+            stop.clone(),
+            acked.clone(),
+        ),
+        traffic(
+            bob.id(),
+            bob_b.clone(),
+            direct,
+            "r4-b",
+            stop.clone(),
+            acked.clone(),
+        ),
     ];
     // Push crosses nodes before the fault.
     devices[1].wait_for(group, 3, Duration::from_secs(30)).await;
@@ -98,7 +117,11 @@ async fn r4_a_redis_restart_under_cross_node_traffic_loses_nothing() {
     let acked_before = acked.lock().await.len();
     while stopped.elapsed() < OUTAGE {
         for node in [&a, &b] {
-            assert_eq!(node.client.healthz().await.unwrap().status, "ok", "a node went down");
+            assert_eq!(
+                node.client.healthz().await.unwrap().status,
+                "ok",
+                "a node went down"
+            );
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
@@ -115,10 +138,14 @@ async fn r4_a_redis_restart_under_cross_node_traffic_loses_nothing() {
         .map(|x| x.ack.seq)
         .max()
         .unwrap_or(0);
-    eventually(Duration::from_secs(60), "cross-node push to resume", || async {
-        let live = devices[1].live_seqs(group).await;
-        live.iter().any(|s| *s > last_before).then_some(())
-    })
+    eventually(
+        Duration::from_secs(60),
+        "cross-node push to resume",
+        || async {
+            let live = devices[1].live_seqs(group).await;
+            live.iter().any(|s| *s > last_before).then_some(())
+        },
+    )
     .await;
     let resumed = back.elapsed();
     stop.store(true, Ordering::SeqCst);
@@ -129,13 +156,20 @@ async fn r4_a_redis_restart_under_cross_node_traffic_loses_nothing() {
     let clients = [alice.client.clone(), bob_b, carol_b];
     let mut members = Vec::new();
     for (d, c) in devices.into_iter().zip(&clients) {
-        members.push(Member { user: d.user, client: c, log: d.finish().await });
+        members.push(Member {
+            user: d.user,
+            client: c,
+            log: d.finish().await,
+        });
     }
     let figures = checker::check(&a.state.store, &acked, &members).await;
     eprintln!(
         "R4: {during} sends acknowledged during the {OUTAGE:?} outage; cross-node push resumed {resumed:?} after Redis returned; checked {figures:?}"
     );
     // The catalogue's 5 s, with room for a loaded 2-core machine (decision 0028).
-    assert!(resumed < Duration::from_secs(15), "push resumed only after {resumed:?}");
+    assert!(
+        resumed < Duration::from_secs(15),
+        "push resumed only after {resumed:?}"
+    );
     redis.stop().await;
 }

@@ -26,7 +26,11 @@ fn frame(conv: ConversationId, text: &str) -> serde_json::Value {
 }
 
 /// Sends on `ws` and returns the ack's result, or the error frame's code.
-async fn ws_send(ws: &mut WsConnection, id: &str, data: serde_json::Value) -> Result<SendAck, String> {
+async fn ws_send(
+    ws: &mut WsConnection,
+    id: &str,
+    data: serde_json::Value,
+) -> Result<SendAck, String> {
     ws.send_frame("send", Some(id), data).await.unwrap();
     loop {
         let ev = ws.next_event_within(T).await.unwrap();
@@ -63,7 +67,11 @@ async fn row(store: &Store) -> Vec<(i64, i64, i64, String, String)> {
         .collect()
 }
 
-async fn five_sockets(client: &Client, conv: ConversationId, text: &str) -> Vec<Result<SendAck, String>> {
+async fn five_sockets(
+    client: &Client,
+    conv: ConversationId,
+    text: &str,
+) -> Vec<Result<SendAck, String>> {
     let mut sockets = Vec::new();
     for _ in 0..5 {
         sockets.push(client.ws().await.unwrap());
@@ -92,8 +100,14 @@ async fn r2_one_client_id_is_one_row_across_sockets_restarts_and_bodies(backend:
     };
     let mut crash = CrashNode::start(cluster, &[]).await;
     let anon = crash.anon.clone();
-    let a = anon.register_simple(&unique("r2a_"), PASSWORD).await.unwrap();
-    let b = anon.register_simple(&unique("r2b_"), PASSWORD).await.unwrap();
+    let a = anon
+        .register_simple(&unique("r2a_"), PASSWORD)
+        .await
+        .unwrap();
+    let b = anon
+        .register_simple(&unique("r2b_"), PASSWORD)
+        .await
+        .unwrap();
     let (alice, bob) = (anon.signed_in(&a), anon.signed_in(&b));
     befriend_clients(&alice, &bob, b.user.id).await;
     let conv = alice.open_direct(b.user.id).await.unwrap().id;
@@ -112,7 +126,10 @@ async fn r2_one_client_id_is_one_row_across_sockets_restarts_and_bodies(backend:
     let store = Store::connect(&crash.config).await.unwrap();
     let before = row(&store).await;
     assert_eq!(before.len(), 1, "one row");
-    assert_eq!((before[0].0, before[0].1, before[0].2), (conv.0, acks[0].seq, acks[0].id.0));
+    assert_eq!(
+        (before[0].0, before[0].1, before[0].2),
+        (conv.0, acks[0].seq, acks[0].id.0)
+    );
     store.close().await;
 
     // kill -9 and restart: the same id over HTTP and over five sockets again answers the
@@ -125,9 +142,17 @@ async fn r2_one_client_id_is_one_row_across_sockets_restarts_and_bodies(backend:
         reply_to: None,
         mentions: None,
     };
-    assert_eq!(alice.send(conv, &same).await.unwrap(), acks[0], "HTTP retry after restart");
+    assert_eq!(
+        alice.send(conv, &same).await.unwrap(),
+        acks[0],
+        "HTTP retry after restart"
+    );
     for r in five_sockets(&alice, conv, "once").await {
-        assert_eq!(r.expect("acknowledged after restart"), acks[0], "socket retry after restart");
+        assert_eq!(
+            r.expect("acknowledged after restart"),
+            acks[0],
+            "socket retry after restart"
+        );
     }
 
     // A different body with the same id: the documented error, and the row is unchanged.

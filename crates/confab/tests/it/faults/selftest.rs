@@ -40,13 +40,24 @@ async fn the_checker_names_each_broken_rule() {
     let mut acked = Vec::new();
     for i in 0..3 {
         let ack = alice.client.send_text(c, &format!("m{i}")).await.unwrap();
-        acked.push(Acked { sender: alice.id(), ack });
+        acked.push(Acked {
+            sender: alice.id(),
+            ack,
+        });
     }
     let x = alice.client.send_text(other, "elsewhere").await.unwrap();
     let log = d.finish().await;
-    let member = |log: Vec<Got>| Member { user: bob.id(), client: &bob.client, log };
+    let member = |log: Vec<Got>| Member {
+        user: bob.id(),
+        client: &bob.client,
+        log,
+    };
 
-    assert_eq!(verdict(&app, &acked, &[member(log.clone())]).await, None, "the truth passes");
+    assert_eq!(
+        verdict(&app, &acked, &[member(log.clone())]).await,
+        None,
+        "the truth passes"
+    );
 
     let mut wrong = acked.clone();
     wrong[1].ack.seq = 3;
@@ -59,7 +70,12 @@ async fn the_checker_names_each_broken_rule() {
     assert!(v.contains("(c)"), "{v}");
 
     let mut leaked = log.clone();
-    leaked.push(Got { conv: other, seq: x.seq, id: x.id.0, live: true });
+    leaked.push(Got {
+        conv: other,
+        seq: x.seq,
+        id: x.id.0,
+        live: true,
+    });
     let v = verdict(&app, &acked, &[member(leaked)]).await.unwrap();
     assert!(v.contains("(e)"), "{v}");
 
@@ -71,7 +87,10 @@ async fn the_checker_names_each_broken_rule() {
         .writer()
         .execute_raw(Statement::from_string(
             app.state.store.backend(),
-            format!("DELETE FROM messages WHERE conversation_id = {} AND seq = 2", c.0),
+            format!(
+                "DELETE FROM messages WHERE conversation_id = {} AND seq = 2",
+                c.0
+            ),
         ))
         .await
         .unwrap();

@@ -64,15 +64,19 @@ async fn r6_a_socket_that_never_reads_is_closed_and_the_others_keep_up(backend: 
     let sock = TcpSocket::new_v4().unwrap();
     sock.set_recv_buffer_size(4096).unwrap();
     let stream = sock.connect(app.addr).await.unwrap();
-    let mut req = format!("ws://{}/api/v1/ws", app.addr).into_client_request().unwrap();
+    let mut req = format!("ws://{}/api/v1/ws", app.addr)
+        .into_client_request()
+        .unwrap();
     req.headers_mut().insert(
         "authorization",
         HeaderValue::from_str(&format!("Bearer {}", slow_user.tokens.access_token)).unwrap(),
     );
     let (mut slow, _) = tokio_tungstenite::client_async(req, stream).await.unwrap();
-    eventually(Duration::from_secs(10), "the slow socket registered", || async {
-        (app.state.push.registry.connections_of(slow_user.id()) == 1).then_some(())
-    })
+    eventually(
+        Duration::from_secs(10),
+        "the slow socket registered",
+        || async { (app.state.push.registry.connections_of(slow_user.id()) == 1).then_some(()) },
+    )
     .await;
 
     let rss_before = rss_kib();
@@ -82,7 +86,10 @@ async fn r6_a_socket_that_never_reads_is_closed_and_the_others_keep_up(backend: 
     let mut acked = Vec::new();
     // Bounded: at most 3,000 messages (36 MB to each socket).
     while app.state.push.registry.connections_of(slow_user.id()) > 0 {
-        assert!(sent < 3_000, "the slow socket was never closed ({sent} messages)");
+        assert!(
+            sent < 3_000,
+            "the slow socket was never closed ({sent} messages)"
+        );
         for _ in 0..BATCH {
             let msg = confab_proto::messaging::MessageIn {
                 client_msg_id: format!("r6-{sent}"),
@@ -92,7 +99,10 @@ async fn r6_a_socket_that_never_reads_is_closed_and_the_others_keep_up(backend: 
                 mentions: None,
             };
             let ack = sender.send(conv, &msg).await.unwrap();
-            acked.push(checker::Acked { sender: users[0].id(), ack });
+            acked.push(checker::Acked {
+                sender: users[0].id(),
+                ack,
+            });
             sent += 1;
         }
         // Every healthy device has the batch before the next one is sent.
@@ -107,7 +117,9 @@ async fn r6_a_socket_that_never_reads_is_closed_and_the_others_keep_up(backend: 
     let close = tokio::time::timeout(Duration::from_secs(60), async {
         while let Some(m) = slow.next().await {
             match m {
-                Ok(Message::Close(f)) => return f.map(|f| (u16::from(f.code), f.reason.to_string())),
+                Ok(Message::Close(f)) => {
+                    return f.map(|f| (u16::from(f.code), f.reason.to_string()));
+                }
                 Ok(_) => {}
                 Err(_) => return None,
             }
@@ -116,18 +128,36 @@ async fn r6_a_socket_that_never_reads_is_closed_and_the_others_keep_up(backend: 
     })
     .await
     .expect("the slow socket ends");
-    assert_eq!(close, Some((1013, "resync".to_owned())), "the slow socket's close");
+    assert_eq!(
+        close,
+        Some((1013, "resync".to_owned())),
+        "the slow socket's close"
+    );
 
     // The healthy devices: never dropped, nothing to fill, every message in order.
     let want: Vec<i64> = (base + 1..=base + sent as i64).collect();
     for (i, d) in devices.iter().enumerate() {
         assert_eq!(d.connects(), 1, "healthy device {i} was dropped");
-        let live: Vec<i64> = d.live_seqs(conv).await.into_iter().filter(|s| *s > base).collect();
-        assert!(live == want, "healthy device {i} missed pushes ({} of {})", live.len(), want.len());
+        let live: Vec<i64> = d
+            .live_seqs(conv)
+            .await
+            .into_iter()
+            .filter(|s| *s > base)
+            .collect();
+        assert!(
+            live == want,
+            "healthy device {i} missed pushes ({} of {})",
+            live.len(),
+            want.len()
+        );
     }
     let mut members = Vec::new();
     for (d, u) in devices.into_iter().zip(&users) {
-        members.push(Member { user: d.user, client: &u.client, log: d.finish().await });
+        members.push(Member {
+            user: d.user,
+            client: &u.client,
+            log: d.finish().await,
+        });
     }
     let figures = checker::check(&app.state.store, &acked, &members).await;
     let grew = rss_after.saturating_sub(rss_before) / 1024;
@@ -136,5 +166,8 @@ async fn r6_a_socket_that_never_reads_is_closed_and_the_others_keep_up(backend: 
     );
     // The slow socket holds at most QUEUE frames (1.5 MB here): the process must not grow
     // with what it was sent (36 MB at the bound). Generous: the allocator keeps freed pages.
-    assert!(grew < 256, "memory grew {grew} MiB while a socket did not read");
+    assert!(
+        grew < 256,
+        "memory grew {grew} MiB while a socket did not read"
+    );
 }

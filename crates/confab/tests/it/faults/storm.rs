@@ -57,7 +57,10 @@ async fn r7_every_device_reconnecting_at_once_catches_up(backend: Backend) {
     let mut acked = Vec::new();
     let mut send = async |i: usize, conv, cmid: String| {
         let ack = users[i].client.send(conv, &text(cmid)).await.unwrap();
-        acked.push(Acked { sender: users[i].id(), ack });
+        acked.push(Acked {
+            sender: users[i].id(),
+            ack,
+        });
     };
     for k in 0..10 {
         send(k % n, group, format!("r7-live-{k}")).await;
@@ -90,9 +93,11 @@ async fn r7_every_device_reconnecting_at_once_catches_up(backend: Backend) {
     let last = users[0].client.conversation(group).await.unwrap().last_seq;
     for d in &devices {
         d.wait_for(group, last, Duration::from_secs(120)).await;
-        eventually(Duration::from_secs(60), "every device reconnected", || async {
-            (d.connects() >= 2).then_some(())
-        })
+        eventually(
+            Duration::from_secs(60),
+            "every device reconnected",
+            || async { (d.connects() >= 2).then_some(()) },
+        )
         .await;
     }
     let unread_before: i64 = {
@@ -104,8 +109,14 @@ async fn r7_every_device_reconnecting_at_once_catches_up(backend: Backend) {
     };
     let mut members = Vec::new();
     for (d, u) in devices.into_iter().zip(&users) {
-        members.push(Member { user: d.user, client: &u.client, log: d.finish().await });
+        members.push(Member {
+            user: d.user,
+            client: &u.client,
+            log: d.finish().await,
+        });
     }
     let figures = checker::check(&app.state.store, &acked, &members).await;
-    eprintln!("R7: {n} devices reconnected at once, {unread_before} unread between them; checked {figures:?}");
+    eprintln!(
+        "R7: {n} devices reconnected at once, {unread_before} unread between them; checked {figures:?}"
+    );
 }
