@@ -56,6 +56,11 @@ pub struct Figures {
     pub deliveries: usize,
 }
 
+/// (sender, client_msg_id).
+type SendKey = (i64, String);
+/// (conversation, seq, message id).
+type Stored = (i64, i64, i64);
+
 struct Window {
     floor: i64,
     ceiling: i64,
@@ -74,7 +79,7 @@ pub async fn check(store: &Store, acked: &[Acked], members: &[Member<'_>]) -> Fi
         .await
         .unwrap();
     let mut by_conv: BTreeMap<i64, BTreeMap<i64, i64>> = BTreeMap::new();
-    let mut by_key: HashMap<(i64, String), Vec<(i64, i64, i64)>> = HashMap::new();
+    let mut by_key: HashMap<SendKey, Vec<Stored>> = HashMap::new();
     for r in &rows {
         let conv: i64 = r.try_get("", "conversation_id").unwrap();
         let seq: i64 = r.try_get("", "seq").unwrap();
