@@ -24,13 +24,15 @@ const NGINX: &str = "/usr/sbin/nginx";
 
 /// A TCP forwarder to MariaDB that can be cut (every connection dropped, new ones refused)
 /// and mended: one node's way to its store.
-struct Link {
-    port: u16,
+pub struct Link {
+    /// The loopback port to connect to instead of the target.
+    pub port: u16,
     cut: Arc<AtomicBool>,
 }
 
 impl Link {
-    async fn to(target: String) -> Link {
+    /// A forwarder to `target` (`host:port`), open.
+    pub async fn to(target: String) -> Link {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let cut = Arc::new(AtomicBool::new(false));
@@ -65,7 +67,8 @@ impl Link {
         Link { port, cut }
     }
 
-    fn set_cut(&self, cut: bool) {
+    /// Cuts (every connection dropped, new ones refused) or mends it.
+    pub fn set_cut(&self, cut: bool) {
         self.cut.store(cut, Ordering::SeqCst);
     }
 }

@@ -77,7 +77,7 @@ pub async fn wait_healthy(client: &Client) {
 }
 
 /// Sends until acknowledged, retrying the same client id through crashes.
-async fn send_until_acked(
+pub async fn send_until_acked(
     client: &Client,
     conv: ConversationId,
     cmid: String,

@@ -10,6 +10,7 @@
 #[allow(dead_code)]
 mod harness;
 
+mod abuse;
 mod accounts;
 mod admin;
 mod architecture;
@@ -20,6 +21,7 @@ mod cli;
 mod cluster;
 mod codes;
 mod crash;
+mod faults;
 mod filter;
 mod gateway;
 mod gifts;

@@ -13,12 +13,15 @@ use confab_proto::ids::UserId;
 
 use crate::harness::*;
 
-struct RedisServer {
+/// A private `redis-server` on a loopback port, so a test can stop it without disturbing
+/// the shared one.
+pub struct RedisServer {
     child: tokio::process::Child,
 }
 
 impl RedisServer {
-    async fn start(port: u16) -> RedisServer {
+    /// Starts one on `port` and waits until it answers.
+    pub async fn start(port: u16) -> RedisServer {
         let child = tokio::process::Command::new("redis-server")
             .args([
                 "--port",
@@ -48,7 +51,8 @@ impl RedisServer {
         RedisServer { child }
     }
 
-    async fn stop(mut self) {
+    /// Kills it.
+    pub async fn stop(mut self) {
         self.child.kill().await.unwrap();
         let _ = self.child.wait().await;
     }
