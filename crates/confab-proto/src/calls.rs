@@ -97,6 +97,7 @@ pub struct CallOut {
 /// `POST /calls`: ring a user in our direct chat.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = CallInviteIn)]
 pub struct InviteIn {
     /// Whom to ring.
     pub callee_id: UserId,

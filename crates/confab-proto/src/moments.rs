@@ -12,6 +12,7 @@ use crate::media::FileOut;
 /// Who may see a moment (decided again on every read).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = MomentVisibility)]
 pub enum Visibility {
     /// Friends; strangers too, on my page, within my `stranger_range`.
     Public,

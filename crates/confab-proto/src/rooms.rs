@@ -323,6 +323,7 @@ pub struct ApplyIn {
 /// `POST /rooms/{id}/invitations`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = RoomInviteIn)]
 pub struct InviteIn {
     /// Who (in the room now).
     pub user_id: UserId,

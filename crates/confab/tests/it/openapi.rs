@@ -243,3 +243,57 @@ fn file_downloads_declare_their_real_content_types() {
         assert!(content.get(t).is_some(), "{t} is not declared: {content}");
     }
 }
+
+/// utoipa names a schema after its type, and a second type of the same name silently
+/// replaces the first in the document (`POST /calls` once showed the group-invite body). Every
+/// `ToSchema` type has a name of its own, or a `#[schema(as = …)]` that gives it one.
+#[test]
+fn no_two_schema_types_share_a_name() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut seen: std::collections::BTreeMap<String, String> = Default::default();
+    let mut clashes = Vec::new();
+    let mut stack = vec![root.join("confab-proto/src"), root.join("confab/src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                if !(line.trim_start().starts_with("#[derive(") && line.contains("ToSchema")) {
+                    continue;
+                }
+                let mut renamed = None;
+                for next in lines.iter().skip(i + 1).take(8) {
+                    let t = next.trim_start();
+                    if let Some(rest) = t.strip_prefix("#[schema(as = ") {
+                        renamed = rest.split(')').next().map(str::to_owned);
+                    }
+                    let decl = t
+                        .strip_prefix("pub struct ")
+                        .or_else(|| t.strip_prefix("pub enum "));
+                    if let Some(decl) = decl {
+                        let ty: String = decl
+                            .chars()
+                            .take_while(|c| c.is_alphanumeric() || *c == '_')
+                            .collect();
+                        let name = renamed.clone().unwrap_or(ty);
+                        let at = format!("{}:{}", path.display(), i + 1);
+                        if let Some(first) = seen.insert(name.clone(), at.clone()) {
+                            clashes.push(format!("{name}: {first} and {at}"));
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    assert!(seen.len() > 100, "found only {} schema types", seen.len());
+    assert!(clashes.is_empty(), "schema names used twice: {clashes:#?}");
+}
