@@ -88,6 +88,7 @@ backend_tests! {
         let convs = vec![(direct, vec![&alice, &bob]), (g.conversation_id, vec![&alice, &bob, &carol])];
         // Messages each member sent, per conversation (edits and recalls pick from them).
         let mut mine: HashMap<(ConversationId, UserId), Vec<i64>> = HashMap::new();
+        let mut done: HashMap<String, usize> = HashMap::new();
         let mut before = view(&convs, &users).await;
         check(&View::new(), &before, Op::Send, 0);
         let ops = [Op::Send, Op::Send, Op::Send, Op::Edit, Op::Edit, Op::Recall, Op::React, Op::MarkRead, Op::MarkRead, Op::MarkRecv];
@@ -111,29 +112,38 @@ backend_tests! {
                 Op::Send => {
                     let ack = who.client.send(*c, &text(&unique("u"), &format!("step {step}"))).await.unwrap();
                     mine.entry((*c, who.id())).or_default().push(ack.seq);
+                    *done.entry("Send ok=true".into()).or_default() += 1;
                 }
                 Op::Edit => {
                     let seq = target(&mut rng);
-                    let _ = who.client.edit_message(*c, seq, &format!("edited at {step}")).await;
+                    let ok = who.client.edit_message(*c, seq, &format!("edited at {step}")).await.is_ok();
+                    *done.entry(format!("{op:?} ok={ok}")).or_default() += 1;
                 }
                 Op::Recall => {
                     let seq = target(&mut rng);
-                    let _ = who.client.recall_message(*c, seq).await;
+                    let ok = who.client.recall_message(*c, seq).await.is_ok();
+                    *done.entry(format!("{op:?} ok={ok}")).or_default() += 1;
                 }
                 Op::React => {
                     let seq = target(&mut rng);
-                    let _ = who.client.react(*c, seq, "👍").await;
+                    let ok = who.client.react(*c, seq, "👍").await.is_ok();
+                    *done.entry(format!("{op:?} ok={ok}")).or_default() += 1;
                 }
                 Op::MarkRead => {
-                    let _ = who.client.mark_read(*c, any_seq(&mut rng)).await;
+                    let ok = who.client.mark_read(*c, any_seq(&mut rng)).await.is_ok();
+                    *done.entry(format!("{op:?} ok={ok}")).or_default() += 1;
                 }
                 Op::MarkRecv => {
-                    let _ = who.client.mark_recv(*c, any_seq(&mut rng)).await;
+                    let ok = who.client.mark_recv(*c, any_seq(&mut rng)).await.is_ok();
+                    *done.entry(format!("{op:?} ok={ok}")).or_default() += 1;
                 }
             }
             let after = view(&convs, &users).await;
             check(&before, &after, op, step);
             before = after;
         }
+        let mut done: Vec<_> = done.into_iter().collect();
+        done.sort();
+        println!("unread: {done:?}");
     }
 }
