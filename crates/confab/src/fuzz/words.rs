@@ -100,7 +100,7 @@ fn disguise(word: &str, data: &[u8], salt: usize) -> String {
             .get((i + salt) % data.len().max(1))
             .copied()
             .unwrap_or(0) as usize;
-        if i > 0 && b % 3 == 0 {
+        if i > 0 && b.is_multiple_of(3) {
             out.push(BREAKERS[(b / 3) % BREAKERS.len()]);
         }
         match b % 5 {
