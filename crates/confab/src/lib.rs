@@ -11,6 +11,8 @@
 //! - [`channels`]: the built-in world channel (lazy membership, posting rules, mutes).
 //! - [`config`]: the typed configuration (defaults → `confab.toml` → `CONFAB_*` env).
 //! - [`error`]: the one error type handlers return and the code → HTTP status mapping.
+//! - `fuzz` (hidden): fuzz targets over the parsers that take network bytes (tests and
+//!   cargo-fuzz drive them).
 //! - [`gateway`]: WebSocket sessions: authentication, socket commands, feeding the push
 //!   layer's registry from the bus.
 //! - [`groups`]: groups, roles, invites, join requests, bans, mutes and system messages.
@@ -51,6 +53,8 @@ pub mod calls;
 pub mod channels;
 pub mod config;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod gateway;
 pub mod gifts;
 pub mod groups;

@@ -230,46 +230,13 @@ impl Conn {
     /// Reads a frame's envelope (`type`, `id`, raw `data`); a frame that is not one, or
     /// whose `id` is too long, is answered with an error here.
     fn read_frame(&self, text: &str) -> Option<ClientFrame> {
-        // A key named twice, at any depth, makes the frame ambiguous: refused like a body.
-        if let Err(e) = crate::http::extract::unique_keys(text.as_bytes()) {
-            let message = if e.is_data() {
-                "the frame names a key twice in one object"
-            } else {
-                "the frame is not valid JSON"
-            };
-            self.error(ErrorCode::InvalidJson, message, recover_id(text));
-            return None;
-        }
-        let frame: ClientFrame = match serde_json::from_str(text) {
-            Ok(f) => f,
-            Err(e) => {
-                let id = recover_id(text);
-                if e.is_data() {
-                    self.error(
-                        ErrorCode::BadFrame,
-                        "a frame is {\"type\": string, \"id\"?: string, \"data\"?: object}",
-                        id,
-                    );
-                } else {
-                    // Syntax, encoding, or nesting deeper than serde_json's limit (128).
-                    self.error(ErrorCode::InvalidJson, "the frame is not valid JSON", id);
-                }
-                return None;
+        match decode_frame(text) {
+            Ok(frame) => Some(frame),
+            Err(r) => {
+                self.error(r.code, r.message, r.id);
+                None
             }
-        };
-        if frame
-            .id
-            .as_ref()
-            .is_some_and(|i| i.len() > MAX_FRAME_ID_LEN)
-        {
-            self.error(
-                ErrorCode::BadFrame,
-                format!("id: at most {MAX_FRAME_ID_LEN} bytes"),
-                None,
-            );
-            return None;
         }
-        Some(frame)
     }
 
     /// Runs a command of an authenticated socket and answers it.
@@ -385,6 +352,66 @@ impl Conn {
             }
         }
     }
+}
+
+/// Why a text frame is not a [`ClientFrame`]: the error the socket answers with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameRefusal {
+    /// `invalid_json` or `bad_frame`.
+    pub code: ErrorCode,
+    /// What the client is told.
+    pub message: String,
+    /// The frame's `id`, when it can still be read (so the client can match the error).
+    pub id: Option<String>,
+}
+
+/// Reads a text frame's envelope (`type`, `id`, raw `data`), as the reader loop does: a key
+/// named twice at any depth or malformed JSON is `invalid_json`; JSON that is not an
+/// envelope, or whose `id` is longer than [`MAX_FRAME_ID_LEN`], is `bad_frame`. Pure (the
+/// fuzz targets drive it); [`ClientCommand::from_parts`] then reads `type` and `data`.
+pub fn decode_frame(text: &str) -> Result<ClientFrame, FrameRefusal> {
+    let refuse = |code, message: &str, id| FrameRefusal {
+        code,
+        message: message.to_owned(),
+        id,
+    };
+    // A key named twice, at any depth, makes the frame ambiguous: refused like a body.
+    if let Err(e) = crate::http::extract::unique_keys(text.as_bytes()) {
+        let message = if e.is_data() {
+            "the frame names a key twice in one object"
+        } else {
+            "the frame is not valid JSON"
+        };
+        return Err(refuse(ErrorCode::InvalidJson, message, recover_id(text)));
+    }
+    let frame: ClientFrame = match serde_json::from_str(text) {
+        Ok(f) => f,
+        Err(e) => {
+            let id = recover_id(text);
+            return Err(if e.is_data() {
+                refuse(
+                    ErrorCode::BadFrame,
+                    "a frame is {\"type\": string, \"id\"?: string, \"data\"?: object}",
+                    id,
+                )
+            } else {
+                // Syntax, encoding, or nesting deeper than serde_json's limit (128).
+                refuse(ErrorCode::InvalidJson, "the frame is not valid JSON", id)
+            });
+        }
+    };
+    if frame
+        .id
+        .as_ref()
+        .is_some_and(|i| i.len() > MAX_FRAME_ID_LEN)
+    {
+        return Err(FrameRefusal {
+            code: ErrorCode::BadFrame,
+            message: format!("id: at most {MAX_FRAME_ID_LEN} bytes"),
+            id: None,
+        });
+    }
+    Ok(frame)
 }
 
 /// The request id of a frame that did not parse, when one can still be read (so the client

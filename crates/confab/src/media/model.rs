@@ -374,7 +374,12 @@ pub fn clean_file_name(raw: Option<&str>) -> String {
         })
         .take(255)
         .collect();
-    let cleaned = cleaned.trim().trim_matches('.').trim().to_owned();
+    // Dots and spaces off both ends together, however they alternate: Windows drops them
+    // from the end when it saves a file, so `x.exe. .` would otherwise pass the extension
+    // rule as `x.exe.` and be saved as `x.exe`.
+    let cleaned = cleaned
+        .trim_matches(|c: char| c == '.' || c.is_whitespace())
+        .to_owned();
     if cleaned.is_empty() {
         "file".to_owned()
     } else {
@@ -467,6 +472,10 @@ mod tests {
             "%2e%2e%2fetc%2fpasswd"
         );
         assert_eq!(clean_file_name(Some("..")), "file");
+        // Found by the `file_name` fuzz target: alternating trailing dots and spaces.
+        assert_eq!(clean_file_name(Some("evil.exe. .")), "evil.exe");
+        assert_eq!(clean_file_name(Some(" . a.txt .\u{3000}.")), "a.txt");
+        assert!(check_file_name(&clean_file_name(Some("evil.exe. . ."))).is_err());
         assert_eq!(clean_file_name(None), "file");
         assert_eq!(clean_file_name(Some(&"x".repeat(999))).len(), 255);
         assert!(check_file_name("report.pdf").is_ok());

@@ -57,13 +57,7 @@ pub async fn recommended(
     let limit = limit(&q)?;
     let tag = tag(&q)?;
     let after = match q.cursor.as_deref() {
-        Some(c) => {
-            let mut it = c.split('.').map(str::parse::<i64>);
-            match (it.next(), it.next(), it.next(), it.next()) {
-                (Some(Ok(a)), Some(Ok(l)), Some(Ok(id)), None) => Some((a as i32, l, id)),
-                _ => return Err(RoomsError::Cursor.into()),
-            }
-        }
+        Some(c) => Some(recommended_cursor(c).ok_or(RoomsError::Cursor)?),
         None => None,
     };
     let rows = store::rooms::recommended(
@@ -78,6 +72,18 @@ pub async fn recommended(
         format!("{a}.{l}.{id}")
     })
     .await
+}
+
+/// Reads a `recommended` cursor, `audience.activity.id` as [`recommended`] writes it. The
+/// audience is an `i32`: a larger number is refused, not wrapped into another cursor.
+pub(crate) fn recommended_cursor(c: &str) -> Option<(i32, i64, i64)> {
+    let mut it = c.split('.');
+    match (it.next(), it.next(), it.next(), it.next()) {
+        (Some(a), Some(l), Some(id), None) => {
+            Some((a.parse().ok()?, l.parse().ok()?, id.parse().ok()?))
+        }
+        _ => None,
+    }
 }
 
 /// Open rooms whose name contains `q`, and/or with a tag, newest first.

@@ -221,7 +221,8 @@ pub async fn history(
 }
 
 /// A sync cursor: the store time (ms) a previous sync handed out; none for a first sync.
-fn parse_cursor(cursor: Option<&str>) -> Result<Option<DateTime<Utc>>, MessagingError> {
+/// (`pub(crate)` for the fuzz targets, `crate::fuzz`.)
+pub(crate) fn parse_cursor(cursor: Option<&str>) -> Result<Option<DateTime<Utc>>, MessagingError> {
     match cursor {
         None | Some("") => Ok(None),
         Some(c) => c
@@ -231,6 +232,12 @@ fn parse_cursor(cursor: Option<&str>) -> Result<Option<DateTime<Utc>>, Messaging
             .map(Some)
             .ok_or(MessagingError::BadSyncCursor),
     }
+}
+
+/// The cursor a sync at `now` hands out: a little before `now`, so a change committed
+/// while the sync ran is seen again by the next one.
+pub(crate) fn sync_cursor(now: DateTime<Utc>) -> String {
+    (now.timestamp_millis() - SYNC_OVERLAP_MS).to_string()
 }
 
 /// Checks a sync request: its cursor and its inline bound (`messages`, default
@@ -271,7 +278,7 @@ pub async fn sync(state: &AppState, me: UserId, q: &SyncQuery) -> Result<SyncOut
     let mut out = SyncOut {
         conversations,
         total_unread,
-        cursor: (now.timestamp_millis() - SYNC_OVERLAP_MS).to_string(),
+        cursor: sync_cursor(now),
         moments: None,
     };
     super::badges::fill(state, me, &mut out).await?;
