@@ -57,14 +57,7 @@ pub async fn direct(a: &DirectArgs) -> Result<Option<StepResult>> {
             .collect();
         let load = Load::start(sockets, specs);
         tokio::time::sleep(Duration::from_secs(1)).await;
-        let (stepper, secs) = if a.find_max {
-            (
-                Stepper::new(a.start_rate, a.factor, a.max_rate, a.max_steps, a.refine),
-                a.step_secs,
-            )
-        } else {
-            (Stepper::new(a.rate, 2.0, a.rate, 1, 0), a.duration)
-        };
+        let (stepper, secs) = a.steps();
         eprintln!("baseline: direct, {} pairs", a.users / 2);
         let (best, fail, _) = stepped(&mut cluster, &load, stepper, secs, 1).await?;
         load.stop().await;

@@ -100,6 +100,25 @@ pub struct DirectArgs {
     pub step_secs: f64,
 }
 
+impl DirectArgs {
+    /// The rates to send at and the seconds of each step: stepped for --find-max, else the
+    /// one fixed rate for --duration.
+    pub fn steps(&self) -> (Stepper, f64) {
+        if self.find_max {
+            let s = Stepper::new(
+                self.start_rate,
+                self.factor,
+                self.max_rate,
+                self.max_steps,
+                self.refine,
+            );
+            (s, self.step_secs)
+        } else {
+            (Stepper::new(self.rate, 2.0, self.rate, 1, 0), self.duration)
+        }
+    }
+}
+
 /// `idle` options.
 #[derive(clap::Args, Debug)]
 pub struct IdleArgs {
@@ -422,14 +441,7 @@ pub async fn direct(cluster: &mut Cluster, ctx: &Ctx, a: &DirectArgs) -> Result<
         .collect();
     let load = Load::start(sockets, specs);
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let (stepper, secs) = if a.find_max {
-        (
-            Stepper::new(a.start_rate, a.factor, a.max_rate, a.max_steps, a.refine),
-            a.step_secs,
-        )
-    } else {
-        (Stepper::new(a.rate, 2.0, a.rate, 1, 0), a.duration)
-    };
+    let (stepper, secs) = a.steps();
     let (best, fail, steps) = stepped(cluster, &load, stepper, secs, 1).await?;
     let mut o = Outcome::new("direct");
     base_params(&mut o, cluster);

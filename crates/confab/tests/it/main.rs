@@ -47,6 +47,7 @@ mod rooms;
 mod rooms_sfu;
 mod schema;
 mod screening;
+mod seeded;
 mod send_rules;
 mod slow_clients;
 mod social;

@@ -11,6 +11,7 @@ use confab::config::Dsn;
 use confab::infra::bus::{BusEvent, Topic};
 use confab_proto::ids::UserId;
 
+use crate::crash::free_port;
 use crate::harness::*;
 
 /// A private `redis-server` on a loopback port, so a test can stop it without disturbing
@@ -58,12 +59,18 @@ impl RedisServer {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Two nodes on MariaDB (`mysql`) sharing a private Redis on a free port, so the test can
+/// stop and restart it: (the port, the Redis, node A, node B).
+pub async fn two_nodes_on_private_redis(mysql: String) -> (u16, RedisServer, TestApp, TestApp) {
+    let port = free_port();
+    let redis = RedisServer::start(port).await;
+    let a = TestApp::spawn(Backend::Cluster {
+        mysql,
+        redis: format!("redis://127.0.0.1:{port}"),
+    })
+    .await;
+    let b = a.spawn_peer().await;
+    (port, redis, a, b)
 }
 
 #[cfg_attr(not(confab_redis), ignore = "set CONFAB_TEST_REDIS_URL")]
@@ -155,14 +162,7 @@ async fn cross_node_push_resumes_after_a_redis_restart_and_sync_recovers_the_gap
     let (Some(mysql), Some(_)) = (mysql_url(), redis_url()) else {
         return;
     };
-    let port = free_port();
-    let redis = RedisServer::start(port).await;
-    let a = TestApp::spawn(Backend::Cluster {
-        mysql,
-        redis: format!("redis://127.0.0.1:{port}"),
-    })
-    .await;
-    let b = a.spawn_peer().await;
+    let (port, redis, a, b) = two_nodes_on_private_redis(mysql).await;
     let alice = a.user("alice").await;
     let bob = a.user("bob").await;
     let bob_on_b = b.client.with_token(bob.tokens.access_token.clone());

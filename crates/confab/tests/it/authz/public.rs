@@ -122,6 +122,14 @@ pub const TABLE: &[Row] = &[
     ),
     row(
         "GET",
+        "/api/v1/auth/oauth/providers",
+        "",
+        200,
+        0,
+        "the sign-in screen lists the configured providers before anyone is signed in",
+    ),
+    row(
+        "GET",
         "/api/v1/auth/oauth/{provider}/start",
         "",
         404,

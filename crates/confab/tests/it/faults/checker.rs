@@ -40,6 +40,23 @@ pub struct Member<'a> {
     pub log: Vec<Got>,
 }
 
+/// Stops each device and pairs its log with the client of the same position: the members
+/// [`check`] verifies.
+pub async fn members<'a>(
+    devices: impl IntoIterator<Item = super::device::Device>,
+    clients: impl IntoIterator<Item = &'a Client>,
+) -> Vec<Member<'a>> {
+    let mut members = Vec::new();
+    for (d, client) in devices.into_iter().zip(clients) {
+        members.push(Member {
+            user: d.user,
+            client,
+            log: d.finish().await,
+        });
+    }
+    members
+}
+
 /// What the checker verified, for the figures in docs/reliability.md (printed with `{:?}`).
 #[derive(Clone, Copy, Debug, Default)]
 #[allow(dead_code)]

@@ -18,7 +18,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::sync::Mutex;
 
-use super::checker::{self, Acked, Member};
+use super::checker::{self, Acked};
 use super::device::Device;
 use crate::crash::{CrashNode, send_until_acked};
 use crate::harness::*;
@@ -164,14 +164,7 @@ async fn one_seed(cluster: Option<(String, String)>, seed: u64) -> Outcome {
         "every send was eventually acknowledged"
     );
 
-    let mut members = Vec::new();
-    for (d, (_, client)) in devices.into_iter().zip(&users) {
-        members.push(Member {
-            user: d.user,
-            client,
-            log: d.finish().await,
-        });
-    }
+    let members = checker::members(devices, users.iter().map(|(_, c)| c)).await;
     let store = Store::connect(&crash.config).await.unwrap();
     let figures = checker::check(&store, &acked, &members).await;
     store.close().await;

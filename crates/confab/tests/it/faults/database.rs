@@ -15,7 +15,7 @@ use confab_proto::messaging::MessageIn;
 use reqwest::Method;
 use serde_json::json;
 
-use super::checker::{self, Acked, Member};
+use super::checker::{self, Acked};
 use super::device::Device;
 use crate::cluster::Link;
 use crate::crash::send_until_acked;
@@ -228,15 +228,7 @@ async fn r5_a_database_outage_answers_503_and_heals_without_a_restart() {
         .await
         .unwrap();
 
-    let mut members = Vec::new();
-    let users = [&alice, &bob];
-    for (d, u) in devices.into_iter().zip(users) {
-        members.push(Member {
-            user: d.user,
-            client: &u.client,
-            log: d.finish().await,
-        });
-    }
+    let members = checker::members(devices, [&alice.client, &bob.client]).await;
     let figures = checker::check(&app.state.store, &acked, &members).await;
     eprintln!("R5: checked {figures:?}");
 }

@@ -34,3 +34,25 @@ pub fn many_users(c: &mut confab::config::Config) {
     c.auth.attempts_per_ip_per_minute = 10_000;
     c.http.max_connections_per_ip = 0;
 }
+
+/// `n` users named `{prefix}{i}` and an open group `name` that the first created and all the
+/// others joined.
+pub async fn users_in_group(
+    app: &crate::harness::TestApp,
+    prefix: &str,
+    n: usize,
+    name: &str,
+) -> (
+    Vec<crate::harness::TestUser>,
+    confab_proto::groups::GroupOut,
+) {
+    let mut users = Vec::new();
+    for i in 0..n {
+        users.push(app.user(&format!("{prefix}{i}")).await);
+    }
+    let g = crate::groups::open_group(&users[0], name).await;
+    for u in &users[1..] {
+        u.client.join_group(g.id, None).await.unwrap();
+    }
+    (users, g)
+}

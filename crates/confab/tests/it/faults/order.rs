@@ -11,7 +11,7 @@ use std::time::Duration;
 use confab_proto::messaging::MessageIn;
 use serde_json::json;
 
-use super::checker::{self, Acked, Member};
+use super::checker::{self, Acked};
 use super::device::Device;
 use crate::harness::*;
 
@@ -29,14 +29,7 @@ async fn r3_fifty_members_see_one_order(backend: Backend) {
         super::many_users(c);
     })
     .await;
-    let mut users = Vec::new();
-    for i in 0..MEMBERS {
-        users.push(app.user(&format!("r3m{i}")).await);
-    }
-    let g = crate::groups::open_group(&users[0], "R3").await;
-    for u in &users[1..] {
-        u.client.join_group(g.id, None).await.unwrap();
-    }
+    let (users, g) = super::users_in_group(&app, "r3m", MEMBERS, "R3").await;
     let conv = g.conversation_id;
     let base = users[0].client.conversation(conv).await.unwrap().last_seq;
     let devices: Vec<Device> = users
@@ -117,14 +110,7 @@ async fn r3_fifty_members_see_one_order(backend: Backend) {
         }
         deliveries += seen.len();
     }
-    let mut members = Vec::new();
-    for (d, u) in devices.into_iter().zip(&users) {
-        members.push(Member {
-            user: d.user,
-            client: &u.client,
-            log: d.finish().await,
-        });
-    }
+    let members = checker::members(devices, users.iter().map(|u| &u.client)).await;
     let figures = checker::check(&app.state.store, &acked, &members).await;
     eprintln!("R3: {n} messages, {deliveries} live deliveries in order; checked {figures:?}");
 }

@@ -13,11 +13,11 @@ use confab_proto::groups::{JoinPolicy, Visibility};
 use confab_proto::ids::{ConversationId, UserId};
 use tokio::sync::Mutex;
 
-use super::checker::{self, Acked, Member};
+use super::checker::{self, Acked};
 use super::device::Device;
-use crate::crash::{free_port, send_until_acked};
+use crate::crash::send_until_acked;
 use crate::harness::*;
-use crate::redis_outage::RedisServer;
+use crate::redis_outage::{RedisServer, two_nodes_on_private_redis};
 
 const OUTAGE: Duration = Duration::from_secs(10);
 
@@ -53,14 +53,7 @@ async fn r4_a_redis_restart_under_cross_node_traffic_loses_nothing() {
     let (Some(mysql), Some(_)) = (mysql_url(), redis_url()) else {
         return;
     };
-    let port = free_port();
-    let redis = RedisServer::start(port).await;
-    let a = TestApp::spawn(Backend::Cluster {
-        mysql,
-        redis: format!("redis://127.0.0.1:{port}"),
-    })
-    .await;
-    let b = a.spawn_peer().await;
+    let (port, redis, a, b) = two_nodes_on_private_redis(mysql).await;
     let alice = a.user("alice").await;
     let bob = a.user("bob").await;
     let carol = a.user("carol").await;
@@ -154,14 +147,7 @@ async fn r4_a_redis_restart_under_cross_node_traffic_loses_nothing() {
     }
     let acked = acked.lock().await.clone();
     let clients = [alice.client.clone(), bob_b, carol_b];
-    let mut members = Vec::new();
-    for (d, c) in devices.into_iter().zip(&clients) {
-        members.push(Member {
-            user: d.user,
-            client: c,
-            log: d.finish().await,
-        });
-    }
+    let members = checker::members(devices, &clients).await;
     let figures = checker::check(&a.state.store, &acked, &members).await;
     eprintln!(
         "R4: {during} sends acknowledged during the {OUTAGE:?} outage; cross-node push resumed {resumed:?} after Redis returned; checked {figures:?}"

@@ -13,7 +13,7 @@ use confab_proto::messaging::{MessageIn, SendAck};
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::json;
 
-use super::checker::{self, Acked, Member};
+use super::checker::{self, Acked};
 use super::device::Device;
 use crate::crash::CrashNode;
 use crate::harness::*;
@@ -173,15 +173,8 @@ async fn r2_one_client_id_is_one_row_across_sockets_restarts_and_bodies(backend:
     assert_eq!(row(&store).await, before, "the row is unchanged");
 
     // And the checker: one row, gapless, both devices saw exactly it, unread right.
-    let mut members = Vec::new();
     let clients = [alice.clone(), bob.clone()];
-    for (d, c) in devices.into_iter().zip(&clients) {
-        members.push(Member {
-            user: d.user,
-            client: c,
-            log: d.finish().await,
-        });
-    }
+    let members = checker::members(devices, &clients).await;
     let acked = vec![Acked {
         sender: a.user.id,
         ack: acks[0].clone(),

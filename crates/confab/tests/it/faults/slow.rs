@@ -14,7 +14,7 @@ use confab_client::tungstenite::protocol::Message;
 use futures::StreamExt;
 use tokio::net::TcpSocket;
 
-use super::checker::{self, Member};
+use super::checker;
 use super::device::Device;
 use crate::harness::*;
 
@@ -42,14 +42,8 @@ async fn r6_a_socket_that_never_reads_is_closed_and_the_others_keep_up(backend: 
     })
     .await;
     let slow_user = app.user("slow").await;
-    let mut users = Vec::new();
-    for i in 0..healthy {
-        users.push(app.user(&format!("r6h{i}")).await);
-    }
-    let g = crate::groups::open_group(&users[0], "R6").await;
-    for u in users[1..].iter().chain([&slow_user]) {
-        u.client.join_group(g.id, None).await.unwrap();
-    }
+    let (users, g) = super::users_in_group(&app, "r6h", healthy, "R6").await;
+    slow_user.client.join_group(g.id, None).await.unwrap();
     let conv = g.conversation_id;
     let base = users[0].client.conversation(conv).await.unwrap().last_seq;
     let devices: Vec<Device> = users
@@ -151,14 +145,7 @@ async fn r6_a_socket_that_never_reads_is_closed_and_the_others_keep_up(backend: 
             want.len()
         );
     }
-    let mut members = Vec::new();
-    for (d, u) in devices.into_iter().zip(&users) {
-        members.push(Member {
-            user: d.user,
-            client: &u.client,
-            log: d.finish().await,
-        });
-    }
+    let members = checker::members(devices, users.iter().map(|u| &u.client)).await;
     let figures = checker::check(&app.state.store, &acked, &members).await;
     let grew = rss_after.saturating_sub(rss_before) / 1024;
     eprintln!(

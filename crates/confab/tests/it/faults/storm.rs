@@ -10,7 +10,7 @@ use std::time::Duration;
 use confab_proto::messaging::MessageIn;
 use serde_json::json;
 
-use super::checker::{self, Acked, Member};
+use super::checker::{self, Acked};
 use super::device::Device;
 use crate::harness::*;
 
@@ -29,14 +29,7 @@ backend_fn_tests!(r7_every_device_reconnecting_at_once_catches_up);
 async fn r7_every_device_reconnecting_at_once_catches_up(backend: Backend) {
     let n = super::scale(50, 200);
     let app = TestApp::spawn_with(backend, super::many_users).await;
-    let mut users = Vec::new();
-    for i in 0..n {
-        users.push(app.user(&format!("r7u{i}")).await);
-    }
-    let g = crate::groups::open_group(&users[0], "R7").await;
-    for u in &users[1..] {
-        u.client.join_group(g.id, None).await.unwrap();
-    }
+    let (users, g) = super::users_in_group(&app, "r7u", n, "R7").await;
     let group = g.conversation_id;
     let mut directs = Vec::new();
     for p in 0..n / 2 {
@@ -107,14 +100,7 @@ async fn r7_every_device_reconnecting_at_once_catches_up(backend: Backend) {
         }
         t
     };
-    let mut members = Vec::new();
-    for (d, u) in devices.into_iter().zip(&users) {
-        members.push(Member {
-            user: d.user,
-            client: &u.client,
-            log: d.finish().await,
-        });
-    }
+    let members = checker::members(devices, users.iter().map(|u| &u.client)).await;
     let figures = checker::check(&app.state.store, &acked, &members).await;
     eprintln!(
         "R7: {n} devices reconnected at once, {unread_before} unread between them; checked {figures:?}"

@@ -10,41 +10,11 @@ pub type Dict = &'static [&'static [u8]];
 /// The longest generated input.
 const MAX_LEN: usize = 4096;
 
-/// xorshift64*.
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed.max(1))
-    }
-
-    pub fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// 0..n (n > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+pub use crate::seeded::Rng;
 
 /// The run's seed: `CONFAB_FUZZ_SEED`, or the clock.
 pub fn seed() -> u64 {
-    match std::env::var("CONFAB_FUZZ_SEED") {
-        Ok(s) if !s.is_empty() => s.parse().expect("CONFAB_FUZZ_SEED: a u64"),
-        _ => {
-            let t = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64;
-            t ^ (u64::from(std::process::id()) << 32)
-        }
-    }
+    crate::seeded::seed_from_env("CONFAB_FUZZ_SEED")
 }
 
 /// Generated inputs per target: `CONFAB_FUZZ_ITERS`, or the target's default.

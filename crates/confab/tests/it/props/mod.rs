@@ -19,47 +19,10 @@ use confab_client::Client;
 use confab_proto::ids::ConversationId;
 use confab_proto::messaging::{MessageIn, MessageOut};
 
-/// xorshift64*.
-pub struct Rng(u64);
+pub use crate::seeded::Rng;
 
-impl Rng {
-    /// The run's generator: `CONFAB_PROP_SEED`, or the clock (printed).
-    pub fn from_env(what: &str) -> Self {
-        let seed = match std::env::var("CONFAB_PROP_SEED") {
-            Ok(s) if !s.is_empty() => s.parse().expect("CONFAB_PROP_SEED: a u64"),
-            _ => {
-                let t = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_nanos() as u64;
-                t ^ (u64::from(std::process::id()) << 32)
-            }
-        };
-        println!("{what}: CONFAB_PROP_SEED={seed}");
-        Self(seed.max(1))
-    }
-
-    pub fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// 0..n (n > 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// Shuffles in place (Fisher–Yates).
-    pub fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            v.swap(i, self.below(i + 1));
-        }
-    }
-}
+/// The variable that replays a property run (its seed is printed).
+pub const SEED_VAR: &str = "CONFAB_PROP_SEED";
 
 /// A text message.
 pub fn text(cmid: &str, t: &str) -> MessageIn {

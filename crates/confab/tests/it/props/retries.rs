@@ -141,7 +141,7 @@ async fn run_wave(
 
 backend_tests! {
     async fn any_multiset_of_retries_stores_each_message_once(app) {
-        let mut rng = Rng::from_env("retries");
+        let mut rng = Rng::from_env(SEED_VAR, "retries");
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
         app.befriend(&alice, &bob).await;

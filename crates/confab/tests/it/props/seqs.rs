@@ -188,7 +188,7 @@ async fn run(
 
 backend_tests! {
     async fn seqs_stay_gapless_when_sends_are_cut_short(app) {
-        let mut rng = Rng::from_env("seqs");
+        let mut rng = Rng::from_env(SEED_VAR, "seqs");
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
         let carol = app.user("carol").await;

@@ -75,7 +75,7 @@ fn check(before: &View, after: &View, op: Op, step: usize) {
 
 backend_tests! {
     async fn unread_never_goes_negative_or_up_on_edits(app) {
-        let mut rng = Rng::from_env("unread");
+        let mut rng = Rng::from_env(SEED_VAR, "unread");
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;
         let carol = app.user("carol").await;

@@ -24,53 +24,14 @@ const STEPS: usize = 150;
 /// Seats in the room.
 const SEATS: u32 = 6;
 
-/// xorshift64*: small, seeded, good enough to pick operations.
-struct Rng(u64);
+use crate::seeded::Rng;
 
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Self(seed.max(1))
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// 0..n.
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// True `pct` percent of the time.
-    fn pct(&mut self, pct: usize) -> bool {
-        self.below(100) < pct
-    }
-
-    /// A seat position, now and then one outside 1..=SEATS.
-    fn position(&mut self) -> u32 {
-        if self.pct(5) {
-            if self.pct(50) { 0 } else { SEATS + 1 }
-        } else {
-            self.below(SEATS as usize) as u32 + 1
-        }
-    }
-}
-
-fn seed() -> u64 {
-    match std::env::var("CONFAB_PROP_SEED") {
-        Ok(s) if !s.is_empty() => s.parse().expect("CONFAB_PROP_SEED: a u64"),
-        _ => {
-            let t = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64;
-            t ^ (u64::from(std::process::id()) << 32)
-        }
+/// A seat position, now and then one outside 1..=SEATS.
+fn position(rng: &mut Rng) -> u32 {
+    if rng.pct(5) {
+        if rng.pct(50) { 0 } else { SEATS + 1 }
+    } else {
+        rng.below(SEATS as usize) as u32 + 1
     }
 }
 
@@ -356,7 +317,7 @@ impl Aim<'_> {
         if !fit.is_empty() && rng.pct(75) {
             fit[rng.below(fit.len())]
         } else {
-            rng.position()
+            position(rng)
         }
     }
 
@@ -434,7 +395,7 @@ fn pick(rng: &mut Rng, busy: &[usize], aim: &Aim) -> Option<(usize, Op)> {
         }
         71..=75 => {
             let a = prefer(rng, &manager);
-            let p = rng.position();
+            let p = position(rng);
             let meant = if rng.pct(30) { aim.occupant(p) } else { None };
             (a, Op::Lock(p, meant))
         }
@@ -513,7 +474,7 @@ fn watch(mut ws: WsConnection) -> (Arc<Mutex<Seen>>, tokio::task::JoinHandle<()>
 }
 
 async fn run(app: &TestApp, mode: SeatMode) {
-    let seed = seed();
+    let seed = crate::seeded::seed_from_env("CONFAB_PROP_SEED");
     eprintln!("seats_prop: mode {mode:?}, seed {seed} (CONFAB_PROP_SEED={seed} replays it)");
     let mut rng = Rng::new(seed);
     let mut users = vec![app.user("owner").await, app.user("admin").await];
