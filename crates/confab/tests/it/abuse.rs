@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use confab_client::WsConnection;
 use confab_client::tungstenite::Message;
 use confab_client::tungstenite::protocol::frame::Frame;
 use confab_client::tungstenite::protocol::frame::coding::{Data, OpCode};
@@ -344,6 +345,20 @@ async fn i8_hidden_characters_inside_a_listed_word_do_not_hide_it(backend: Backe
 
 backend_fn_tests!(i8_hidden_characters_inside_a_listed_word_do_not_hide_it);
 
+/// Sends up to 10,000 one-byte continuation frames, until the socket refuses one: how many
+/// went out.
+async fn continuation_flood(ws: &mut WsConnection) -> usize {
+    let mut sent = 0;
+    for _ in 0..10_000 {
+        let f = Frame::message(vec![b'x'], OpCode::Data(Data::Continue), false);
+        if ws.send_raw(Message::Frame(f)).await.is_err() {
+            break;
+        }
+        sent += 1;
+    }
+    sent
+}
+
 /// I2: fragment floods. 10,000 one-byte continuation frames with no message begun are a
 /// protocol error (1002); a text message continued by 10,000 one-byte fragments outgrows
 /// the message limit (here 8 KiB) and closes with 1009. Other sockets are unaffected.
@@ -353,14 +368,7 @@ async fn i2_fragment_floods_close_the_socket(backend: Backend) {
     let mut bystander = a.client.ws().await.unwrap();
 
     let mut ws = a.client.ws().await.unwrap();
-    let mut sent = 0;
-    for _ in 0..10_000 {
-        let f = Frame::message(vec![b'x'], OpCode::Data(Data::Continue), false);
-        if ws.send_raw(Message::Frame(f)).await.is_err() {
-            break;
-        }
-        sent += 1;
-    }
+    let sent = continuation_flood(&mut ws).await;
     let (code, _) = ws.closed(T).await.unwrap();
     assert_eq!(
         code, 1002,
@@ -375,14 +383,7 @@ async fn i2_fragment_floods_close_the_socket(backend: Backend) {
     )))
     .await
     .unwrap();
-    let mut sent = 0;
-    for _ in 0..10_000 {
-        let f = Frame::message(vec![b'x'], OpCode::Data(Data::Continue), false);
-        if ws.send_raw(Message::Frame(f)).await.is_err() {
-            break;
-        }
-        sent += 1;
-    }
+    let sent = continuation_flood(&mut ws).await;
     let (code, _) = ws.closed(T).await.unwrap();
     assert_eq!(code, 1009, "a message of {sent} one-byte fragments");
 

@@ -15,15 +15,7 @@ fn code(e: &ClientError) -> (u16, &str) {
     (e.status().unwrap_or(0), e.code().unwrap_or("<none>"))
 }
 
-fn text(cmid: &str, t: &str) -> MessageIn {
-    MessageIn {
-        client_msg_id: cmid.into(),
-        kind: "text".into(),
-        body: serde_json::json!({ "text": t }),
-        reply_to: None,
-        mentions: None,
-    }
-}
+use crate::harness::text_message as text;
 
 /// A words file in a temp dir (kept alive by the returned guard: peers read it at start).
 fn words_file(lines: &str) -> (tempfile::TempDir, PathBuf) {

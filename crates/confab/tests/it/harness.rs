@@ -410,3 +410,14 @@ impl TestUser {
         self.tokens.user.id
     }
 }
+
+/// A text message with a client id, as a client sends it.
+pub fn text_message(cmid: &str, t: &str) -> confab_proto::messaging::MessageIn {
+    confab_proto::messaging::MessageIn {
+        client_msg_id: cmid.into(),
+        kind: "text".into(),
+        body: serde_json::json!({ "text": t }),
+        reply_to: None,
+        mentions: None,
+    }
+}

@@ -12,15 +12,7 @@ fn code(e: &ClientError) -> (u16, &str) {
     (e.status().unwrap_or(0), e.code().unwrap_or("<none>"))
 }
 
-fn text(cmid: &str, t: &str) -> MessageIn {
-    MessageIn {
-        client_msg_id: cmid.into(),
-        kind: "text".into(),
-        body: serde_json::json!({ "text": t }),
-        reply_to: None,
-        mentions: None,
-    }
-}
+use crate::harness::text_message as text;
 
 backend_tests! {
     async fn direct_chat_unread_and_marks(app) {

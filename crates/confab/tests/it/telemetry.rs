@@ -7,7 +7,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Bytes;
-use confab_proto::messaging::MessageIn;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use prost::Message as _;
@@ -17,15 +16,7 @@ use crate::harness::*;
 
 const T: Duration = Duration::from_secs(10);
 
-fn text(cmid: &str, text: &str) -> MessageIn {
-    MessageIn {
-        client_msg_id: cmid.into(),
-        kind: "text".into(),
-        body: serde_json::json!({ "text": text }),
-        reply_to: None,
-        mentions: None,
-    }
-}
+use crate::harness::text_message as text;
 
 backend_tests! {
     async fn a_trail_shows_the_commit_and_the_sockets_pushed_to(app) {

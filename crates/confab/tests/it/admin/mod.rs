@@ -10,7 +10,6 @@ mod reports;
 use std::time::Duration;
 
 use confab_client::{ClientError, WsConnection};
-use confab_proto::messaging::MessageIn;
 
 pub use confab::infra::clock::Clock;
 
@@ -24,16 +23,7 @@ pub fn code(e: &ClientError) -> (u16, &str) {
     (e.status().unwrap_or(0), e.code().unwrap_or("<none>"))
 }
 
-/// A text message with a client id.
-pub fn text(cmid: &str, t: &str) -> MessageIn {
-    MessageIn {
-        client_msg_id: cmid.into(),
-        kind: "text".into(),
-        body: serde_json::json!({ "text": t }),
-        reply_to: None,
-        mentions: None,
-    }
-}
+pub use crate::harness::text_message as text;
 
 /// A second node of the same cluster, when the backend is one (`None` on SQLite).
 pub async fn peer_of(app: &TestApp) -> Option<TestApp> {

@@ -56,3 +56,21 @@ pub async fn users_in_group(
     }
     (users, g)
 }
+
+/// A device for each user, started and caught up with `conv` as it is now: `conv`'s last
+/// seq then, and the devices.
+pub async fn devices_caught_up(
+    users: &[crate::harness::TestUser],
+    conv: confab_proto::ids::ConversationId,
+) -> (i64, Vec<device::Device>) {
+    let base = users[0].client.conversation(conv).await.unwrap().last_seq;
+    let devices: Vec<device::Device> = users
+        .iter()
+        .map(|u| device::Device::start(u.id(), u.client.clone()))
+        .collect();
+    for d in &devices {
+        d.wait_for(conv, base, std::time::Duration::from_secs(60))
+            .await;
+    }
+    (base, devices)
+}

@@ -12,7 +12,6 @@ use confab_proto::messaging::MessageIn;
 use serde_json::json;
 
 use super::checker::{self, Acked};
-use super::device::Device;
 use crate::harness::*;
 
 const MEMBERS: usize = 50;
@@ -31,13 +30,8 @@ async fn r3_fifty_members_see_one_order(backend: Backend) {
     .await;
     let (users, g) = super::users_in_group(&app, "r3m", MEMBERS, "R3").await;
     let conv = g.conversation_id;
-    let base = users[0].client.conversation(conv).await.unwrap().last_seq;
-    let devices: Vec<Device> = users
-        .iter()
-        .map(|u| Device::start(u.id(), u.client.clone()))
-        .collect();
+    let (base, devices) = super::devices_caught_up(&users, conv).await;
     for d in &devices {
-        d.wait_for(conv, base, Duration::from_secs(60)).await;
         eventually(Duration::from_secs(60), "every member online", || async {
             (d.connects() > 0).then_some(())
         })

@@ -15,7 +15,6 @@ use futures::StreamExt;
 use tokio::net::TcpSocket;
 
 use super::checker;
-use super::device::Device;
 use crate::harness::*;
 
 const BATCH: usize = 8;
@@ -45,14 +44,7 @@ async fn r6_a_socket_that_never_reads_is_closed_and_the_others_keep_up(backend: 
     let (users, g) = super::users_in_group(&app, "r6h", healthy, "R6").await;
     slow_user.client.join_group(g.id, None).await.unwrap();
     let conv = g.conversation_id;
-    let base = users[0].client.conversation(conv).await.unwrap().last_seq;
-    let devices: Vec<Device> = users
-        .iter()
-        .map(|u| Device::start(u.id(), u.client.clone()))
-        .collect();
-    for d in &devices {
-        d.wait_for(conv, base, Duration::from_secs(60)).await;
-    }
+    let (base, devices) = super::devices_caught_up(&users, conv).await;
 
     // The slow socket: a tiny receive buffer, authenticated by header, never read.
     let sock = TcpSocket::new_v4().unwrap();

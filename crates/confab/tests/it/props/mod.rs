@@ -17,23 +17,14 @@ mod unread;
 
 use confab_client::Client;
 use confab_proto::ids::ConversationId;
-use confab_proto::messaging::{MessageIn, MessageOut};
+use confab_proto::messaging::MessageOut;
 
 pub use crate::seeded::Rng;
 
 /// The variable that replays a property run (its seed is printed).
 pub const SEED_VAR: &str = "CONFAB_PROP_SEED";
 
-/// A text message.
-pub fn text(cmid: &str, t: &str) -> MessageIn {
-    MessageIn {
-        client_msg_id: cmid.into(),
-        kind: "text".into(),
-        body: serde_json::json!({ "text": t }),
-        reply_to: None,
-        mentions: None,
-    }
-}
+pub use crate::harness::text_message as text;
 
 /// Every message of a conversation as `reader` sees it, oldest first, page by page.
 pub async fn all_messages(reader: &Client, c: ConversationId) -> Vec<MessageOut> {
