@@ -15,6 +15,7 @@ use super::model::{
 use super::service::MAX_HISTORY_PAGE;
 use super::writer::WriteError;
 use crate::error::ApiError;
+use crate::error::bounded_message;
 
 /// Why messaging refused a request.
 #[derive(Debug, thiserror::Error)]
@@ -185,7 +186,7 @@ impl From<MessagingError> for ApiError {
             E::ShuttingDown => Some(1),
             _ => None,
         };
-        let mut out = ApiError::new(code, bounded(e.to_string()));
+        let mut out = ApiError::new(code, bounded_message(e.to_string()));
         if let Some(f) = field {
             out = out.with_field(f);
         }
@@ -195,25 +196,6 @@ impl From<MessagingError> for ApiError {
         }
     }
 }
-
-/// An error message of at most [`MAX_MESSAGE_BYTES`]: serde's words for a body of the wrong
-/// shape quote the offending field name whole (found by the `message_body` fuzz target: a
-/// 1,400-byte unknown key came back in full), as the JSON extractor's messages would if it
-/// did not cut them the same way.
-fn bounded(mut s: String) -> String {
-    if s.len() > MAX_MESSAGE_BYTES {
-        let mut cut = MAX_MESSAGE_BYTES;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.truncate(cut);
-        s.push('…');
-    }
-    s
-}
-
-/// The longest error message a messaging error answers with, in bytes.
-const MAX_MESSAGE_BYTES: usize = 300;
 
 /// A writer that failed: the store's failure as the store's (500, 503), or the node
 /// shutting down ([`MessagingError::ShuttingDown`]).
@@ -241,7 +223,7 @@ mod tests {
         let e = ApiError::from(crate::messaging::model::validate("text", &body).unwrap_err());
         assert_eq!(e.code(), ErrorCode::InvalidMessage);
         assert!(
-            e.message().len() <= MAX_MESSAGE_BYTES + '…'.len_utf8(),
+            e.message().len() <= crate::error::MAX_MESSAGE_BYTES + '…'.len_utf8(),
             "{}",
             e.message()
         );
