@@ -384,16 +384,16 @@ pub fn decode_frame(text: &str) -> Result<ClientFrame, FrameRefusal> {
         };
         return Err(refuse(ErrorCode::InvalidJson, message, recover_id(text)));
     }
+    let shape = "a frame is {\"type\": string, \"id\"?: string, \"data\"?: object}";
+    if !crate::http::extract::is_json_object(text.as_bytes()) {
+        return Err(refuse(ErrorCode::BadFrame, shape, None));
+    }
     let frame: ClientFrame = match serde_json::from_str(text) {
         Ok(f) => f,
         Err(e) => {
             let id = recover_id(text);
             return Err(if e.is_data() {
-                refuse(
-                    ErrorCode::BadFrame,
-                    "a frame is {\"type\": string, \"id\"?: string, \"data\"?: object}",
-                    id,
-                )
+                refuse(ErrorCode::BadFrame, shape, id)
             } else {
                 // Syntax, encoding, or nesting deeper than serde_json's limit (128).
                 refuse(ErrorCode::InvalidJson, "the frame is not valid JSON", id)
@@ -593,5 +593,15 @@ mod tests {
     fn an_unparsable_frame_keeps_its_id_when_readable() {
         assert_eq!(recover_id(r#"{"id":"r1","type":5}"#).as_deref(), Some("r1"));
         assert_eq!(recover_id("[[[").as_deref(), None);
+    }
+
+    #[test]
+    fn a_frame_that_is_not_an_object_is_a_bad_frame() {
+        // Found by the `ws_frame` fuzz target: serde read `["-1"]` as a frame of type "-1".
+        for text in [r#"["ping"]"#, r#" ["-1"]"#, "5", r#""ping""#] {
+            let r = decode_frame(text).map(|_| ()).unwrap_err();
+            assert_eq!(r.code, ErrorCode::BadFrame, "{text}");
+        }
+        assert!(decode_frame(r#" {"type":"ping"}"#).is_ok());
     }
 }

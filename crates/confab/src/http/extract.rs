@@ -10,7 +10,7 @@ use confab_proto::ErrorCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, bounded_message};
 
 /// A JSON body (or response). Rejections: 415 without a JSON content type, 413 over the
 /// body limit, 400 `invalid_json` for syntax / encoding / depth, 422 `validation_failed`
@@ -68,9 +68,16 @@ async fn body_bytes<S: Send + Sync>(
         )),
         Err(e) => Err(ApiError::new(
             ErrorCode::BadRequest,
-            truncate(e.body_text()),
+            bounded_message(e.body_text()),
         )),
     }
+}
+
+/// Whether valid JSON `bytes` are an object. Every request body and WebSocket frame is one;
+/// serde's derived structs would also read a JSON array, by field position (`[null, null]`
+/// as an empty patch, `["ping"]` as a frame), so anything else is refused up front.
+pub fn is_json_object(bytes: &[u8]) -> bool {
+    bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
 }
 
 /// Reads a JSON body from raw bytes (a handler that also needs the bytes, such as a signed
@@ -81,12 +88,10 @@ pub fn json_from_bytes<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError>
     if let Err(e) = unique_keys(bytes) {
         return Err(ApiError::new(
             ErrorCode::InvalidJson,
-            truncate(format!("malformed JSON: {e}")),
+            bounded_message(format!("malformed JSON: {e}")),
         ));
     }
-    // Every request body is an object. serde's derived structs also read a JSON array, by
-    // field position (`[null, null]` as an empty patch): refuse anything else up front.
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+    if !is_json_object(bytes) {
         return Err(ApiError::new(
             ErrorCode::ValidationFailed,
             "the body must be a JSON object",
@@ -187,7 +192,7 @@ fn json_rejection(r: &JsonRejection) -> ApiError {
                 .split_once(": ")
                 .map(|(path, _)| path.to_owned())
                 .filter(|p| !p.contains(' ') && !p.is_empty());
-            let err = ApiError::new(ErrorCode::ValidationFailed, truncate(detail));
+            let err = ApiError::new(ErrorCode::ValidationFailed, bounded_message(detail));
             match field {
                 Some(f) => err.with_field(f),
                 None => err,
@@ -195,7 +200,7 @@ fn json_rejection(r: &JsonRejection) -> ApiError {
         }
         JsonRejection::JsonSyntaxError(e) => ApiError::new(
             ErrorCode::InvalidJson,
-            truncate(e.body_text().replace(
+            bounded_message(e.body_text().replace(
                 "Failed to parse the request body as JSON: ",
                 "malformed JSON: ",
             )),
@@ -207,7 +212,7 @@ fn json_rejection(r: &JsonRejection) -> ApiError {
         JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::new(ErrorCode::PayloadTooLarge, "request body is too large")
         }
-        other => ApiError::new(ErrorCode::BadRequest, truncate(other.body_text())),
+        other => ApiError::new(ErrorCode::BadRequest, bounded_message(other.body_text())),
     }
 }
 
@@ -233,20 +238,6 @@ where
     }
 }
 
-/// Serde messages quote the input; keep them short so a 10 MB string is not echoed back.
-fn truncate(mut s: String) -> String {
-    const MAX: usize = 300;
-    if s.len() > MAX {
-        let mut cut = MAX;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.truncate(cut);
-        s.push('…');
-    }
-    s
-}
-
 impl<T: Serialize> IntoResponse for AppJson<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()
@@ -269,7 +260,7 @@ where
             .await
             .map(|q| AppQuery(q.0))
             .map_err(|r: QueryRejection| {
-                ApiError::new(ErrorCode::BadRequest, truncate(r.body_text()))
+                ApiError::new(ErrorCode::BadRequest, bounded_message(r.body_text()))
             })
     }
 }
@@ -290,7 +281,7 @@ where
             .await
             .map(|p| AppPath(p.0))
             .map_err(|r: PathRejection| {
-                ApiError::new(ErrorCode::BadRequest, truncate(r.body_text()))
+                ApiError::new(ErrorCode::BadRequest, bounded_message(r.body_text()))
             })
     }
 }
