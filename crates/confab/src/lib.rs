@@ -121,7 +121,7 @@ impl Application {
             infra.ids.clone(),
             clock.clone(),
             &tasks,
-        );
+        )?;
         // The effective config names the bound address (port 0 resolved): OAuth callback URLs
         // derive from it when `oauth.public_url` is empty.
         let config = Config {

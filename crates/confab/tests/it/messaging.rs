@@ -121,6 +121,47 @@ backend_tests! {
         assert_eq!(alice_view, ((PER as i64 + 1)..=(2 * PER) as i64).collect::<Vec<_>>());
     }
 
+    async fn sends_and_other_writes_interleave_without_loss(app) {
+        // On SQLite the message writer has a connection of its own while every other write
+        // goes through the store's writer: the two must take turns (never "database is
+        // locked", never a lost write). Bob marks and flags the chat while Alice sends.
+        let alice = app.user("alice").await;
+        let bob = app.user("bob").await;
+        app.befriend(&alice, &bob).await;
+        let c = alice.client.open_direct(bob.id()).await.unwrap();
+        const SENDS: usize = 60;
+        let sender = {
+            let client = alice.client.clone();
+            tokio::spawn(async move {
+                let sends = (0..SENDS).map(|i| {
+                    let client = client.clone();
+                    async move { client.send(c.id, &text(&format!("il-{i}"), &format!("{i}"))).await.unwrap().seq }
+                });
+                futures::future::join_all(sends).await
+            })
+        };
+        let mut marked = 0;
+        for i in 0..SENDS {
+            let seen = bob.client.conversation(c.id).await.unwrap().last_seq;
+            if seen > marked {
+                let marks = bob.client.mark_read(c.id, seen).await.unwrap();
+                assert_eq!(marks.read_seq, seen);
+                marked = seen;
+            }
+            let patch = ConversationPatch { pinned: Some(i % 2 == 0), muted: Some(i % 3 == 0), hidden: None };
+            bob.client.update_conversation(c.id, &patch).await.unwrap();
+        }
+        let mut seqs = sender.await.unwrap();
+        seqs.sort_unstable();
+        assert_eq!(seqs, (1..=SENDS as i64).collect::<Vec<_>>());
+        let mine = bob.client.conversation(c.id).await.unwrap();
+        assert_eq!(mine.last_seq, SENDS as i64);
+        assert_eq!(mine.unread, SENDS as i64 - marked);
+        assert_eq!((mine.pinned, mine.muted), ((SENDS - 1) % 2 == 0, (SENDS - 1) % 3 == 0));
+        let page = bob.client.history(c.id, None, Some(0), Some(100)).await.unwrap();
+        assert_eq!(page.messages.len(), SENDS);
+    }
+
     async fn history_pages_both_ways_and_clear_hides_for_me_only(app) {
         let alice = app.user("alice").await;
         let bob = app.user("bob").await;

@@ -6,6 +6,7 @@
 //! writer. On MySQL both handles are the same pool. Times are stored as BIGINT Unix
 //! milliseconds (UTC) on every backend — see docs/decisions/0002-times-as-unix-millis.md.
 
+pub mod direct;
 pub mod migrations;
 
 use std::str::FromStr;
@@ -73,6 +74,8 @@ pub struct Store {
     backend: DatabaseBackend,
     /// SQLite only: the connection that checkpoints the WAL, off the writer's path.
     checkpointer: Option<sqlx::SqlitePool>,
+    /// SQLite only: the database file, for connections of our own ([`direct`]).
+    sqlite: Option<direct::SqliteFile>,
 }
 
 /// SQLite: the WAL size (pages) at which the committing connection would checkpoint by itself.
@@ -106,6 +109,10 @@ impl Store {
             } else {
                 SqliteConnectOptions::from_str(url).map_err(sqlx_err)?
             };
+            let sqlite = direct::SqliteFile {
+                path: opts.get_filename().to_owned(),
+                synchronous: config.database.sqlite_synchronous,
+            };
             let opts = opts
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -117,7 +124,10 @@ impl Store {
                 .foreign_keys(true)
                 .log_statements(tracing::log::LevelFilter::Off)
                 .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(1));
+            // `test_before_acquire(false)`: a ping per acquire is a round trip through the
+            // connection's worker thread, and a local file cannot hang up.
             let writer = SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(1)
                 .min_connections(1)
                 .acquire_timeout(acquire)
@@ -128,6 +138,7 @@ impl Store {
                 .await
                 .map_err(sqlx_err)?;
             let checkpointer = SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(1)
                 .min_connections(1)
                 .acquire_timeout(acquire)
@@ -135,6 +146,7 @@ impl Store {
                 .await
                 .map_err(sqlx_err)?;
             let reader = SqlitePoolOptions::new()
+                .test_before_acquire(false)
                 .max_connections(config.database.max_connections)
                 .acquire_timeout(acquire)
                 .connect_with(opts.read_only(true))
@@ -145,6 +157,7 @@ impl Store {
                 read: sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(reader),
                 backend: DatabaseBackend::Sqlite,
                 checkpointer: Some(checkpointer),
+                sqlite: Some(sqlite),
             })
         } else {
             let url = match url.strip_prefix("mariadb:") {
@@ -171,6 +184,7 @@ impl Store {
                 read: conn,
                 backend: DatabaseBackend::MySql,
                 checkpointer: None,
+                sqlite: None,
             })
         }
     }

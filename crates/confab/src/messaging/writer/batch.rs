@@ -1,38 +1,58 @@
 //! One batch's transaction: the steps of [`super`]'s list, one function each, with a fixed
 //! number of statements whatever the batch's size. Each step's statement (and the order of
 //! the statements) is the whole contract here: a change to either is a change to the
-//! writer's locking and its cost.
+//! writer's locking and its cost. The statements run on a [`Conn`]: a sea-orm transaction
+//! (MySQL) or the writer thread's own SQLite connection; the SQL is the same for both except
+//! where [`super::sql`] says.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use confab_proto::ids::MessageId;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseTransaction, DbErr, EntityTrait,
-    QueryFilter, Set, Statement, TransactionTrait,
-};
+use confab_proto::ids::{ConversationId, MessageId, UserId};
+use sea_orm::DatabaseBackend;
 
-use super::sql::{allocate_sql, own_marks_sql, placeholders};
+use super::conn::{BatchErr, Cells, Conn};
+use super::sql::{
+    active_senders_sql, allocate_sql, attachments_sql, insert_sql, lock_sql, own_marks_sql,
+    stored_sql, unhide_sql,
+};
 use super::{NewMessage, Outcome};
 use crate::infra::ids::IdGen;
-use crate::infra::store::{Store, from_ms, to_ms};
-use crate::messaging::store::entities::{members, messages};
-use crate::messaging::store::{Message, message_of};
+use crate::infra::store::{from_ms, to_ms};
+use crate::messaging::store::Message;
 
 /// Stores a batch in one transaction and says what happened to each message, in batch
 /// order. Nothing is stored unless the whole transaction commits.
-pub(super) async fn try_batch(
-    store: &Store,
+pub(super) async fn try_batch<C: Conn>(
+    conn: &mut C,
+    backend: DatabaseBackend,
     ids: &IdGen,
     now: DateTime<Utc>,
     msgs: &[NewMessage],
-) -> Result<Vec<Outcome>, DbErr> {
-    let db = store.writer();
-    let backend = db.get_database_backend();
-    let txn = db.begin().await?;
-    let last = lock_conversations(&txn, backend, msgs).await?;
-    let existing = find_stored(&txn, msgs).await?;
-    let active = find_active_senders(&txn, msgs).await?;
+) -> Result<Vec<Outcome>, BatchErr> {
+    conn.begin().await?;
+    match steps(conn, backend, ids, now, msgs).await {
+        Ok(outcomes) => {
+            conn.commit().await?;
+            Ok(outcomes)
+        }
+        Err(e) => {
+            conn.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+async fn steps<C: Conn>(
+    conn: &mut C,
+    backend: DatabaseBackend,
+    ids: &IdGen,
+    now: DateTime<Utc>,
+    msgs: &[NewMessage],
+) -> Result<Vec<Outcome>, BatchErr> {
+    let last = lock_conversations(conn, backend, msgs).await?;
+    let existing = find_stored(conn, msgs).await?;
+    let active = find_active_senders(conn, msgs).await?;
     let created = to_ms(now);
     let Plan {
         outcomes,
@@ -41,14 +61,20 @@ pub(super) async fn try_batch(
         own_newest,
     } = Plan::decide(ids, created, msgs, &last, &existing, &active);
     if !rows.is_empty() {
-        allocate(&txn, backend, &next_seq, created).await?;
+        // Step 4: allocation, one UPDATE for every touched conversation.
+        let (sql, vals) = allocate_sql(backend, &next_seq, created);
+        conn.execute(sql, vals).await?;
         // Step 5: store every new message in one statement.
-        messages::Entity::insert_many(rows).exec(&txn).await?;
-        insert_attachments(&txn, backend, msgs, &outcomes).await?;
-        move_own_marks(&txn, backend, &own_newest, created).await?;
-        unhide(&txn, &next_seq, created).await?;
+        let (sql, vals) = insert_sql(&rows);
+        conn.execute(sql, vals).await?;
+        insert_attachments(conn, msgs, &outcomes).await?;
+        // Step 6: a sender has read (and received) its own message.
+        let (sql, vals) = own_marks_sql(backend, &own_newest, created);
+        conn.execute(sql, vals).await?;
+        // A hidden chat reappears for its members when a message arrives.
+        let (sql, vals) = unhide_sql(next_seq.keys(), created);
+        conn.execute(sql, vals).await?;
     }
-    txn.commit().await?;
     Ok(outcomes
         .into_iter()
         .map(|o| o.unwrap_or(Outcome::NotMember))
@@ -57,88 +83,73 @@ pub(super) async fn try_batch(
 
 /// Step 1: locks the batch's conversations (ascending) and reads their newest seq: id →
 /// `last_seq`, for those that exist.
-async fn lock_conversations(
-    txn: &DatabaseTransaction,
+async fn lock_conversations<C: Conn>(
+    conn: &mut C,
     backend: DatabaseBackend,
     msgs: &[NewMessage],
-) -> Result<HashMap<i64, i64>, DbErr> {
+) -> Result<HashMap<i64, i64>, BatchErr> {
     let mut conv_ids: Vec<i64> = msgs.iter().map(|m| m.conversation_id.0).collect();
     conv_ids.sort_unstable();
     conv_ids.dedup();
-    let lock = if backend == DatabaseBackend::MySql {
-        " ORDER BY id FOR UPDATE"
-    } else {
-        " ORDER BY id"
-    };
-    let rows = txn
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            format!(
-                "SELECT id, last_seq FROM conversations WHERE id IN {}{lock}",
-                placeholders(conv_ids.len())
-            ),
-            conv_ids.iter().map(|v| (*v).into()),
-        ))
-        .await?;
+    let (sql, vals) = lock_sql(backend, &conv_ids);
+    let rows = conn.query(sql, vals).await?;
     let mut last: HashMap<i64, i64> = HashMap::with_capacity(rows.len());
     for r in rows {
-        last.insert(r.try_get("", "id")?, r.try_get("", "last_seq")?);
+        last.insert(r.int(0)?, r.int(1)?);
     }
     Ok(last)
 }
 
 /// Step 2, idempotency: what is already stored under the batch's (sender, client id) pairs.
-async fn find_stored(
-    txn: &DatabaseTransaction,
+async fn find_stored<C: Conn>(
+    conn: &mut C,
     msgs: &[NewMessage],
-) -> Result<HashMap<(i64, String), Message>, DbErr> {
-    let mut cond = sea_orm::Condition::any();
-    for m in msgs {
-        cond = cond.add(
-            sea_orm::Condition::all()
-                .add(messages::Column::SenderId.eq(m.sender_id.0))
-                .add(messages::Column::ClientMsgId.eq(m.client_msg_id.as_str())),
-        );
+) -> Result<HashMap<(i64, String), Message>, BatchErr> {
+    let pairs = msgs
+        .iter()
+        .map(|m| (m.sender_id.0, m.client_msg_id.as_str()));
+    let (sql, vals) = stored_sql(pairs);
+    let mut found = HashMap::new();
+    for r in conn.query(sql, vals).await? {
+        let m = Message {
+            conversation_id: ConversationId(r.int(0)?),
+            seq: r.int(1)?,
+            id: MessageId(r.int(2)?),
+            sender_id: UserId(r.int(3)?),
+            client_msg_id: r.text(4)?,
+            kind: r.text(5)?,
+            body: r.text(6)?,
+            reply_to: r.opt_int(7)?,
+            mentions: r.opt_text(8)?,
+            edited_at: r.opt_int(9)?.map(from_ms),
+            recalled_at: r.opt_int(10)?.map(from_ms),
+            created_at: from_ms(r.int(11)?),
+        };
+        found.insert((m.sender_id.0, m.client_msg_id.clone()), m);
     }
-    Ok(messages::Entity::find()
-        .filter(cond)
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|m| ((m.sender_id, m.client_msg_id.clone()), message_of(m)))
-        .collect())
+    Ok(found)
 }
 
 /// Step 3, membership seen after the lock: which of the batch's (conversation, sender) pairs
 /// are active members. Exactly those pairs, one primary-key probe each (`conversation IN …
 /// AND user IN …` would probe every combination: 40,000 for a batch over 200 direct
 /// chats).
-async fn find_active_senders(
-    txn: &DatabaseTransaction,
+async fn find_active_senders<C: Conn>(
+    conn: &mut C,
     msgs: &[NewMessage],
-) -> Result<HashSet<(i64, i64)>, DbErr> {
+) -> Result<HashSet<(i64, i64)>, BatchErr> {
     let mut pairs: Vec<(i64, i64)> = msgs
         .iter()
         .map(|m| (m.conversation_id.0, m.sender_id.0))
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
-    let mut any_pair = sea_orm::Condition::any();
-    for (c, u) in pairs {
-        any_pair = any_pair.add(
-            sea_orm::Condition::all()
-                .add(members::Column::ConversationId.eq(c))
-                .add(members::Column::UserId.eq(u)),
-        );
+    let (sql, vals) = active_senders_sql(&pairs);
+    let mut active = HashSet::with_capacity(pairs.len());
+    for r in conn.query(sql, vals).await? {
+        active.insert((r.int(0)?, r.int(1)?));
     }
-    Ok(members::Entity::find()
-        .filter(any_pair)
-        .filter(members::Column::LeftSeq.is_null())
-        .all(txn)
-        .await?
-        .into_iter()
-        .map(|m| (m.conversation_id, m.user_id))
-        .collect())
+    Ok(active)
 }
 
 /// What a batch does, decided from what its transaction read.
@@ -147,8 +158,8 @@ struct Plan {
     outcomes: Vec<Option<Outcome>>,
     /// Each touched conversation's new newest seq.
     next_seq: BTreeMap<i64, i64>,
-    /// The new messages' rows, in batch order.
-    rows: Vec<messages::ActiveModel>,
+    /// The new messages, in batch order.
+    rows: Vec<Message>,
     /// (conversation, sender) → the sender's newest new message there.
     own_newest: BTreeMap<(i64, i64), i64>,
 }
@@ -201,8 +212,8 @@ impl Plan {
             let seq = *seq;
             plan.own_newest
                 .insert((m.conversation_id.0, m.sender_id.0), seq);
-            let (stored, row) = new_message(m, seq, MessageId(ids.next_id()), created);
-            plan.rows.push(row);
+            let stored = new_message(m, seq, MessageId(ids.next_id()), created);
+            plan.rows.push(stored.clone());
             plan.outcomes[i] = Some(Outcome::Stored(stored));
         }
         plan.settle_repeats(msgs, repeats);
@@ -224,14 +235,9 @@ impl Plan {
     }
 }
 
-/// A new message as stored with `seq`: the answer for its sender and the row to insert.
-fn new_message(
-    m: &NewMessage,
-    seq: i64,
-    id: MessageId,
-    created: i64,
-) -> (Message, messages::ActiveModel) {
-    let stored = Message {
+/// A new message as stored with `seq`.
+fn new_message(m: &NewMessage, seq: i64, id: MessageId, created: i64) -> Message {
+    Message {
         conversation_id: m.conversation_id,
         seq,
         id,
@@ -244,45 +250,16 @@ fn new_message(
         edited_at: None,
         recalled_at: None,
         created_at: from_ms(created),
-    };
-    let row = messages::ActiveModel {
-        conversation_id: Set(stored.conversation_id.0),
-        seq: Set(stored.seq),
-        id: Set(stored.id.0),
-        sender_id: Set(stored.sender_id.0),
-        client_msg_id: Set(stored.client_msg_id.clone()),
-        kind: Set(stored.kind.clone()),
-        body: Set(stored.body.clone()),
-        reply_to: Set(stored.reply_to),
-        mentions: Set(stored.mentions.clone()),
-        edited_at: Set(None),
-        recalled_at: Set(None),
-        created_at: Set(created),
-    };
-    (stored, row)
-}
-
-/// Step 4, allocation: one UPDATE for every touched conversation ([`allocate_sql`]).
-async fn allocate(
-    txn: &DatabaseTransaction,
-    backend: DatabaseBackend,
-    next_seq: &BTreeMap<i64, i64>,
-    created: i64,
-) -> Result<(), DbErr> {
-    let (sql, vals) = allocate_sql(backend, next_seq, created);
-    txn.execute_raw(Statement::from_sql_and_values(backend, sql, vals))
-        .await?;
-    Ok(())
+    }
 }
 
 /// Attachments: which conversation's members may download which file (one multi-row
 /// `INSERT`, none when no new message carries a file).
-async fn insert_attachments(
-    txn: &DatabaseTransaction,
-    backend: DatabaseBackend,
+async fn insert_attachments<C: Conn>(
+    conn: &mut C,
     msgs: &[NewMessage],
     outcomes: &[Option<Outcome>],
-) -> Result<(), DbErr> {
+) -> Result<(), BatchErr> {
     let mut refs = Vec::new();
     for (i, m) in msgs.iter().enumerate() {
         if let (Some(file), Some(Outcome::Stored(stored))) = (m.file, &outcomes[i]) {
@@ -292,53 +269,8 @@ async fn insert_attachments(
     if refs.is_empty() {
         return Ok(());
     }
-    let mut sql = String::from("INSERT INTO message_files (file_id, conversation_id, seq) VALUES ");
-    let mut vals: Vec<sea_orm::Value> = Vec::with_capacity(refs.len() * 3);
-    for (k, (f, c, s)) in refs.iter().enumerate() {
-        if k > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str("(?, ?, ?)");
-        vals.extend([(*f).into(), (*c).into(), (*s).into()]);
-    }
-    txn.execute_raw(Statement::from_sql_and_values(backend, sql, vals))
-        .await?;
-    Ok(())
-}
-
-/// Step 6: a sender has read (and received) its own message ([`own_marks_sql`]).
-async fn move_own_marks(
-    txn: &DatabaseTransaction,
-    backend: DatabaseBackend,
-    own_newest: &BTreeMap<(i64, i64), i64>,
-    created: i64,
-) -> Result<(), DbErr> {
-    let (sql, vals) = own_marks_sql(backend, own_newest, created);
-    txn.execute_raw(Statement::from_sql_and_values(backend, sql, vals))
-        .await?;
-    Ok(())
-}
-
-/// A hidden chat reappears for its members when a message arrives.
-async fn unhide(
-    txn: &DatabaseTransaction,
-    next_seq: &BTreeMap<i64, i64>,
-    created: i64,
-) -> Result<(), DbErr> {
-    members::Entity::update_many()
-        .col_expr(
-            members::Column::Hidden,
-            sea_orm::sea_query::Expr::value(false),
-        )
-        .col_expr(
-            members::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(created),
-        )
-        .filter(members::Column::ConversationId.is_in(next_seq.keys().copied().collect::<Vec<_>>()))
-        .filter(members::Column::Hidden.eq(true))
-        .exec(txn)
-        .await?;
-    Ok(())
+    let (sql, vals) = attachments_sql(&refs);
+    conn.execute(sql, vals).await
 }
 
 /// Whether a stored message has the content a message sent with its client id carries:

@@ -19,7 +19,11 @@
 //!
 //! Steps 1–6 are `batch`, one function per step (with the attachments' rows and the
 //! un-hiding of hidden chats, two more statements, after step 5 and after step 6); the SQL
-//! built per batch and per backend is `sql`.
+//! built per batch and per backend is `sql`. On MySQL the statements run in a sea-orm
+//! transaction; on SQLite, on a thread of the writer's own with its own connection
+//! (`thread`), one hand-off per batch instead of two per statement through sqlx's worker
+//! (`conn` has both). While that thread writes, the writer holds the store's sqlx writer
+//! connection, so every SQLite write still waits in one queue.
 //!
 //! Publishing is the writer's job, not the senders': two senders woken by one batch (or by
 //! two batches in a row) would otherwise race to publish, and devices would see seq 7
@@ -35,20 +39,25 @@
 //! or a rollback leaves no gap.
 
 mod batch;
+mod conn;
 mod sql;
+mod thread;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use confab_proto::ids::{ConversationId, UserId};
 use sea_orm::DbErr;
 use tokio::sync::{mpsc, oneshot};
 
 use self::batch::try_batch;
+use self::conn::{BatchErr, OrmConn};
+use self::thread::WriterThread;
 use super::store::Message;
 use crate::infra::clock::Clock;
 use crate::infra::ids::IdGen;
-use crate::infra::store::{Store, StoreError, unique_violation};
+use crate::infra::store::{Store, StoreError};
 use crate::tasks::Tasks;
 use crate::telemetry::TRACE_TARGET;
 
@@ -136,22 +145,24 @@ pub type Committed = mpsc::Receiver<Vec<Stored>>;
 const PUBLISH_QUEUE: usize = 1024;
 
 impl Writer {
-    /// Starts the writer task; the caller must drain the returned [`Committed`] queue (the
-    /// publisher), or the writer stalls once it is full.
+    /// Starts the writer task (and on SQLite its thread); the caller must drain the returned
+    /// [`Committed`] queue (the publisher), or the writer stalls once it is full.
     pub fn start(
         store: Store,
         ids: Arc<IdGen>,
         clock: Arc<dyn Clock>,
         tasks: &Tasks,
-    ) -> (Self, Committed) {
+    ) -> Result<(Self, Committed), StoreError> {
+        let thread = match store.sqlite_file() {
+            Some(file) => Some(WriterThread::start(file, ids.clone())?),
+            None => None,
+        };
+        let engine = Engine { store, ids, thread };
         let (tx, rx) = mpsc::channel(QUEUE);
         let (published, committed) = mpsc::channel(PUBLISH_QUEUE);
         let cancel = tasks.token();
-        tasks.spawn(
-            "message-writer",
-            run(rx, store, ids, clock, cancel, published),
-        );
-        (Self { tx }, committed)
+        tasks.spawn("message-writer", run(rx, engine, clock, cancel, published));
+        Ok((Self { tx }, committed))
     }
 
     /// Stores a message (or finds its original) and answers once the transaction committed.
@@ -194,10 +205,43 @@ impl Pending {
     }
 }
 
-async fn run(
-    mut rx: mpsc::Receiver<Job>,
+/// Where batches are stored: the store, and on SQLite the writer's thread.
+struct Engine {
     store: Store,
     ids: Arc<IdGen>,
+    thread: Option<WriterThread>,
+}
+
+impl Engine {
+    /// One attempt at a batch's transaction.
+    async fn try_batch(
+        &self,
+        msgs: &Arc<[NewMessage]>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Outcome>, BatchErr> {
+        let Some(thread) = &self.thread else {
+            let backend = self.store.backend();
+            let mut conn = OrmConn::new(self.store.writer());
+            return try_batch(&mut conn, backend, &self.ids, now, msgs).await;
+        };
+        let _held = self
+            .store
+            .hold_sqlite_writer()
+            .await
+            .map_err(|e| BatchErr::Db(store_db_err(e)))?;
+        thread.run(msgs.clone(), now).await
+    }
+}
+
+fn store_db_err(e: StoreError) -> DbErr {
+    match e {
+        StoreError::Unavailable(d) | StoreError::Db(d) => d,
+    }
+}
+
+async fn run(
+    mut rx: mpsc::Receiver<Job>,
+    engine: Engine,
     clock: Arc<dyn Clock>,
     cancel: tokio_util::sync::CancellationToken,
     published: mpsc::Sender<Vec<Stored>>,
@@ -217,7 +261,7 @@ async fn run(
         }
         metrics::histogram!("confab_writer_batch_size").record(batch.len() as f64);
         let started = std::time::Instant::now();
-        process(&store, &ids, clock.as_ref(), batch, &published).await;
+        process(&engine, clock.as_ref(), batch, &published).await;
         metrics::histogram!("confab_writer_batch_seconds").record(started.elapsed().as_secs_f64());
     }
 }
@@ -259,29 +303,28 @@ fn commit_spans(batch: &[Job]) -> Vec<tracing::Span> {
 }
 
 async fn process(
-    store: &Store,
-    ids: &IdGen,
+    engine: &Engine,
     clock: &dyn Clock,
     batch: Vec<Job>,
     published: &mpsc::Sender<Vec<Stored>>,
 ) {
-    let msgs: Vec<NewMessage> = batch.iter().map(|j| j.msg.clone()).collect();
+    let msgs: Arc<[NewMessage]> = batch.iter().map(|j| j.msg.clone()).collect();
     let spans = commit_spans(&batch);
-    match with_retries(store, ids, clock, &msgs).await {
+    match with_retries(engine, clock, &msgs).await {
         Ok(outcomes) => {
             publish(published, &outcomes, spans).await;
             for (job, outcome) in batch.into_iter().zip(outcomes) {
                 let _ = job.reply.send(Ok(outcome));
             }
         }
-        Err(e) if is_unique(&e) && batch.len() > 1 => {
+        Err(BatchErr::Unique) if batch.len() > 1 => {
             // Isolate the duplicate: one message per transaction.
             for (job, span) in batch.into_iter().zip(spans) {
-                let one = [job.msg.clone()];
-                let r = with_retries(store, ids, clock, &one)
+                let one: Arc<[NewMessage]> = Arc::new([job.msg.clone()]);
+                let r = with_retries(engine, clock, &one)
                     .await
                     .map(|mut v| v.remove(0))
-                    .map_err(StoreError::from);
+                    .map_err(|e| StoreError::from(e.into_db()));
                 if let Ok(o) = &r {
                     publish(published, std::slice::from_ref(o), vec![span]).await;
                 }
@@ -289,7 +332,7 @@ async fn process(
             }
         }
         Err(e) => {
-            let e = StoreError::from(e);
+            let e = StoreError::from(e.into_db());
             tracing::error!(error = %e, size = batch.len(), "message batch failed");
             for job in batch {
                 let _ = job.reply.send(Err(match &e {
@@ -311,29 +354,23 @@ fn clone_err(e: &DbErr) -> DbErr {
     }
 }
 
-fn is_unique(e: &DbErr) -> bool {
-    unique_violation(e).is_some()
-}
-
-fn is_retryable(e: &DbErr) -> bool {
-    crate::infra::store::is_lock_conflict(e)
-}
-
 async fn with_retries(
-    store: &Store,
-    ids: &IdGen,
+    engine: &Engine,
     clock: &dyn Clock,
-    msgs: &[NewMessage],
-) -> Result<Vec<Outcome>, DbErr> {
+    msgs: &Arc<[NewMessage]>,
+) -> Result<Vec<Outcome>, BatchErr> {
     let mut attempt = 0;
     loop {
-        match try_batch(store, ids, clock.now(), msgs).await {
-            Err(e) if is_retryable(&e) && attempt < RETRIES => {
+        match engine.try_batch(msgs, clock.now()).await {
+            Err(BatchErr::Lock(_)) if attempt < RETRIES => {
                 attempt += 1;
                 metrics::counter!("confab_writer_retries_total").increment(1);
                 let jitter = u64::from(rand::random_range(0..10u8));
                 tokio::time::sleep(Duration::from_millis(5 * u64::from(attempt) + jitter)).await;
             }
+            // One message raced another batch (or node) to its client id: once the other
+            // committed, a retry's step 2 finds the original and answers with it.
+            Err(BatchErr::Unique) if msgs.len() == 1 && attempt < RETRIES => attempt += 1,
             r => return r,
         }
     }
