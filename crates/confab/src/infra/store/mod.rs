@@ -82,9 +82,14 @@ pub struct Store {
 /// Left at SQLite's 1,000 pages (4 MiB), that checkpoint ran inside a writer's commit about
 /// once a second at 1,000 msgs/s — copying the WAL into the database file and syncing it
 /// while every send queued behind it, which made `direct`'s p99. The background checkpointer
-/// ([`Store::checkpoint`], every [`CHECKPOINT_EVERY`]) keeps the WAL short instead; this
-/// larger limit is only the backstop if it falls behind.
-const SQLITE_AUTOCHECKPOINT_PAGES: &str = "16384";
+/// ([`Store::checkpoint`], every [`CHECKPOINT_EVERY`]) copies the WAL back instead, but the
+/// WAL only starts over from its beginning when no reader is inside it, and with reads going
+/// on all the time that is rare: at 1,000 msgs/s (about 7 WAL pages a message) 16,384 pages
+/// filled in 2.4 s, and every time the writer's commit ran the backstop checkpoint, two
+/// `fsync`s (6–10 ms each under load) in the send path (docs/performance.md, "Round
+/// three"). So the backstop is 65,536 pages (256 MiB of WAL on disk at most): at that rate
+/// about one commit in 10 s pays it, fewer than 1 % of sends.
+const SQLITE_AUTOCHECKPOINT_PAGES: &str = "65536";
 
 /// How often the background checkpointer copies the WAL back into the database (SQLite).
 pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);

@@ -329,13 +329,19 @@ mod tests {
         let mut c = DirectConn(&conn);
         block_on(c.begin()).unwrap();
         let vals = vec![7i64.into(), "x".into(), Value::String(None), true.into()];
-        block_on(c.execute("INSERT INTO t (id, name, note, n) VALUES (?, ?, ?, ?)".into(), vals))
-            .unwrap();
+        block_on(c.execute(
+            "INSERT INTO t (id, name, note, n) VALUES (?, ?, ?, ?)".into(),
+            vals,
+        ))
+        .unwrap();
         let rows = block_on(c.query("SELECT id, name, note, n FROM t".into(), vec![])).unwrap();
         assert_eq!(rows.len(), 1);
         let r = &rows[0];
         assert_eq!((r.int(0).unwrap(), r.text(1).unwrap()), (7, "x".to_owned()));
-        assert_eq!((r.opt_text(2).unwrap(), r.opt_int(3).unwrap()), (None, Some(1)));
+        assert_eq!(
+            (r.opt_text(2).unwrap(), r.opt_int(3).unwrap()),
+            (None, Some(1))
+        );
         assert!(r.int(1).is_err() && r.text(0).is_err() && r.int(2).is_err());
         block_on(c.rollback());
         let left = block_on(c.query("SELECT id FROM t".into(), vec![])).unwrap();
