@@ -148,7 +148,7 @@ backend_tests! {
                 assert_eq!(marks.read_seq, seen);
                 marked = seen;
             }
-            let patch = ConversationPatch { pinned: Some(i % 2 == 0), muted: Some(i % 3 == 0), hidden: None };
+            let patch = ConversationPatch { pinned: Some(i.is_multiple_of(2)), muted: Some(i.is_multiple_of(3)), hidden: None };
             bob.client.update_conversation(c.id, &patch).await.unwrap();
         }
         let mut seqs = sender.await.unwrap();
@@ -157,7 +157,7 @@ backend_tests! {
         let mine = bob.client.conversation(c.id).await.unwrap();
         assert_eq!(mine.last_seq, SENDS as i64);
         assert_eq!(mine.unread, SENDS as i64 - marked);
-        assert_eq!((mine.pinned, mine.muted), ((SENDS - 1) % 2 == 0, (SENDS - 1) % 3 == 0));
+        assert_eq!((mine.pinned, mine.muted), ((SENDS - 1).is_multiple_of(2), (SENDS - 1).is_multiple_of(3)));
         let page = bob.client.history(c.id, None, Some(0), Some(100)).await.unwrap();
         assert_eq!(page.messages.len(), SENDS);
     }
